@@ -1,0 +1,90 @@
+// createApp(deps): middleware, one sub-app per capability, and the single error renderer.
+import { Hono } from 'hono';
+import type { Config } from './config.js';
+import type { Db } from './db/connection.js';
+import { HttpError, badRequest, errorBody, fromFsError } from './errors.js';
+import { rawPath, type AppEnv } from './http.js';
+import type { Logger } from './log.js';
+import { Accounts } from './services/accounts.js';
+import { Audit } from './services/audit.js';
+import type { Clock } from './services/clock.js';
+import { Drive } from './services/drive.js';
+import { Reconciler } from './services/reconcile.js';
+import { FileStore } from './storage/file-store.js';
+import { adminRoutes } from './routes/admin.js';
+import { authRoutes, refuseCrossSite, requireAuth } from './routes/auth.js';
+import { fileRoutes } from './routes/files.js';
+import { healthRoutes } from './routes/health.js';
+import { trashRoutes } from './routes/trash.js';
+import { webRoutes } from './routes/web.js';
+
+export interface Deps {
+  config: Config;
+  db: Db;
+  clock: Clock;
+  log: Logger;
+  accounts: Accounts;
+  audit: Audit;
+  drive: Drive;
+  reconciler: Reconciler;
+}
+
+/** Builds the services over an open, migrated database. */
+export function buildDeps(base: { config: Config; db: Db; clock: Clock; log: Logger }): Deps {
+  const { config, db, clock, log } = base;
+  const store = new FileStore(config.dataDir, { requireMount: config.requireMount, minFreeBytes: config.minFreeBytes });
+  const audit = new Audit(db, clock);
+  const accounts = new Accounts(db, clock);
+  const drive = new Drive(db, store, audit, clock);
+  const reconciler = new Reconciler(db, drive, audit, clock, log);
+  return { ...base, accounts, audit, drive, reconciler };
+}
+
+export function createApp(deps: Deps) {
+  const app = new Hono<AppEnv>();
+  const { log } = deps;
+
+  app.use('*', async (c, next) => {
+    const t0 = performance.now();
+    await next();
+    const ms = Math.round(performance.now() - t0);
+    const fields = { method: c.req.method, path: c.req.path, status: c.res.status, ms, user: c.var.user?.username };
+    if (c.res.status >= 500) log.error('request', fields);
+    else if (c.req.method === 'GET' || c.req.method === 'HEAD') log.debug('request', fields);
+    else log.info('request', fields);
+  });
+
+  // The URL parser resolves "..", so a traversal would silently reach another route: refuse it
+  // on the raw request target instead, in every spelling (plain, percent-encoded, backslash).
+  app.use('*', async (c, next) => {
+    const raw = rawPath(c);
+    for (const seg of raw.split(/\/|%2f|%5c|\\/i)) {
+      let s = seg;
+      try {
+        s = decodeURIComponent(seg);
+      } catch {
+        /* left to the route's own decoding, which reports it */
+      }
+      if (s === '..' || s === '.') throw badRequest('invalid_path', `"${s}" is not allowed in a path.`);
+    }
+    await next();
+  });
+  app.use('/api/*', refuseCrossSite);
+  app.route('/api/health', healthRoutes(deps));
+  app.route('/api/auth', authRoutes(deps));
+  for (const p of ['/api/fs/*', '/api/trash/*', '/api/trash', '/api/admin/*']) app.use(p, requireAuth(deps));
+  app.route('/api/fs', fileRoutes(deps));
+  app.route('/api/trash', trashRoutes(deps));
+  app.route('/api/admin', adminRoutes(deps));
+  app.all('/api/*', (c) => c.json(errorBody('not_found', `No API route ${c.req.method} ${c.req.path}.`), 404));
+  app.route('/', webRoutes(deps));
+
+  app.onError((err, c) => {
+    const e = err instanceof HttpError ? err : fromFsError(err);
+    if (e) return c.json(errorBody(e.code, e.message), e.status as 400, e.headers);
+    log.error('unhandled error', { method: c.req.method, path: c.req.path, err: err instanceof Error ? err.stack : String(err) });
+    return c.json(errorBody('internal_error', 'Something went wrong on the drive; the error was logged.'), 500);
+  });
+  app.notFound((c) => c.json(errorBody('not_found', 'Not found.'), 404));
+  return app;
+}

@@ -1,0 +1,20 @@
+// Ordered migrations: each runs in one transaction that also bumps PRAGMA user_version.
+import type { Db } from './connection.js';
+import * as m0001 from './migrations/0001-initial.js';
+
+export const migrations: ReadonlyArray<{ name: string; sql: string }> = [{ name: '0001-initial', sql: m0001.sql }];
+
+export function migrate(db: Db, list = migrations): { from: number; to: number } {
+  const from = db.pragma('user_version', { simple: true }) as number;
+  if (from > list.length) {
+    throw new Error(`database schema version ${from} is newer than this daemon (${list.length}); refusing to run`);
+  }
+  for (let v = from; v < list.length; v++) {
+    const step = list[v]!;
+    db.transaction(() => {
+      db.exec(step.sql);
+      db.pragma(`user_version = ${v + 1}`);
+    })();
+  }
+  return { from, to: list.length };
+}

@@ -1,0 +1,108 @@
+// SQL for the file index: one row per file and folder of every space.
+import type { Db } from '../connection.js';
+
+export type EntryType = 'file' | 'dir';
+
+export interface FileRow {
+  id: number;
+  space: string;
+  path: string;
+  parent: string;
+  name: string;
+  type: EntryType;
+  size: number;
+  owner: string | null;
+  sha256: string | null;
+  created_at: number;
+  mtime: number;
+  missing_since: number | null;
+}
+
+export interface NewFileRow {
+  space: string;
+  path: string;
+  type: EntryType;
+  size: number;
+  owner: string | null;
+  sha256: string | null;
+  created_at: number;
+  mtime: number;
+}
+
+export function splitPath(p: string): { parent: string; name: string } {
+  const i = p.lastIndexOf('/');
+  return i < 0 ? { parent: '', name: p } : { parent: p.slice(0, i), name: p.slice(i + 1) };
+}
+
+// A subtree is the row itself plus every path between "p/" and "p0" ('0' sorts right after '/'),
+// a range the UNIQUE(space, path) index answers without LIKE and its wildcard pitfalls.
+const SUBTREE = `space = @space AND (path = @path OR (path >= @path || '/' AND path < @path || '0'))`;
+
+export function fileQueries(db: Db) {
+  const get = db.prepare<[string, string], FileRow>('SELECT * FROM files WHERE space = ? AND path = ?');
+  const list = db.prepare<[string, string], FileRow>(
+    "SELECT * FROM files WHERE space = ? AND parent = ? AND missing_since IS NULL ORDER BY type = 'file', name",
+  );
+  const upsert = db.prepare(
+    `INSERT INTO files (space, path, parent, name, type, size, owner, sha256, created_at, mtime)
+     VALUES (@space, @path, @parent, @name, @type, @size, @owner, @sha256, @created_at, @mtime)
+     ON CONFLICT(space, path) DO UPDATE SET type = excluded.type, size = excluded.size, owner = excluded.owner,
+       sha256 = excluded.sha256, created_at = excluded.created_at, mtime = excluded.mtime, missing_since = NULL`,
+  );
+  const insertIgnore = db.prepare(
+    `INSERT OR IGNORE INTO files (space, path, parent, name, type, size, owner, sha256, created_at, mtime)
+     VALUES (@space, @path, @parent, @name, @type, @size, @owner, @sha256, @created_at, @mtime)`,
+  );
+  const subtree = db.prepare<{ space: string; path: string }, FileRow>(`SELECT * FROM files WHERE ${SUBTREE} ORDER BY path`);
+  const deleteSubtree = db.prepare(`DELETE FROM files WHERE ${SUBTREE}`);
+  const foreignInSubtree = db.prepare<{ space: string; path: string; user: string }, { n: number }>(
+    `SELECT count(*) AS n FROM files WHERE ${SUBTREE} AND (owner IS NULL OR owner <> @user)`,
+  );
+  const move = db.prepare(
+    `UPDATE files SET
+       path = @to || substr(path, length(@path) + 1),
+       parent = CASE WHEN path = @path THEN @toParent ELSE @to || substr(parent, length(@path) + 1) END,
+       name = CASE WHEN path = @path THEN @toName ELSE name END
+     WHERE ${SUBTREE}`,
+  );
+  const usageByOwner = db.prepare<[], { owner: string | null; bytes: number; files: number }>(
+    "SELECT owner, coalesce(sum(size), 0) AS bytes, count(*) AS files FROM files WHERE type = 'file' AND missing_since IS NULL GROUP BY owner",
+  );
+  const usageOf = db.prepare<[string], { bytes: number }>(
+    "SELECT coalesce(sum(size), 0) AS bytes FROM files WHERE owner = ? AND type = 'file' AND missing_since IS NULL",
+  );
+  const usageBySpace = db.prepare<[], { space: string; bytes: number; files: number; dirs: number }>(
+    `SELECT space, coalesce(sum(CASE WHEN type = 'file' THEN size END), 0) AS bytes,
+       count(CASE WHEN type = 'file' THEN 1 END) AS files, count(CASE WHEN type = 'dir' THEN 1 END) AS dirs
+     FROM files WHERE missing_since IS NULL GROUP BY space ORDER BY space`,
+  );
+  const inSpace = db.prepare<[string], FileRow>('SELECT * FROM files WHERE space = ?');
+  const markMissing = db.prepare('UPDATE files SET missing_since = ? WHERE id = ? AND missing_since IS NULL');
+  const missing = db.prepare<[], FileRow>('SELECT * FROM files WHERE missing_since IS NOT NULL ORDER BY space, path');
+  const spaces = db.prepare<[], { space: string }>('SELECT DISTINCT space FROM files');
+  const updateStat = db.prepare('UPDATE files SET size = ?, mtime = ?, sha256 = ?, missing_since = NULL WHERE id = ?');
+
+  return {
+    get: (space: string, path: string) => get.get(space, path),
+    list: (space: string, parent: string) => list.all(space, parent),
+    upsert: (r: NewFileRow) => upsert.run({ ...r, ...splitPath(r.path) }),
+    insertIgnore: (r: NewFileRow) => insertIgnore.run({ ...r, ...splitPath(r.path) }),
+    subtree: (space: string, path: string) => subtree.all({ space, path }),
+    deleteSubtree: (space: string, path: string) => deleteSubtree.run({ space, path }),
+    /** Rows of the subtree not owned by `user` (unknown owners count as foreign). */
+    foreignInSubtree: (space: string, path: string, user: string) => foreignInSubtree.get({ space, path, user })!.n,
+    move(space: string, path: string, to: string) {
+      const { parent: toParent, name: toName } = splitPath(to);
+      move.run({ space, path, to, toParent, toName });
+    },
+    usageByOwner: () => usageByOwner.all(),
+    usageOf: (owner: string) => usageOf.get(owner)!.bytes,
+    usageBySpace: () => usageBySpace.all(),
+    inSpace: (space: string) => inSpace.all(space),
+    markMissing: (id: number, now: number) => markMissing.run(now, id).changes,
+    missing: () => missing.all(),
+    spaces: () => spaces.all().map((r) => r.space),
+    updateStat: (id: number, size: number, mtime: number, sha256: string | null) => updateStat.run(size, mtime, sha256, id),
+  };
+}
+export type FileQueries = ReturnType<typeof fileQueries>;

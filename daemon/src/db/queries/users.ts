@@ -1,0 +1,46 @@
+// SQL for users.
+import type { Db } from '../connection.js';
+import type { Role } from '../../policy/policy.js';
+
+export interface UserRow {
+  id: number;
+  username: string;
+  password_hash: string;
+  role: Role;
+  disabled: number;
+  quota_bytes: number | null;
+  created_at: number;
+  updated_at: number;
+  deleted_at: number | null;
+}
+
+export function userQueries(db: Db) {
+  const byName = db.prepare<[string], UserRow>('SELECT * FROM users WHERE username = ?');
+  const byId = db.prepare<[number], UserRow>('SELECT * FROM users WHERE id = ?');
+  const all = db.prepare<[], UserRow>('SELECT * FROM users ORDER BY deleted_at IS NOT NULL, username');
+  const insert = db.prepare(
+    `INSERT INTO users (username, password_hash, role, quota_bytes, created_at, updated_at)
+     VALUES (@username, @password_hash, @role, @quota_bytes, @now, @now)`,
+  );
+  const activeAdmins = db.prepare<[], { n: number }>(
+    "SELECT count(*) AS n FROM users WHERE role = 'admin' AND disabled = 0 AND deleted_at IS NULL",
+  );
+  const count = db.prepare<[], { n: number }>('SELECT count(*) AS n FROM users');
+  return {
+    byName: (username: string) => byName.get(username),
+    byId: (id: number) => byId.get(id),
+    all: () => all.all(),
+    countAll: () => count.get()!.n,
+    countActiveAdmins: () => activeAdmins.get()!.n,
+    insert(u: { username: string; password_hash: string; role: Role; quota_bytes: number | null; now: number }) {
+      return Number(insert.run(u).lastInsertRowid);
+    },
+    update(id: number, fields: Partial<Pick<UserRow, 'password_hash' | 'role' | 'disabled' | 'quota_bytes' | 'deleted_at'>>, now: number) {
+      const keys = Object.keys(fields) as (keyof typeof fields)[];
+      if (keys.length === 0) return;
+      const set = keys.map((k) => `${k} = @${k}`).join(', ');
+      db.prepare(`UPDATE users SET ${set}, updated_at = @now WHERE id = @id`).run({ ...fields, now, id });
+    },
+  };
+}
+export type UserQueries = ReturnType<typeof userQueries>;

@@ -1,0 +1,99 @@
+// The daemon's entry: the only place that reads the environment, listens and handles signals.
+import { getRequestListener, RequestError } from '@hono/node-server';
+import { createServer } from 'node:http';
+import { createApp } from './app.js';
+import { generatePassword, openState } from './bootstrap.js';
+import { ConfigError } from './config.js';
+import { errorBody } from './errors.js';
+import { createLogger } from './log.js';
+
+async function main() {
+  const early = createLogger();
+  let deps;
+  try {
+    deps = openState(process.env);
+  } catch (err) {
+    early.error(err instanceof ConfigError ? err.message : `cannot start: ${(err as Error).message}`);
+    process.exit(2);
+  }
+  const { config, log, accounts, drive, reconciler, db } = deps;
+
+  if (config.bootstrapAdmin && accounts.users.countAll() === 0) {
+    const password = generatePassword();
+    await accounts.createUser({ username: 'admin', password, role: 'admin' });
+    deps.audit.record({ actor: null, ip: null, action: 'user_create', target: 'user:admin', detail: { role: 'admin', bootstrap: true } });
+    // Printed once, to the terminal or journal of the first start; never stored in clear anywhere.
+    process.stdout.write(
+      `\n  First start: created the administrator "admin" with the password  ${password}\n` +
+        `  It is shown only this once. Log in and change it (or: npm run hcd -- reset-password admin).\n\n`,
+    );
+  }
+
+  // Crash recovery and indexing run only with the storage present: an unplugged SSD must not
+  // make every indexed file look deleted.
+  let storageWasUp = false;
+  const onStorage = async () => {
+    const up = drive.store.available();
+    if (up && !storageWasUp) {
+      const rec = await reconciler.recover();
+      const rep = await reconciler.reconcile();
+      log.info('storage ready', { dataDir: config.dataDir, ...rec, trashMissing: rec.trashMissing.length, trashOrphans: rec.trashOrphans.length, added: rep.added, updated: rep.updated, missing: rep.missing.length });
+    } else if (!up && storageWasUp) {
+      log.warn('storage missing: writes refused until it is back', { dataDir: config.dataDir });
+    } else if (!up && !storageWasUp && !watchStarted) {
+      log.warn('storage missing at start: writes refused until it is mounted', { dataDir: config.dataDir });
+    }
+    storageWasUp = up;
+  };
+  let watchStarted = false;
+  await onStorage();
+  watchStarted = true;
+  const storageWatch = setInterval(() => onStorage().catch((err) => log.error('storage check failed', { err })), 5000);
+  storageWatch.unref();
+
+  const app = createApp(deps);
+  // The adapter refuses some requests before the app sees them (a backslash in the path, a bad Host
+  // header); they still get the contract's JSON error rather than an empty 400.
+  const listener = getRequestListener(app.fetch, {
+    hostname: config.host,
+    errorHandler: (err) => {
+      if (err instanceof RequestError) {
+        const code = /path|url/i.test(err.message) ? 'invalid_path' : 'bad_request';
+        return Response.json(errorBody(code, `The request was refused: ${err.message}.`), { status: 400 });
+      }
+      log.error('unhandled error', { err: err instanceof Error ? err.stack : String(err) });
+      return Response.json(errorBody('internal_error', 'Something went wrong on the drive; the error was logged.'), { status: 500 });
+    },
+  });
+  const server = createServer(listener);
+  server.listen(config.port, config.host, () => {
+    const addr = server.address();
+    const port = typeof addr === 'object' && addr ? addr.port : config.port;
+    log.info('listening', { url: `http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${port}`, dataDir: config.dataDir, db: config.dbPath, requireMount: config.requireMount });
+  });
+  server.on('error', (err) => {
+    log.error('server error', { err });
+    process.exit(1);
+  });
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info('shutting down', { signal, uploadsInFlight: drive.inflightCount });
+    clearInterval(storageWatch);
+    server.close();
+    const r = await drive.drain(config.shutdownGraceSeconds * 1000);
+    server.closeAllConnections();
+    db.close();
+    log.info('stopped', { uploadsFinished: r.finished, uploadsAborted: r.aborted });
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+}
+
+main().catch((err) => {
+  process.stderr.write(`fatal: ${err instanceof Error ? err.stack : String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,55 @@
+// Who may do what: DESIGN.md's role matrix, decided here and nowhere else.
+export type Role = 'user' | 'advanced' | 'admin';
+export const ROLES: readonly Role[] = ['user', 'advanced', 'admin'];
+
+export interface Actor {
+  readonly username: string;
+  readonly role: Role;
+}
+
+/** A space: the shared workspace, or the private container of one user. */
+export type Space = { readonly kind: 'workspace' } | { readonly kind: 'container'; readonly username: string };
+
+export const spaceKey = (s: Space): string => (s.kind === 'workspace' ? 'workspace' : `users/${s.username}`);
+
+export type Action =
+  | 'read' // list, download, preview
+  | 'create' // upload a new file, create a folder
+  | 'modify'; // overwrite, rename, move, delete (and restore into the space)
+
+/**
+ * May `actor` perform `action` in `space` on an entry owned by `owner`?
+ * For 'modify' on a folder the caller asks for every entry of the subtree (see `ownersAllow`).
+ */
+export function can(actor: Actor, action: Action, space: Space, owner?: string | null): boolean {
+  if (actor.role === 'admin') return true;
+  if (space.kind === 'container') {
+    // A private container: full control for its advanced owner, nobody else but admins.
+    return actor.role === 'advanced' && space.username === actor.username;
+  }
+  switch (action) {
+    case 'read':
+    case 'create':
+      return true;
+    case 'modify':
+      // Workspace: advanced users only on what they uploaded themselves; normal users never.
+      return actor.role === 'advanced' && owner != null && owner === actor.username;
+  }
+}
+
+/** Does the actor have a private container of their own (`home`)? */
+export const hasContainer = (actor: Actor): boolean => actor.role !== 'user';
+
+/** Users, quotas, storage, audit log, health dashboard. */
+export const canAdminister = (actor: Actor): boolean => actor.role === 'admin';
+
+/** Trash entries an actor sees, restores and purges: admins all, others what they deleted. */
+export const canManageTrashItem = (actor: Actor, item: { deleted_by: string }): boolean =>
+  actor.role === 'admin' || item.deleted_by === actor.username;
+
+/** Whether a folder with these owners may be modified as a whole. */
+export function ownersAllow(actor: Actor, space: Space, foreignCount: number): boolean {
+  if (actor.role === 'admin') return true;
+  if (space.kind === 'container') return can(actor, 'modify', space, actor.username);
+  return actor.role === 'advanced' && foreignCount === 0;
+}

@@ -1,0 +1,114 @@
+// Authentication: login, logout, who am I, password change; and the middleware that authenticates.
+import { Hono, type MiddlewareHandler } from 'hono';
+import { getCookie, setCookie, deleteCookie } from 'hono/cookie';
+import { HttpError } from '../errors.js';
+import { clientIp, readJson, SESSION_COOKIE, type AppEnv } from '../http.js';
+import type { Deps } from '../app.js';
+
+const COOKIE_MAX_AGE = 30 * 24 * 3600;
+
+function setSession(c: Parameters<MiddlewareHandler<AppEnv>>[0], token: string) {
+  // No Secure flag: the appliance serves plain HTTP on its own network.
+  setCookie(c, SESSION_COOKIE, token, { httpOnly: true, sameSite: 'Strict', path: '/', maxAge: COOKIE_MAX_AGE });
+}
+
+/** Authenticates every request under it with a Bearer token or the session cookie. */
+export function requireAuth(deps: Deps): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const header = c.req.header('authorization');
+    let token: string | undefined;
+    let via: 'cookie' | 'bearer' = 'bearer';
+    if (header) {
+      const m = /^Bearer\s+(\S+)$/i.exec(header);
+      if (!m) throw new HttpError(401, 'unauthenticated', 'The Authorization header must be "Bearer <token>".');
+      token = m[1];
+    } else {
+      token = getCookie(c, SESSION_COOKIE);
+      via = 'cookie';
+    }
+    const user = token ? await deps.accounts.authenticate(token) : null;
+    if (!user) throw new HttpError(401, 'unauthenticated', 'Please log in.');
+    c.set('user', user);
+    c.set('authVia', via);
+    await next();
+  };
+}
+
+/**
+ * Refuses state-changing requests that a browser sent from another site. Requests with an
+ * Authorization header are exempt: another site cannot attach one without a CORS preflight we never grant.
+ */
+export const refuseCrossSite: MiddlewareHandler<AppEnv> = async (c, next) => {
+  const m = c.req.method;
+  if (m !== 'GET' && m !== 'HEAD' && m !== 'OPTIONS' && !c.req.header('authorization')) {
+    const site = c.req.header('sec-fetch-site');
+    if (site === 'cross-site' || site === 'same-site') {
+      throw new HttpError(403, 'cross_site_request', 'Requests from other sites are refused.');
+    }
+    const origin = c.req.header('origin');
+    if (origin && origin !== 'null') {
+      let host: string | undefined;
+      try {
+        host = new URL(origin).host;
+      } catch {
+        host = undefined;
+      }
+      if (host !== c.req.header('host')) throw new HttpError(403, 'cross_site_request', 'Requests from other sites are refused.');
+    } else if (origin === 'null') {
+      throw new HttpError(403, 'cross_site_request', 'Requests from opaque origins are refused.');
+    }
+  }
+  await next();
+};
+
+export function authRoutes(deps: Deps) {
+  const app = new Hono<AppEnv>();
+  const { accounts, audit } = deps;
+
+  app.post('/login', async (c) => {
+    const body = await readJson(c);
+    const ip = clientIp(c);
+    const r = await accounts.login(body.username, body.password, ip, c.req.header('user-agent') ?? null);
+    if (!r.ok) {
+      audit.record({ actor: r.username, ip, action: 'login_failed', detail: { reason: r.reason } });
+      throw new HttpError(401, 'invalid_credentials', 'Wrong username or password.');
+    }
+    audit.record({ actor: r.user.username, ip, action: 'login' });
+    setSession(c, r.token);
+    return c.json({ token: r.token, user: { username: r.user.username, role: r.user.role } });
+  });
+
+  app.use('/*', requireAuth(deps));
+
+  app.get('/me', (c) => {
+    const u = c.get('user');
+    const row = accounts.users.byId(u.id)!;
+    return c.json({
+      user: { username: u.username, role: u.role, quotaBytes: row.quota_bytes, usedBytes: deps.drive.files.usageOf(u.username) },
+    });
+  });
+
+  app.post('/logout', (c) => {
+    accounts.logout(c.get('user').sessionId);
+    deleteCookie(c, SESSION_COOKIE, { path: '/' });
+    return c.json({ ok: true });
+  });
+
+  app.post('/password', async (c) => {
+    const u = c.get('user');
+    const body = await readJson(c);
+    const current = body.currentPassword ?? body.oldPassword;
+    const row = accounts.users.byId(u.id)!;
+    if (typeof current !== 'string' || !(await accounts.verifyPassword(row, current))) {
+      throw new HttpError(403, 'invalid_credentials', 'The current password is wrong.');
+    }
+    // Every session ends, this one included; the caller gets a fresh token.
+    await accounts.setPassword(row, body.newPassword ?? body.password);
+    const s = await accounts.openSession(row, clientIp(c), c.req.header('user-agent') ?? null);
+    audit.record({ actor: u.username, ip: clientIp(c), action: 'password_change', target: `user:${u.username}` });
+    setSession(c, s.token);
+    return c.json({ token: s.token, user: { username: u.username, role: u.role } });
+  });
+
+  return app;
+}

@@ -1,0 +1,143 @@
+// /api/fs/{space}/{path}: list, download (Range, ETag), upload (PUT), delete, mkdir/move (POST), zip.
+import fs from 'node:fs';
+import { Readable } from 'node:stream';
+import { Hono, type Context } from 'hono';
+import { getMimeType } from 'hono/utils/mime';
+import yazl from 'yazl';
+import { HttpError, badRequest } from '../errors.js';
+import { clientIp, rawPath, readJson, truthy, type AppEnv } from '../http.js';
+import { decodeUrlPath, parsePathString } from '../storage/paths.js';
+import { parseRange } from '../storage/ranges.js';
+import type { Deps } from '../app.js';
+import type { Ctx } from '../services/drive.js';
+
+const PREFIX = '/api/fs/';
+
+export function contentDisposition(kind: 'inline' | 'attachment', name: string): string {
+  // RFC 6266: an ASCII fallback for old clients, and the exact UTF-8 name in filename*.
+  const fallback = name.replace(/[^\x20-\x7e]/g, '_').replace(/["\\]/g, '_');
+  const encoded = encodeURIComponent(name).replace(/['()*]/g, (ch) => '%' + ch.charCodeAt(0).toString(16).toUpperCase());
+  return `${kind}; filename="${fallback}"; filename*=UTF-8''${encoded}`;
+}
+
+function etagOf(st: fs.Stats): string {
+  return `"${st.ino.toString(36)}-${st.size.toString(36)}-${Math.floor(st.mtimeMs).toString(36)}"`;
+}
+
+function etagMatches(header: string, etag: string): boolean {
+  if (header.trim() === '*') return true;
+  return header.split(',').some((t) => t.trim().replace(/^W\//, '') === etag);
+}
+
+export function fileRoutes(deps: Deps) {
+  const app = new Hono<AppEnv>();
+  const { drive } = deps;
+
+  const target = (c: Context<AppEnv>) => {
+    const raw = rawPath(c);
+    if (!raw.startsWith(PREFIX)) throw badRequest('invalid_path', 'Paths start with /api/fs/{space}/.');
+    const names = decodeUrlPath(raw.slice(PREFIX.length));
+    const ctx: Ctx = { actor: c.get('user'), ip: clientIp(c) };
+    return { ctx, ...drive.resolveSpace(ctx.actor, names) };
+  };
+
+  const read = async (c: Context<AppEnv>) => {
+    const { ctx, space, names } = target(c);
+    const found = await drive.stat(ctx, space, names);
+    if (found.kind === 'dir') {
+      if (c.req.query('format') === 'zip') return zipResponse(c, ctx, space, names);
+      return c.json(drive.list(ctx, space, names));
+    }
+    const { stat: st, abs } = found;
+    const name = names[names.length - 1]!;
+    const etag = etagOf(st);
+    const lastModified = new Date(Math.floor(st.mtimeMs / 1000) * 1000);
+    const headers: Record<string, string> = {
+      ETag: etag,
+      'Last-Modified': lastModified.toUTCString(),
+      'Accept-Ranges': 'bytes',
+      'Cache-Control': 'private, no-cache',
+      'Content-Type': getMimeType(name) ?? 'application/octet-stream',
+      'Content-Disposition': contentDisposition(truthy(c.req.query('download')) ? 'attachment' : 'inline', name),
+      // User files must never run as this site's pages.
+      'X-Content-Type-Options': 'nosniff',
+      'Content-Security-Policy': "sandbox; default-src 'none'; img-src 'self' data:; media-src 'self'; style-src 'unsafe-inline'",
+    };
+    const inm = c.req.header('if-none-match');
+    const ims = c.req.header('if-modified-since');
+    if ((inm && etagMatches(inm, etag)) || (!inm && ims && Date.parse(ims) >= lastModified.getTime())) {
+      return c.body(null, 304, { ETag: etag, 'Last-Modified': headers['Last-Modified']!, 'Cache-Control': headers['Cache-Control']! });
+    }
+    let range = parseRange(c.req.header('range'), st.size);
+    const ifRange = c.req.header('if-range');
+    if (ifRange && range.kind !== 'none') {
+      const fresh = ifRange.startsWith('"') || ifRange.startsWith('W/') ? ifRange === etag : Date.parse(ifRange) === lastModified.getTime();
+      if (!fresh) range = { kind: 'none' };
+    }
+    if (range.kind === 'unsatisfiable') {
+      throw new HttpError(416, 'range_not_satisfiable', `The file has ${st.size} bytes.`, { 'Content-Range': `bytes */${st.size}` });
+    }
+    const start = range.kind === 'range' ? range.start : 0;
+    const end = range.kind === 'range' ? range.end : st.size - 1;
+    const status = range.kind === 'range' ? 206 : 200;
+    headers['Content-Length'] = String(Math.max(0, end - start + 1));
+    if (range.kind === 'range') headers['Content-Range'] = `bytes ${start}-${end}/${st.size}`;
+    if (c.req.method === 'HEAD' || st.size === 0) return c.body(null, status, headers);
+    const stream = fs.createReadStream(abs, { start, end, highWaterMark: 256 * 1024 });
+    return c.body(Readable.toWeb(stream) as ReadableStream, status, headers);
+  };
+
+  const zipResponse = (c: Context<AppEnv>, ctx: Ctx, space: Parameters<typeof drive.zipList>[1], names: string[]) =>
+    drive.zipList(ctx, space, names).then((list) => {
+      const zip = new yazl.ZipFile();
+      for (const f of list) {
+        const mtime = new Date(f.row.mtime);
+        if (f.row.type === 'dir') zip.addEmptyDirectory(f.name, { mtime });
+        // Stored, not deflated: photos and videos are already compressed and the Pi's CPU is precious.
+        else zip.addReadStreamLazy(f.name, { mtime, size: f.row.size, compress: false }, (cb) => cb(null, fs.createReadStream(f.abs)));
+      }
+      zip.end();
+      const base = names.length ? names[names.length - 1]! : space.kind === 'workspace' ? 'workspace' : space.username;
+      return c.body(Readable.toWeb(zip.outputStream as Readable) as ReadableStream, 200, {
+        'Content-Type': 'application/zip',
+        'Content-Disposition': contentDisposition('attachment', `${base}.zip`),
+        'Cache-Control': 'no-store',
+      });
+    });
+
+  app.get('/*', read);
+  app.on('HEAD', '/*', read);
+
+  app.put('/*', async (c) => {
+    const { ctx, space, names } = target(c);
+    const len = c.req.header('content-length');
+    if (len !== undefined && !/^\d+$/.test(len)) throw badRequest('bad_request', 'Invalid Content-Length.');
+    const incoming = c.env?.incoming;
+    const body = incoming ?? (c.req.raw.body ? Readable.fromWeb(c.req.raw.body as import('node:stream/web').ReadableStream) : Readable.from([]));
+    const entry = await drive.upload(ctx, space, names, body, {
+      contentLength: len === undefined ? undefined : Number(len),
+      overwrite: truthy(c.req.query('overwrite')),
+    });
+    return c.json(entry, 201);
+  });
+
+  app.delete('/*', async (c) => {
+    const { ctx, space, names } = target(c);
+    return c.json(await drive.remove(ctx, space, names));
+  });
+
+  app.post('/*', async (c) => {
+    const { ctx, space, names } = target(c);
+    const body = await readJson(c);
+    switch (body.op) {
+      case 'mkdir':
+        return c.json(await drive.mkdir(ctx, space, names), 201);
+      case 'move':
+        return c.json(await drive.move(ctx, space, names, parsePathString(body.to)));
+      default:
+        throw badRequest('bad_request', 'POST takes {"op":"mkdir"} or {"op":"move","to":"/new/path"}.');
+    }
+  });
+
+  return app;
+}

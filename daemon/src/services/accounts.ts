@@ -1,0 +1,206 @@
+// Accounts: users, password hashing, sessions and their signed tokens, login throttling.
+import crypto from 'node:crypto';
+import bcrypt from 'bcryptjs';
+import { sign, verify } from 'hono/jwt';
+import type { Db } from '../db/connection.js';
+import { userQueries, type UserRow } from '../db/queries/users.js';
+import { sessionQueries } from '../db/queries/sessions.js';
+import { settingsQueries } from '../db/queries/settings.js';
+import { HttpError, badRequest, conflict, notFound } from '../errors.js';
+import { ROLES, type Actor, type Role } from '../policy/policy.js';
+import { LoginThrottle } from './throttle.js';
+import type { Clock } from './clock.js';
+
+/**
+ * bcrypt cost 10: 55 ms per check on the 2-core development machine (bcryptjs, measured); a Pi 4's
+ * Cortex-A72 runs this pure-JS loop about 8× slower, so ~450 ms per login there: well under a second
+ * while keeping offline guessing expensive. Each step of cost doubles the time.
+ */
+export const BCRYPT_COST = 10;
+export const SESSION_IDLE_MS = 30 * 24 * 3600 * 1000;
+const TOKEN_TTL_S = 30 * 24 * 3600;
+const TOUCH_EVERY_MS = 60_000;
+
+export const USERNAME_RULE = /^[a-z0-9][a-z0-9_-]{1,31}$/;
+
+export function normaliseUsername(raw: unknown): string {
+  if (typeof raw !== 'string') throw badRequest('invalid_username', 'A username is required.');
+  const name = raw.trim().toLowerCase();
+  if (!USERNAME_RULE.test(name)) {
+    throw badRequest(
+      'invalid_username',
+      'A username has 2 to 32 characters: lowercase letters a-z, digits, "-" and "_", starting with a letter or digit.',
+    );
+  }
+  return name;
+}
+
+export function checkPassword(password: unknown, username?: string): string {
+  if (typeof password !== 'string' || password.length === 0) throw badRequest('invalid_password', 'A password is required.');
+  if ([...password].length < 8) throw badRequest('invalid_password', 'A password needs at least 8 characters.');
+  // bcrypt only looks at the first 72 bytes; longer passwords would silently lose their tail.
+  if (Buffer.byteLength(password) > 72) throw badRequest('invalid_password', 'A password may be at most 72 bytes long.');
+  if (username && password.toLowerCase() === username.toLowerCase()) {
+    throw badRequest('invalid_password', 'The password cannot be the username.');
+  }
+  return password;
+}
+
+export function checkRole(role: unknown): Role {
+  if (typeof role !== 'string' || !ROLES.includes(role as Role)) {
+    throw badRequest('invalid_role', `A role is one of: ${ROLES.join(', ')}.`);
+  }
+  return role as Role;
+}
+
+export function checkQuota(q: unknown): number | null {
+  if (q === null) return null;
+  if (typeof q !== 'number' || !Number.isSafeInteger(q) || q < 0) {
+    throw badRequest('invalid_quota', 'A quota is a whole number of bytes (0 or more), or null for none.');
+  }
+  return q;
+}
+
+export interface TokenPayload {
+  sid: string;
+  sub: string;
+  exp: number;
+  [k: string]: unknown;
+}
+
+export interface AuthedUser extends Actor {
+  id: number;
+  sessionId: string;
+}
+
+export class Accounts {
+  readonly users;
+  readonly sessions;
+  private readonly settings;
+  private secret: string;
+  readonly throttle: LoginThrottle;
+  private dummyHash: string;
+
+  constructor(
+    private readonly db: Db,
+    private readonly clock: Clock,
+  ) {
+    this.users = userQueries(db);
+    this.sessions = sessionQueries(db);
+    this.settings = settingsQueries(db);
+    this.secret = this.settings.get('jwt_secret') ?? this.createSecret();
+    this.throttle = new LoginThrottle(() => clock.now());
+    // Compared against when the user does not exist, so timing does not reveal which usernames exist.
+    this.dummyHash = bcrypt.hashSync(crypto.randomBytes(16).toString('hex'), BCRYPT_COST);
+  }
+
+  private createSecret(): string {
+    // Per-installation signing key, created on first run and kept in the database (never in the repository).
+    const s = crypto.randomBytes(32).toString('base64url');
+    this.settings.set('jwt_secret', s);
+    return s;
+  }
+
+  async hash(password: string): Promise<string> {
+    return bcrypt.hash(password, BCRYPT_COST);
+  }
+
+  async createUser(input: { username: unknown; password: unknown; role: unknown; quotaBytes?: unknown }): Promise<UserRow> {
+    const username = normaliseUsername(input.username);
+    const password = checkPassword(input.password, username);
+    const role = checkRole(input.role ?? 'user');
+    const quota = input.quotaBytes === undefined ? null : checkQuota(input.quotaBytes);
+    const existing = this.users.byName(username);
+    if (existing) {
+      throw conflict(
+        'username_taken',
+        existing.deleted_at ? `"${username}" belonged to a deleted account whose container is kept; choose another name.` : `The username "${username}" is taken.`,
+      );
+    }
+    const password_hash = await this.hash(password);
+    // Re-check after the await: two creations may race.
+    if (this.users.byName(username)) throw conflict('username_taken', `The username "${username}" is taken.`);
+    const id = this.users.insert({ username, password_hash, role, quota_bytes: quota, now: this.clock.now() });
+    return this.users.byId(id)!;
+  }
+
+  getActive(username: string): UserRow {
+    const u = this.users.byName(username);
+    if (!u || u.deleted_at) throw notFound(`No user "${username}".`, 'no_such_user');
+    return u;
+  }
+
+  async setPassword(user: UserRow, password: unknown, keepSession?: string): Promise<void> {
+    const pw = checkPassword(password, user.username);
+    const hash = await this.hash(pw);
+    this.db.transaction(() => {
+      this.users.update(user.id, { password_hash: hash }, this.clock.now());
+      // A password change ends every other session of that user.
+      this.sessions.deleteForUser(user.id, keepSession);
+    })();
+  }
+
+  async verifyPassword(user: UserRow | undefined, password: string): Promise<boolean> {
+    const ok = await bcrypt.compare(password, user?.password_hash ?? this.dummyHash);
+    return ok && user !== undefined;
+  }
+
+  /** Checks credentials (throttled) and opens a session. */
+  async login(rawUsername: unknown, password: unknown, ip: string, userAgent: string | null) {
+    if (typeof rawUsername !== 'string' || typeof password !== 'string' || rawUsername === '' || password === '') {
+      throw badRequest('bad_request', 'Both "username" and "password" are required.');
+    }
+    const username = rawUsername.trim().toLowerCase();
+    const keys = [`u:${ip}:${username}`, `ip:${ip}`];
+    const wait = this.throttle.retryAfterMs(keys);
+    if (wait > 0) {
+      const s = Math.ceil(wait / 1000);
+      throw new HttpError(429, 'too_many_attempts', `Too many failed attempts. Try again in ${s} seconds.`, { 'Retry-After': String(s) });
+    }
+    const user = this.users.byName(username);
+    const ok = await this.verifyPassword(user, password);
+    if (!ok || !user || user.disabled || user.deleted_at) {
+      this.throttle.fail(keys[0]!);
+      this.throttle.fail(keys[1]!, 20); // one address trying many names
+      return { ok: false as const, username, reason: !ok || !user ? 'bad_credentials' : user.disabled ? 'disabled' : 'deleted' };
+    }
+    this.throttle.succeed(keys[0]!);
+    const session = await this.openSession(user, ip, userAgent);
+    return { ok: true as const, user, ...session };
+  }
+
+  async openSession(user: UserRow, ip: string | null, userAgent: string | null) {
+    const sid = crypto.randomBytes(18).toString('base64url');
+    const now = this.clock.now();
+    this.sessions.insert(sid, user.id, now, ip, userAgent?.slice(0, 200) ?? null);
+    // No iat/nbf: the Pi has no real-time clock and may boot with an earlier time than the token's.
+    const payload: TokenPayload = { sid, sub: user.username, exp: Math.floor(now / 1000) + TOKEN_TTL_S };
+    const token = await sign(payload, this.secret, 'HS256');
+    return { token, sessionId: sid };
+  }
+
+  /** Resolves a token to its live user, or null: a deleted session, user, or a disabled account all end it. */
+  async authenticate(token: string): Promise<AuthedUser | null> {
+    let payload: TokenPayload;
+    try {
+      payload = (await verify(token, this.secret, { alg: 'HS256', iat: false, nbf: false })) as TokenPayload;
+    } catch {
+      return null;
+    }
+    const s = this.sessions.get(payload.sid);
+    if (!s) return null;
+    const now = this.clock.now();
+    if (now - s.last_seen_at > SESSION_IDLE_MS) {
+      this.sessions.delete(s.id);
+      return null;
+    }
+    const user = this.users.byId(s.user_id);
+    if (!user || user.disabled || user.deleted_at || user.username !== payload.sub) return null;
+    if (now - s.last_seen_at > TOUCH_EVERY_MS || now < s.last_seen_at) this.sessions.touch(s.id, now);
+    return { id: user.id, username: user.username, role: user.role, sessionId: s.id };
+  }
+
+  logout(sessionId: string): void {
+    this.sessions.delete(sessionId);
+  }
+}

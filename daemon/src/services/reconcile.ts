@@ -1,0 +1,187 @@
+// Keeps the index and the disk in agreement: crash recovery at start, and reconciliation of files
+// put on the disk outside the API (indexed) or vanished from it (reported and flagged, never dropped).
+import fs from 'node:fs';
+import fsp from 'node:fs/promises';
+import path from 'node:path';
+import type { Db } from '../db/connection.js';
+import type { FileRow } from '../db/queries/files.js';
+import type { Logger } from '../log.js';
+import { USERNAME_RULE } from './accounts.js';
+import type { Audit } from './audit.js';
+import type { Clock } from './clock.js';
+import type { Drive } from './drive.js';
+
+export interface ReconcileReport {
+  added: number;
+  updated: number;
+  foundAgain: number;
+  missing: { space: string; path: string }[];
+  renamed: { space: string; from: string; to: string }[];
+  conflicts: { space: string; path: string; reason: string }[];
+  skipped: { space: string; path: string; reason: string }[];
+}
+
+export interface RecoveryReport {
+  uploadsDiscarded: number;
+  uploadsCompleted: number;
+  tempFilesRemoved: number;
+  deletesCompleted: number;
+  trashMissing: number[];
+  trashOrphans: string[];
+}
+
+export class Reconciler {
+  constructor(
+    private readonly db: Db,
+    private readonly drive: Drive,
+    private readonly audit: Audit,
+    private readonly clock: Clock,
+    private readonly log: Logger,
+  ) {}
+
+  /** Repairs what a crash or power cut may have left half-done. Runs before the server listens. */
+  async recover(): Promise<RecoveryReport> {
+    const { store, files, uploads, trash } = this.drive;
+    await store.ensureLayout();
+    const rep: RecoveryReport = { uploadsDiscarded: 0, uploadsCompleted: 0, tempFilesRemoved: 0, deletesCompleted: 0, trashMissing: [], trashOrphans: [] };
+    // Recovery also runs when an SSD is plugged in while the daemon runs; uploads that started since
+    // are alive, not leftovers of a crash, and keep their temp files.
+    for (const u of uploads.all()) {
+      if (this.drive.isInflight(u.id)) continue;
+      const tmp = store.tmpPath(u.id);
+      if (fs.existsSync(tmp)) {
+        fs.rmSync(tmp, { force: true });
+        rep.uploadsDiscarded++;
+      }
+      // The rename may have happened before the crash while the index did not learn of it.
+      const dest = path.join(store.spaceRoot(u.space), ...u.path.split('/'));
+      const st = fs.lstatSync(dest, { throwIfNoEntry: false });
+      const row = files.get(u.space, u.path);
+      if (st?.isFile() && (!row || row.size !== st.size || row.mtime !== Math.floor(st.mtimeMs))) {
+        files.upsert({ space: u.space, path: u.path, type: 'file', size: st.size, owner: u.owner, sha256: null, created_at: this.clock.now(), mtime: Math.floor(st.mtimeMs) });
+        rep.uploadsCompleted++;
+      }
+      uploads.delete(u.id);
+    }
+    for (const name of await fsp.readdir(store.tmpDir)) {
+      if (this.drive.isInflight(name)) continue;
+      await fsp.rm(path.join(store.tmpDir, name), { recursive: true, force: true });
+      rep.tempFilesRemoved++;
+    }
+    const referenced = new Set<string>();
+    for (const t of trash.all()) {
+      referenced.add(t.stored);
+      const content = path.join(store.trashDir, t.stored);
+      if (fs.existsSync(content)) continue;
+      const original = path.join(store.spaceRoot(t.space), ...t.path.split('/'));
+      if (t.reason === 'delete' && fs.existsSync(original) && !files.get(t.space, t.path)) {
+        fs.renameSync(original, content); // the delete was indexed but its rename never ran
+        rep.deletesCompleted++;
+      } else {
+        rep.trashMissing.push(t.id);
+      }
+    }
+    for (const name of await fsp.readdir(store.trashDir)) {
+      if (name.startsWith('purging-')) await fsp.rm(path.join(store.trashDir, name), { recursive: true, force: true });
+      else if (!referenced.has(name)) rep.trashOrphans.push(name); // kept: nothing is deleted silently
+    }
+    if (rep.trashMissing.length || rep.trashOrphans.length) this.log.warn('trash and index disagree', { missing: rep.trashMissing, orphans: rep.trashOrphans });
+    return rep;
+  }
+
+  /** Walks every space on disk and brings the index in line with it. */
+  async reconcile(actor: string | null = null, ip: string | null = null): Promise<ReconcileReport> {
+    const { store } = this.drive;
+    await store.ensureLayout();
+    const rep: ReconcileReport = { added: 0, updated: 0, foundAgain: 0, missing: [], renamed: [], conflicts: [], skipped: [] };
+    const spaces = ['workspace'];
+    for (const d of await fsp.readdir(path.join(store.dataDir, 'users'), { withFileTypes: true })) {
+      if (d.isDirectory() && USERNAME_RULE.test(d.name)) spaces.push(`users/${d.name}`);
+      else rep.skipped.push({ space: 'users', path: d.name, reason: d.isSymbolicLink() ? 'symlink' : 'not a container name' });
+    }
+    for (const key of new Set([...spaces, ...this.drive.files.spaces()])) await this.reconcileSpace(key, rep);
+    const changed = rep.added + rep.updated + rep.foundAgain + rep.missing.length + rep.renamed.length;
+    if (changed > 0 || actor) {
+      this.audit.record({ actor, ip, action: 'reconcile', detail: { added: rep.added, updated: rep.updated, foundAgain: rep.foundAgain, missing: rep.missing.length, renamed: rep.renamed.length, conflicts: rep.conflicts.length } });
+    }
+    if (rep.missing.length) this.log.warn('indexed files missing from disk', { count: rep.missing.length, first: rep.missing[0] });
+    return rep;
+  }
+
+  private async reconcileSpace(key: string, rep: ReconcileReport): Promise<void> {
+    const { files, store } = this.drive;
+    const root = store.spaceRoot(key);
+    const rows = new Map<string, FileRow>(files.inSpace(key).map((r) => [r.path, r]));
+    const seen = new Set<string>();
+    const found: { rel: string; st: fs.Stats }[] = [];
+    if (fs.existsSync(root)) {
+      const stack: string[] = [''];
+      while (stack.length) {
+        const dir = stack.pop()!;
+        const abs = path.join(root, ...(dir ? dir.split('/') : []));
+        let names: string[];
+        try {
+          names = await fsp.readdir(abs);
+        } catch {
+          continue;
+        }
+        const here = new Set(names);
+        for (let name of names) {
+          const rel0 = dir ? `${dir}/${name}` : name;
+          const nfc = name.normalize('NFC');
+          if (nfc !== name) {
+            // Names arrive through the API in NFC; a copied-in NFD name is renamed to match, unless taken.
+            if (here.has(nfc)) {
+              rep.conflicts.push({ space: key, path: rel0, reason: 'an NFC-normalised twin of this name exists' });
+              continue;
+            }
+            await fsp.rename(path.join(abs, name), path.join(abs, nfc));
+            rep.renamed.push({ space: key, from: rel0, to: dir ? `${dir}/${nfc}` : nfc });
+            here.add(nfc);
+            name = nfc;
+          }
+          const rel = dir ? `${dir}/${name}` : name;
+          const st = await fsp.lstat(path.join(abs, name));
+          if (st.isSymbolicLink()) {
+            rep.skipped.push({ space: key, path: rel, reason: 'symlink' });
+            continue;
+          }
+          if (!st.isFile() && !st.isDirectory()) {
+            rep.skipped.push({ space: key, path: rel, reason: 'not a regular file or folder' });
+            continue;
+          }
+          seen.add(rel);
+          found.push({ rel, st });
+          if (st.isDirectory()) stack.push(rel);
+        }
+      }
+    }
+    const containerOwner = key.startsWith('users/') ? key.slice(6) : null;
+    const ownerKnown = containerOwner !== null && this.db.prepare('SELECT 1 FROM users WHERE username = ?').get(containerOwner) !== undefined;
+    const now = this.clock.now();
+    this.db.transaction(() => {
+      for (const { rel, st } of found) {
+        const row = rows.get(rel);
+        const type = st.isDirectory() ? 'dir' : 'file';
+        const size = type === 'file' ? st.size : 0;
+        const mtime = Math.floor(st.mtimeMs);
+        if (!row) {
+          files.upsert({ space: key, path: rel, type, size, owner: ownerKnown ? containerOwner : null, sha256: null, created_at: Math.floor(st.birthtimeMs || st.mtimeMs), mtime });
+          rep.added++;
+        } else if (row.type !== type || (type === 'file' && (row.size !== size || row.mtime !== mtime))) {
+          if (row.type !== type) files.upsert({ space: key, path: rel, type, size, owner: row.owner, sha256: null, created_at: row.created_at, mtime });
+          else files.updateStat(row.id, size, mtime, null);
+          rep.updated++;
+        } else if (row.missing_since !== null) {
+          files.updateStat(row.id, row.size, row.mtime, row.sha256);
+          rep.foundAgain++;
+        }
+      }
+      for (const [rel, row] of rows) {
+        if (seen.has(rel)) continue;
+        if (row.missing_since === null) files.markMissing(row.id, now);
+        rep.missing.push({ space: key, path: rel });
+      }
+    })();
+  }
+}

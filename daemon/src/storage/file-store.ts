@@ -1,0 +1,191 @@
+// The data root on disk: its layout, the mount guard, and atomic durable writes
+// (temporary file on the same filesystem, SHA-256 while streaming, fsync, link/rename, fsync dir).
+import fs from 'node:fs';
+import fsp from 'node:fs/promises';
+import path from 'node:path';
+import crypto from 'node:crypto';
+import { pipeline } from 'node:stream/promises';
+import type { Readable } from 'node:stream';
+import { HttpError, fromFsError } from '../errors.js';
+
+export interface WriteResult {
+  size: number;
+  sha256: string;
+  mtime: number;
+}
+
+export class FileStore {
+  readonly tmpDir: string;
+  readonly trashDir: string;
+  private mountCache: { at: number; mounted: boolean } | null = null;
+
+  constructor(
+    readonly dataDir: string,
+    private readonly opts: { requireMount: boolean; minFreeBytes: number },
+  ) {
+    this.tmpDir = path.join(dataDir, '.hcd', 'tmp');
+    this.trashDir = path.join(dataDir, '.hcd', 'trash');
+  }
+
+  spaceRoot(spaceKey: string): string {
+    return path.join(this.dataDir, ...spaceKey.split('/'));
+  }
+
+  /** Whether the data root can be written to: in appliance mode it must be a mounted filesystem. */
+  available(): boolean {
+    if (!this.opts.requireMount) return true;
+    const now = Date.now();
+    // Re-read at most every second: cheap enough to notice an unplugged SSD at once.
+    if (this.mountCache && now - this.mountCache.at < 1000) return this.mountCache.mounted;
+    const mounted = isMountPoint(this.dataDir);
+    this.mountCache = { at: now, mounted };
+    return mounted;
+  }
+
+  storageState(): 'mounted' | 'missing' | 'local' {
+    if (!this.opts.requireMount) return 'local';
+    return this.available() ? 'mounted' : 'missing';
+  }
+
+  /** Throws 503 when the SSD is missing; creates the layout the first time it is there. */
+  async ensureAvailable(): Promise<void> {
+    if (!this.available()) {
+      throw new HttpError(503, 'storage_unavailable', 'The storage drive is not connected: nothing can be written now.');
+    }
+    await this.ensureLayout();
+  }
+
+  private layoutReady = false;
+  async ensureLayout(): Promise<void> {
+    if (this.layoutReady && fs.existsSync(this.tmpDir)) return;
+    for (const d of [path.join(this.dataDir, 'workspace'), path.join(this.dataDir, 'users'), this.tmpDir, this.trashDir]) {
+      await fsp.mkdir(d, { recursive: true, mode: 0o750 });
+    }
+    this.layoutReady = true;
+  }
+
+  async freeBytes(): Promise<{ total: number; free: number }> {
+    const s = await fsp.statfs(this.dataDir);
+    return { total: s.blocks * s.bsize, free: s.bavail * s.bsize };
+  }
+
+  /** Refuses (507) an upload of `size` bytes that would eat into the reserved free space. */
+  async checkFits(size: number): Promise<void> {
+    const { free } = await this.freeBytes();
+    if (size > free - this.opts.minFreeBytes) {
+      throw new HttpError(507, 'disk_full', `Not enough free space on the drive for ${size} bytes: nothing was written.`);
+    }
+  }
+
+  /** Bytes still writable before the reserve, for uploads of unknown length. */
+  async writableBytes(): Promise<number> {
+    const { free } = await this.freeBytes();
+    return Math.max(0, free - this.opts.minFreeBytes);
+  }
+
+  tmpPath(id: string): string {
+    return path.join(this.tmpDir, id);
+  }
+
+  /**
+   * Streams `source` into the temporary file `id`, hashing as it goes, and fsyncs it.
+   * `limit` aborts the write with the given error once exceeded. The temp file is removed on failure.
+   */
+  async writeTemp(source: Readable | AsyncIterable<Buffer>, id: string, limit?: { bytes: number; error: () => HttpError }): Promise<WriteResult> {
+    const tmp = this.tmpPath(id);
+    const hash = crypto.createHash('sha256');
+    let size = 0;
+    // A numeric fd rather than a FileHandle: FileHandle.close() waits for streams that still
+    // reference it, and an autoClose:false stream never lets go.
+    const fd = await new Promise<number>((resolve, reject) => fs.open(tmp, 'wx', 0o640, (e, f) => (e ? reject(e) : resolve(f))));
+    let closed = false;
+    const close = () => {
+      if (closed) return;
+      closed = true;
+      fs.closeSync(fd);
+    };
+    try {
+      const out = fs.createWriteStream('', { fd, autoClose: false, highWaterMark: 1024 * 1024 });
+      await pipeline(
+        source,
+        async function* (chunks: AsyncIterable<Buffer>) {
+          for await (const chunk of chunks) {
+            size += chunk.length;
+            if (limit && size > limit.bytes) throw limit.error();
+            hash.update(chunk);
+            yield chunk;
+          }
+        },
+        out,
+      );
+      await new Promise<void>((resolve, reject) => fs.fsync(fd, (e) => (e ? reject(e) : resolve())));
+      const st = fs.fstatSync(fd);
+      close();
+      return { size, sha256: hash.digest('hex'), mtime: Math.floor(st.mtimeMs) };
+    } catch (err) {
+      close();
+      await fsp.rm(tmp, { force: true });
+      throw fromFsError(err) ?? err;
+    }
+  }
+
+  /**
+   * Puts a finished temp file at `dest`. Without overwrite, link(2) fails if dest exists, so two
+   * racing uploads can never replace each other. The directory is fsynced so the name survives a power cut.
+   */
+  commitTemp(id: string, dest: string, overwrite: boolean): void {
+    const tmp = this.tmpPath(id);
+    if (overwrite) {
+      fs.renameSync(tmp, dest);
+    } else {
+      try {
+        fs.linkSync(tmp, dest);
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        // exFAT and friends have no hard links: fall back to check-then-rename.
+        if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP') throw err;
+        if (fs.existsSync(dest)) throw Object.assign(new Error('exists'), { code: 'EEXIST' });
+        fs.renameSync(tmp, dest);
+      }
+      fs.rmSync(tmp, { force: true });
+    }
+    fsyncDir(path.dirname(dest));
+  }
+
+  removeTemp(id: string): void {
+    fs.rmSync(this.tmpPath(id), { force: true });
+  }
+}
+
+export function fsyncDir(dir: string): void {
+  const fd = fs.openSync(dir, 'r');
+  try {
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** Whether `dir` is itself a mount point, per /proc/self/mountinfo (bind mounts included). */
+export function isMountPoint(dir: string): boolean {
+  let real: string;
+  try {
+    real = fs.realpathSync(dir);
+  } catch {
+    return false;
+  }
+  try {
+    const info = fs.readFileSync('/proc/self/mountinfo', 'utf8');
+    for (const line of info.split('\n')) {
+      const mp = line.split(' ')[4];
+      // mountinfo escapes space, tab, newline and backslash as octal.
+      if (mp && mp.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8))) === real) return true;
+    }
+    return false;
+  } catch {
+    // No procfs: compare devices with the parent, as mountpoint(1) used to.
+    const a = fs.statSync(real);
+    const b = fs.statSync(path.dirname(real));
+    return a.dev !== b.dev || a.ino === b.ino;
+  }
+}

@@ -1,0 +1,17 @@
+// Fixed paths and names shared with the daemon (the contract); provisioning never makes these configurable.
+export const APP_DIR = '/opt/homedrive';
+export const NODE_BIN = '/opt/homedrive/node/bin/node';
+export const DAEMON_ENTRY = '/opt/homedrive/app/dist/daemon/src/main.js';
+export const CLI_ENTRY = '/opt/homedrive/app/dist/daemon/src/cli/main.js';
+// Compiled form of provisioning/firstboot.ts inside the release bundle.
+export const FIRSTBOOT_ENTRY = '/opt/homedrive/app/dist/provisioning/firstboot.js';
+export const ENV_FILE = '/etc/homedrive/homedrive.env';
+export const BASE_CONFIG_FILE = '/etc/homedrive/provisioning.json';
+export const DATA_ROOT = '/srv/homedrive';
+export const DATA_LABEL = 'HOMEDRIVE';
+export const STATE_DIR = '/var/lib/homedrive';
+export const DB_FILE = '/var/lib/homedrive/homedrive.db';
+export const FIRSTBOOT_FILE = '/boot/firmware/homedrive.txt';
+export const FIRSTBOOT_STATUS_FILE = '/var/lib/homedrive/firstboot-status.json';
+export const SERVICE_USER = 'homedrive';
+export const HTTP_PORT = 80;

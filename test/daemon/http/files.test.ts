@@ -1,0 +1,229 @@
+// The file API in-process: download headers, overwrite rule, folders, moves, trash, zip, quotas, names.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { errorCode, makeApp } from '../../helpers/app.js';
+
+test('download: type, length, ETag/304, Last-Modified, Range/206, 416, UTF-8 Content-Disposition, HEAD', async (t) => {
+  const h = await makeApp();
+  t.after(h.close);
+  const a = await h.user('ada', 'advanced');
+  const name = 'Relevé été 😀.txt';
+  const up = await h.put(a, `workspace/${encodeURIComponent(name)}`, '0123456789');
+  assert.equal(up.status, 201);
+  const entry = await up.json();
+  assert.deepEqual({ ...entry, mtime: typeof entry.mtime }, { name, type: 'file', size: 10, mtime: 'string', owner: 'ada', canDelete: true });
+  const url = `/api/fs/workspace/${encodeURIComponent(name)}`;
+  const r = await h.req('GET', url, { token: a.token });
+  assert.equal(r.status, 200);
+  assert.equal(r.headers.get('content-type'), 'text/plain; charset=utf-8');
+  assert.equal(r.headers.get('content-length'), '10');
+  assert.equal(r.headers.get('accept-ranges'), 'bytes');
+  assert.equal(r.headers.get('x-content-type-options'), 'nosniff');
+  const cd = r.headers.get('content-disposition')!;
+  assert.match(cd, /^inline; filename="[\x20-\x7e]+"; filename\*=UTF-8''/);
+  assert.equal(decodeURIComponent(cd.split("UTF-8''")[1]!), name);
+  assert.equal(await r.text(), '0123456789');
+  const etag = r.headers.get('etag')!;
+  assert.match(etag, /^"[^"]+"$/);
+  assert.ok(Date.parse(r.headers.get('last-modified')!) > 0);
+  const nm = await h.req('GET', url, { token: a.token, headers: { 'if-none-match': etag } });
+  assert.equal(nm.status, 304);
+  assert.equal(await nm.text(), '');
+  const ims = await h.req('GET', url, { token: a.token, headers: { 'if-modified-since': r.headers.get('last-modified')! } });
+  assert.equal(ims.status, 304);
+  const part = await h.req('GET', url, { token: a.token, headers: { range: 'bytes=2-4' } });
+  assert.equal(part.status, 206);
+  assert.equal(part.headers.get('content-range'), 'bytes 2-4/10');
+  assert.equal(await part.text(), '234');
+  const stale = await h.req('GET', url, { token: a.token, headers: { range: 'bytes=2-4', 'if-range': '"other"' } });
+  assert.equal(stale.status, 200, 'If-Range with another ETag sends the whole file');
+  const bad = await h.req('GET', url, { token: a.token, headers: { range: 'bytes=50-' } });
+  assert.equal(bad.status, 416);
+  assert.equal(bad.headers.get('content-range'), 'bytes */10');
+  assert.equal(await errorCode(bad), 'range_not_satisfiable');
+  const head = await h.req('HEAD', url, { token: a.token });
+  assert.equal(head.status, 200);
+  assert.equal(head.headers.get('content-length'), '10');
+  assert.equal(await head.text(), '');
+  const att = await h.req('GET', `${url}?download=1`, { token: a.token });
+  assert.match(att.headers.get('content-disposition')!, /^attachment;/);
+  assert.equal((await h.req('GET', '/api/fs/workspace/nothing.txt', { token: a.token })).status, 404);
+});
+
+test('upload: parents created, SHA-256 recorded, overwrite rule, old version kept in trash', async (t) => {
+  const h = await makeApp();
+  t.after(h.close);
+  const a = await h.user('ada', 'advanced');
+  assert.equal((await h.put(a, 'workspace/deep/er/file.bin', 'v1')).status, 201);
+  const row = h.deps.drive.files.get('workspace', 'deep/er/file.bin')!;
+  assert.equal(row.sha256, crypto.createHash('sha256').update('v1').digest('hex'));
+  assert.equal(h.deps.drive.files.get('workspace', 'deep/er')!.owner, 'ada', 'implicit folders are owned too');
+  const again = await h.put(a, 'workspace/deep/er/file.bin', 'v2');
+  assert.equal(again.status, 409);
+  assert.equal(await errorCode(again), 'exists');
+  assert.equal(fs.readFileSync(path.join(h.dataDir, 'workspace/deep/er/file.bin'), 'utf8'), 'v1', 'a refused overwrite changes nothing');
+  assert.equal((await h.put(a, 'workspace/deep/er/file.bin', 'v2', '?overwrite=1')).status, 201);
+  assert.equal(await (await h.req('GET', '/api/fs/workspace/deep/er/file.bin', { token: a.token })).text(), 'v2');
+  const trash = (await h.json(h.req('GET', '/api/trash', { token: a.token }))).items;
+  assert.equal(trash.length, 1);
+  assert.equal(trash[0].reason, 'overwrite');
+  // Restoring the old version next to the new one.
+  const rs = await h.req('POST', `/api/trash/${trash[0].id}/restore`, { token: a.token, body: { to: '/deep/er/file (v1).bin' } });
+  assert.equal(rs.status, 200);
+  assert.equal(await (await h.req('GET', `/api/fs/workspace/deep/er/${encodeURIComponent('file (v1).bin')}`, { token: a.token })).text(), 'v1');
+  // A folder in the way, a file in the path, the space root.
+  assert.equal(await errorCode(await h.put(a, 'workspace/deep', 'x', '?overwrite=1')), 'is_a_directory');
+  assert.equal(await errorCode(await h.put(a, 'workspace/deep/er/file.bin/x', 'x')), 'not_a_directory');
+  assert.equal((await h.put(a, 'workspace/', 'x')).status, 400);
+  assert.deepEqual(fs.readdirSync(path.join(h.dataDir, '.hcd/tmp')), [], 'no temporary file left behind');
+});
+
+test('folders, rename, move within a space; conflicts and nonsense refused', async (t) => {
+  const h = await makeApp();
+  t.after(h.close);
+  const a = await h.user('ada', 'advanced');
+  const post = (p: string, body: unknown) => h.req('POST', `/api/fs/${p}`, { token: a.token, body });
+  assert.equal((await post('workspace/Photos', { op: 'mkdir' })).status, 201);
+  assert.equal(await errorCode(await post('workspace/Photos', { op: 'mkdir' })), 'exists');
+  await h.put(a, 'workspace/Photos/a.jpg', 'A');
+  await h.put(a, 'workspace/Photos/sub/b.jpg', 'B');
+  assert.equal((await post('workspace/Photos', { op: 'move', to: '/Albums/2026' })).status, 200);
+  const l = await h.json(h.req('GET', '/api/fs/workspace/Albums/2026/', { token: a.token }));
+  assert.equal(l.path, '/Albums/2026');
+  assert.deepEqual(l.entries.map((e: { name: string; type: string }) => `${e.type}:${e.name}`), ['dir:sub', 'file:a.jpg']);
+  assert.equal(await (await h.req('GET', '/api/fs/workspace/Albums/2026/sub/b.jpg', { token: a.token })).text(), 'B');
+  assert.equal(h.deps.drive.files.get('workspace', 'Albums/2026/sub/b.jpg')!.owner, 'ada');
+  assert.equal(h.deps.drive.files.get('workspace', 'Photos/sub/b.jpg'), undefined);
+  assert.equal(await errorCode(await post('workspace/Albums', { op: 'move', to: '/Albums/2026/inside' })), 'invalid_path');
+  await h.put(a, 'workspace/c.txt', 'C');
+  assert.equal(await errorCode(await post('workspace/c.txt', { op: 'move', to: '/Albums' })), 'exists');
+  assert.equal(await errorCode(await post('workspace/c.txt', { op: 'move', to: '/../c.txt' })), 'invalid_path');
+  assert.equal(await errorCode(await post('workspace/c.txt', { op: 'explode' })), 'bad_request');
+  assert.equal((await post('workspace/missing.txt', { op: 'move', to: '/x' })).status, 404);
+  // Rename keeps the bytes.
+  assert.equal((await post('workspace/c.txt', { op: 'move', to: 'ç é.txt' })).status, 200);
+  assert.equal(await (await h.req('GET', `/api/fs/workspace/${encodeURIComponent('ç é.txt')}`, { token: a.token })).text(), 'C');
+});
+
+test('delete to trash, restore with owners, purge; conflicts on restore', async (t) => {
+  const h = await makeApp();
+  t.after(h.close);
+  const admin = await h.user('root1', 'admin');
+  const u = await h.user('ulla', 'user');
+  await h.put(u, 'workspace/proj/u.txt', 'from ulla');
+  await h.put(admin, 'workspace/proj/r.txt', 'from root');
+  const del = await h.req('DELETE', '/api/fs/workspace/proj', { token: admin.token });
+  assert.equal(del.status, 200);
+  const { trashId } = await del.json();
+  assert.equal(fs.existsSync(path.join(h.dataDir, 'workspace/proj')), false);
+  assert.equal((await h.req('GET', '/api/fs/workspace/proj/u.txt', { token: u.token })).status, 404);
+  const [item] = (await h.json(h.req('GET', '/api/trash', { token: admin.token }))).items;
+  assert.deepEqual({ id: item.id, path: item.path, type: item.type, size: item.size, deletedBy: item.deletedBy }, { id: trashId, path: '/proj', type: 'dir', size: 18, deletedBy: 'root1' });
+  // Something new took the name: restore refuses, then succeeds elsewhere.
+  await h.put(u, 'workspace/proj', 'a file now');
+  const clash = await h.req('POST', `/api/trash/${trashId}/restore`, { token: admin.token });
+  assert.equal(clash.status, 409);
+  assert.equal((await h.req('POST', `/api/trash/${trashId}/restore`, { token: admin.token, body: { to: '/restored/proj' } })).status, 200);
+  assert.equal(h.deps.drive.files.get('workspace', 'restored/proj/u.txt')!.owner, 'ulla', 'owners survive the trash');
+  assert.equal(await (await h.req('GET', '/api/fs/workspace/restored/proj/r.txt', { token: u.token })).text(), 'from root');
+  // Purge one, then all.
+  await h.req('DELETE', '/api/fs/workspace/restored', { token: admin.token });
+  await h.req('DELETE', '/api/fs/workspace/proj', { token: admin.token });
+  const items = (await h.json(h.req('GET', '/api/trash', { token: admin.token }))).items;
+  assert.equal(items.length, 2);
+  assert.equal((await h.req('DELETE', `/api/trash/${items[0].id}`, { token: admin.token })).status, 200);
+  assert.equal((await h.req('POST', `/api/trash/${items[0].id}/restore`, { token: admin.token })).status, 404);
+  assert.deepEqual(await h.json(h.req('DELETE', '/api/trash', { token: admin.token })), { purged: 1 });
+  assert.deepEqual(fs.readdirSync(path.join(h.dataDir, '.hcd/trash')), []);
+  assert.equal((await h.req('DELETE', '/api/fs/workspace/', { token: admin.token })).status, 400);
+  assert.equal((await h.req('POST', '/api/trash/abc/restore', { token: admin.token })).status, 400);
+});
+
+test('zip download of a folder streams every file with its UTF-8 name', async (t) => {
+  const h = await makeApp();
+  t.after(h.close);
+  const a = await h.user('ada', 'advanced');
+  const big = crypto.randomBytes(300_000);
+  await h.put(a, 'workspace/Trip/Jour 1/été 😀.txt', 'sunny');
+  await h.put(a, 'workspace/Trip/video.bin', big);
+  await h.req('POST', '/api/fs/workspace/Trip/empty', { token: a.token, body: { op: 'mkdir' } });
+  const r = await h.req('GET', '/api/fs/workspace/Trip?format=zip', { token: a.token });
+  assert.equal(r.status, 200);
+  assert.equal(r.headers.get('content-type'), 'application/zip');
+  assert.match(r.headers.get('content-disposition')!, /attachment; .*Trip\.zip/);
+  const zipFile = path.join(h.dir, 'out.zip');
+  fs.writeFileSync(zipFile, Buffer.from(await r.arrayBuffer()));
+  // Python's zipfile checks every CRC (testzip) and decodes the UTF-8 names.
+  const out = execFileSync('python3', ['-c', `
+import zipfile, sys, hashlib, json
+z = zipfile.ZipFile(sys.argv[1])
+assert z.testzip() is None
+print(json.dumps({i.filename: hashlib.sha256(z.read(i)).hexdigest() for i in z.infolist()}))
+`, zipFile]).toString();
+  const listing = JSON.parse(out);
+  const sha = (b: string | Buffer) => crypto.createHash('sha256').update(b).digest('hex');
+  assert.deepEqual(listing, { 'Jour 1/': sha(''), 'Jour 1/été 😀.txt': sha('sunny'), 'empty/': sha(''), 'video.bin': sha(big) });
+  const ws = await h.req('GET', '/api/fs/workspace/?format=zip', { token: a.token });
+  assert.match(ws.headers.get('content-disposition')!, /workspace\.zip/);
+  await ws.arrayBuffer();
+});
+
+test('quotas: refused before writing (413 quota_exceeded), counted per owner, overwrite credited', async (t) => {
+  const h = await makeApp();
+  t.after(h.close);
+  const admin = await h.user('root1', 'admin');
+  const u = await h.user('ulla', 'user');
+  assert.equal((await h.req('PATCH', '/api/admin/users/ulla', { token: admin.token, body: { quotaBytes: 1000 } })).status, 200);
+  assert.equal((await h.put(u, 'workspace/a.bin', new Uint8Array(600))).status, 201);
+  const over = await h.req('PUT', '/api/fs/workspace/b.bin', { token: u.token, body: new Uint8Array(500), headers: { 'content-length': '500' } });
+  assert.equal(over.status, 413);
+  assert.equal(await errorCode(over), 'quota_exceeded');
+  // Without a Content-Length the stream is cut as soon as it passes the quota.
+  const chunked = await h.req('PUT', '/api/fs/workspace/c.bin', { token: u.token, body: new Uint8Array(500) });
+  assert.equal(chunked.status, 413);
+  assert.equal(fs.existsSync(path.join(h.dataDir, 'workspace/b.bin')), false);
+  assert.equal(fs.existsSync(path.join(h.dataDir, 'workspace/c.bin')), false);
+  assert.deepEqual(fs.readdirSync(path.join(h.dataDir, '.hcd/tmp')), []);
+  assert.equal((await h.put(u, 'workspace/d.bin', new Uint8Array(400))).status, 201);
+  const me = await h.json(h.req('GET', '/api/auth/me', { token: u.token }));
+  assert.deepEqual([me.user.quotaBytes, me.user.usedBytes], [1000, 1000]);
+  // Others are not affected by ulla's quota.
+  assert.equal((await h.put(admin, 'workspace/e.bin', new Uint8Array(5000))).status, 201);
+  const users = (await h.json(h.req('GET', '/api/admin/users', { token: admin.token }))).users;
+  assert.equal(users.find((x: { username: string }) => x.username === 'ulla').usedBytes, 1000);
+});
+
+test('Unicode: an NFD name and its NFC twin are one file; names with spaces and emoji list and download', async (t) => {
+  const h = await makeApp();
+  t.after(h.close);
+  const a = await h.user('ada', 'advanced');
+  const nfd = 'Cafe\u0301 🎉.txt';
+  const nfc = nfd.normalize('NFC');
+  assert.equal((await h.put(a, `workspace/${encodeURIComponent(nfd)}`, 'once')).status, 201);
+  const twin = await h.put(a, `workspace/${encodeURIComponent(nfc)}`, 'twice');
+  assert.equal(twin.status, 409, 'the NFC spelling names the same file');
+  assert.equal(await (await h.req('GET', `/api/fs/workspace/${encodeURIComponent(nfc)}`, { token: a.token })).text(), 'once');
+  const l = await h.json(h.req('GET', '/api/fs/workspace/', { token: a.token }));
+  assert.deepEqual(l.entries.map((e: { name: string }) => e.name), [nfc]);
+  assert.deepEqual(fs.readdirSync(path.join(h.dataDir, 'workspace')), [nfc]);
+});
+
+test('symlinks inside a space are refused, never followed', async (t) => {
+  const h = await makeApp();
+  t.after(h.close);
+  const admin = await h.user('root1', 'admin');
+  fs.symlinkSync('/etc', path.join(h.dataDir, 'workspace/etc-link'));
+  fs.symlinkSync('/etc/hostname', path.join(h.dataDir, 'workspace/host-link'));
+  for (const p of ['etc-link/hostname', 'host-link', 'etc-link/']) {
+    const r = await h.req('GET', `/api/fs/workspace/${p}`, { token: admin.token });
+    assert.equal(r.status, 403, p);
+    assert.equal(await errorCode(r), 'symlink_refused');
+  }
+  assert.equal((await h.put(admin, 'workspace/etc-link/evil.txt', 'x')).status, 403);
+  assert.equal(fs.existsSync('/etc/evil.txt'), false);
+  assert.equal((await h.req('DELETE', '/api/fs/workspace/etc-link/hostname', { token: admin.token })).status, 403);
+});
