@@ -10,12 +10,14 @@ import { Audit } from './services/audit.js';
 import type { Clock } from './services/clock.js';
 import { Drive } from './services/drive.js';
 import { Reconciler } from './services/reconcile.js';
+import { Transfers } from './services/transfers.js';
 import { FileStore } from './storage/file-store.js';
 import { adminRoutes } from './routes/admin.js';
 import { authRoutes, refuseCrossSite, requireAuth } from './routes/auth.js';
 import { fileRoutes } from './routes/files.js';
 import { healthRoutes } from './routes/health.js';
 import { trashRoutes } from './routes/trash.js';
+import { tusRoutes } from './routes/tus.js';
 import { webRoutes } from './routes/web.js';
 
 export interface Deps {
@@ -27,6 +29,7 @@ export interface Deps {
   audit: Audit;
   drive: Drive;
   reconciler: Reconciler;
+  transfers: Transfers;
 }
 
 /** Builds the services over an open, migrated database. */
@@ -37,7 +40,8 @@ export function buildDeps(base: { config: Config; db: Db; clock: Clock; log: Log
   const accounts = new Accounts(db, clock);
   const drive = new Drive(db, store, audit, clock);
   const reconciler = new Reconciler(db, drive, audit, clock, log);
-  return { ...base, accounts, audit, drive, reconciler };
+  const transfers = new Transfers(drive, log);
+  return { ...base, accounts, audit, drive, reconciler, transfers };
 }
 
 export function createApp(deps: Deps) {
@@ -72,9 +76,10 @@ export function createApp(deps: Deps) {
   app.use('/api/*', refuseCrossSite);
   app.route('/api/health', healthRoutes(deps));
   app.route('/api/auth', authRoutes(deps));
-  for (const p of ['/api/fs/*', '/api/trash/*', '/api/trash', '/api/admin/*']) app.use(p, requireAuth(deps));
+  for (const p of ['/api/fs/*', '/api/trash/*', '/api/trash', '/api/tus', '/api/tus/*', '/api/admin/*']) app.use(p, requireAuth(deps));
   app.route('/api/fs', fileRoutes(deps));
   app.route('/api/trash', trashRoutes(deps));
+  app.route('/api/tus', tusRoutes(deps));
   app.route('/api/admin', adminRoutes(deps));
   app.all('/api/*', (c) => c.json(errorBody('not_found', `No API route ${c.req.method} ${c.req.path}.`), 404));
   app.route('/', webRoutes(deps));

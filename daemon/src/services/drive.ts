@@ -43,6 +43,14 @@ interface TrashItem {
 
 export const displayPath = (names: readonly string[]) => '/' + names.join('/');
 
+export interface UploadLimit {
+  bytes: number;
+  error: () => HttpError;
+}
+
+const existsError = (names: string[]) =>
+  conflict('exists', `${displayPath(names)} already exists. Send ?overwrite=1 to replace it (if you may delete it).`);
+
 export class Drive {
   readonly files;
   readonly trash;
@@ -159,13 +167,11 @@ export class Drive {
 
   // ---- uploads ------------------------------------------------------------------------------
 
-  async upload(
-    ctx: Ctx,
-    space: Space,
-    names: string[],
-    source: Readable,
-    opts: { contentLength?: number; overwrite: boolean },
-  ): Promise<Entry> {
+  /**
+   * Every check an upload passes before a byte is written: permission, the overwrite rule,
+   * the quota and the free space. Shared by PUT and resumable (tus) uploads.
+   */
+  async prepareUpload(ctx: Ctx, space: Space, names: string[], opts: { length?: number; overwrite: boolean }): Promise<{ limit: UploadLimit }> {
     if (this.draining) throw new HttpError(503, 'shutting_down', 'The drive is shutting down; try again in a moment.');
     if (names.length === 0) throw badRequest('invalid_path', 'An upload needs a file name.');
     const { actor } = ctx;
@@ -177,51 +183,62 @@ export class Drive {
     let replacing: FileRow | undefined;
     if (target.stat) {
       if (target.stat.isDirectory()) throw conflict('is_a_directory', `${displayPath(names)} is a folder.`);
-      if (!opts.overwrite) {
-        throw conflict('exists', `${displayPath(names)} already exists. Send ?overwrite=1 to replace it (if you may delete it).`);
-      }
+      if (!opts.overwrite) throw existsError(names);
       replacing = this.files.get(key, rel);
       this.require(actor, 'modify', space, replacing?.owner ?? null);
     }
-
-    // Quota and free space are checked before a byte is written.
+    // Parents must not be files or symlinks either (resolve checked the existing ones).
     const user = this.users.byName(actor.username);
     const quota = user?.quota_bytes ?? null;
     const credit = replacing && replacing.owner === actor.username ? replacing.size : 0;
-    const used = this.files.usageOf(actor.username) - credit + (this.reserved.get(actor.username) ?? 0);
+    const used = this.files.usageOf(actor.username) - credit + this.reservedBy(actor.username);
     const quotaLeft = quota === null ? Infinity : quota - used;
     const quotaError = () =>
       new HttpError(413, 'quota_exceeded', `This upload does not fit in your quota (${quota} bytes, ${Math.max(0, quota! - used)} left).`);
-    let limit: { bytes: number; error: () => HttpError };
-    if (opts.contentLength !== undefined) {
-      if (opts.contentLength > quotaLeft) throw quotaError();
-      await this.store.checkFits(opts.contentLength);
-      limit = { bytes: opts.contentLength, error: () => badRequest('bad_request', 'The body is longer than its Content-Length.') };
-    } else {
-      const writable = await this.store.writableBytes();
-      limit =
+    if (opts.length !== undefined) {
+      if (opts.length > quotaLeft) throw quotaError();
+      await this.store.checkFits(opts.length);
+      return { limit: { bytes: opts.length, error: () => badRequest('bad_request', 'The body is longer than its Content-Length.') } };
+    }
+    const writable = await this.store.writableBytes();
+    return {
+      limit:
         quotaLeft < writable
           ? { bytes: quotaLeft, error: quotaError }
-          : { bytes: writable, error: () => new HttpError(507, 'disk_full', 'The drive is full: nothing was written.') };
-    }
+          : { bytes: writable, error: () => new HttpError(507, 'disk_full', 'The drive is full: nothing was written.') },
+    };
+  }
 
+  /** Bytes promised to uploads in flight by this owner (PUT bodies and unfinished resumable uploads). */
+  reservedBy(owner: string): number {
+    return (this.reserved.get(owner) ?? 0) + (this.externalReservations?.(owner) ?? 0);
+  }
+
+  /** Set by the resumable-upload service: bytes its unfinished uploads have promised, per owner. */
+  externalReservations?: (owner: string) => number;
+
+  async upload(
+    ctx: Ctx,
+    space: Space,
+    names: string[],
+    source: Readable,
+    opts: { contentLength?: number; overwrite: boolean },
+  ): Promise<Entry> {
+    const { limit } = await this.prepareUpload(ctx, space, names, { length: opts.contentLength, overwrite: opts.overwrite });
+    const { actor } = ctx;
     const id = crypto.randomUUID();
+    const tmp = this.store.tmpPath(id);
     const reserve = opts.contentLength ?? 0;
     this.reserved.set(actor.username, (this.reserved.get(actor.username) ?? 0) + reserve);
-    this.uploads.insert({ id, space: key, path: rel, owner: actor.username, started_at: this.clock.now() });
+    this.uploads.insert({ id, space: spaceKey(space), path: names.join('/'), owner: actor.username, started_at: this.clock.now() });
     let abortErr: Error | undefined;
     const work = (async () => {
       const written = await this.store.writeTemp(source, id, limit);
       if (opts.contentLength !== undefined && written.size !== opts.contentLength) {
-        this.store.removeTemp(id);
         throw new HttpError(400, 'upload_aborted', 'The upload ended before all its bytes arrived; nothing was saved.');
       }
-      if (abortErr) {
-        this.store.removeTemp(id);
-        throw abortErr;
-      }
-      await this.ensureParents(actor, space, names.slice(0, -1));
-      return this.commitUpload(ctx, space, names, id, written, opts.overwrite);
+      if (abortErr) throw abortErr;
+      return this.commitUpload(ctx, space, names, tmp, written, opts.overwrite);
     })();
     this.inflight.set(id, {
       abort: (err) => {
@@ -233,26 +250,32 @@ export class Drive {
     try {
       return await work;
     } catch (err) {
-      this.store.removeTemp(id);
       throw fromFsError(err) ?? err;
     } finally {
+      this.store.removeTemp(id);
       this.inflight.delete(id);
       this.uploads.delete(id);
       this.reserved.set(actor.username, (this.reserved.get(actor.username) ?? 0) - reserve);
     }
   }
 
-  private commitUpload(ctx: Ctx, space: Space, names: string[], id: string, w: { size: number; sha256: string; mtime: number }, overwrite: boolean): Entry {
+  /**
+   * Puts a finished, fsynced temporary file at its place and indexes it. The overwrite rule is
+   * checked again here: the place may have been taken while the bytes were arriving.
+   */
+  async commitUpload(ctx: Ctx, space: Space, names: string[], tmp: string, w: { size: number; sha256: string; mtime: number }, overwrite: boolean): Promise<Entry> {
+    await this.ensureParents(ctx.actor, space, names.slice(0, -1));
     const key = spaceKey(space);
     const rel = names.join('/');
     const dest = path.join(this.root(space), ...names);
     const now = this.clock.now();
     const existing = this.files.get(key, rel);
     let replaced = false;
-    if (overwrite && fs.existsSync(dest)) {
-      // Keep the replaced version in the trash: an overwrite loses nothing either.
-      const st = fs.lstatSync(dest);
+    const st = fs.lstatSync(dest, { throwIfNoEntry: false });
+    if (st && overwrite) {
       if (!st.isFile()) throw conflict('is_a_directory', `${displayPath(names)} is a folder.`);
+      this.require(ctx.actor, 'modify', space, existing?.owner ?? null);
+      // Keep the replaced version in the trash: an overwrite loses nothing either.
       const stored = crypto.randomUUID();
       this.db.transaction(() => {
         this.trash.insert({
@@ -270,28 +293,17 @@ export class Drive {
         // A hard link keeps the old bytes while rename swaps the name atomically: dest always holds a whole file.
         fs.linkSync(dest, path.join(this.store.trashDir, stored));
       })();
-      this.store.commitTemp(id, dest, true);
+      this.store.commitFile(tmp, dest, true);
       replaced = true;
     } else {
       try {
-        this.store.commitTemp(id, dest, false);
+        this.store.commitFile(tmp, dest, false);
       } catch (err) {
-        if ((err as NodeJS.ErrnoException).code === 'EEXIST') {
-          throw conflict('exists', `${displayPath(names)} already exists. Send ?overwrite=1 to replace it (if you may delete it).`);
-        }
+        if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw existsError(names);
         throw err;
       }
     }
-    const row = {
-      space: key,
-      path: rel,
-      type: 'file' as const,
-      size: w.size,
-      owner: ctx.actor.username,
-      sha256: w.sha256,
-      created_at: now,
-      mtime: w.mtime,
-    };
+    const row = { space: key, path: rel, type: 'file' as const, size: w.size, owner: ctx.actor.username, sha256: w.sha256, created_at: now, mtime: w.mtime };
     this.files.upsert(row);
     this.audit.record({ actor: ctx.actor.username, ip: ctx.ip, action: replaced ? 'overwrite' : 'upload', target: `${key}:${displayPath(names)}`, detail: { size: w.size, sha256: w.sha256 } });
     return this.entry(ctx.actor, space, { ...row, name: names[names.length - 1]! });

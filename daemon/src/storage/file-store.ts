@@ -32,11 +32,11 @@ export class FileStore {
   }
 
   /** Whether the data root can be written to: in appliance mode it must be a mounted filesystem. */
-  available(): boolean {
+  available(fresh = false): boolean {
     if (!this.opts.requireMount) return true;
     const now = Date.now();
     // Re-read at most every second: cheap enough to notice an unplugged SSD at once.
-    if (this.mountCache && now - this.mountCache.at < 1000) return this.mountCache.mounted;
+    if (!fresh && this.mountCache && now - this.mountCache.at < 1000) return this.mountCache.mounted;
     const mounted = isMountPoint(this.dataDir);
     this.mountCache = { at: now, mounted };
     return mounted;
@@ -49,7 +49,9 @@ export class FileStore {
 
   /** Throws 503 when the SSD is missing; creates the layout the first time it is there. */
   async ensureAvailable(): Promise<void> {
-    if (!this.available()) {
+    // A write always looks afresh: a mount state cached from before an unplug would let it land on
+    // the bare mount point (the SD card).
+    if (!this.available(true)) {
       throw new HttpError(503, 'storage_unavailable', 'The storage drive is not connected: nothing can be written now.');
     }
     await this.ensureLayout();
@@ -104,8 +106,8 @@ export class FileStore {
       closed = true;
       fs.closeSync(fd);
     };
+    const out = fs.createWriteStream('', { fd, autoClose: false, highWaterMark: 1024 * 1024 });
     try {
-      const out = fs.createWriteStream('', { fd, autoClose: false, highWaterMark: 1024 * 1024 });
       await pipeline(
         source,
         async function* (chunks: AsyncIterable<Buffer>) {
@@ -123,7 +125,18 @@ export class FileStore {
       close();
       return { size, sha256: hash.digest('hex'), mtime: Math.floor(st.mtimeMs) };
     } catch (err) {
-      close();
+      // pipeline() destroys `out` on failure, and a destroyed fs stream closes its fd itself whatever
+      // autoClose says (that flag only covers a normal end). Closing the number again would fail with
+      // EBADF, or worse close another upload's file that reused it: let the stream do it, once.
+      if (!closed) {
+        closed = true;
+        if (!out.closed) {
+          await new Promise<void>((resolve) => {
+            out.once('close', () => resolve());
+            if (!out.destroyed) out.destroy();
+          });
+        }
+      }
       await fsp.rm(tmp, { force: true });
       throw fromFsError(err) ?? err;
     }
@@ -133,8 +146,7 @@ export class FileStore {
    * Puts a finished temp file at `dest`. Without overwrite, link(2) fails if dest exists, so two
    * racing uploads can never replace each other. The directory is fsynced so the name survives a power cut.
    */
-  commitTemp(id: string, dest: string, overwrite: boolean): void {
-    const tmp = this.tmpPath(id);
+  commitFile(tmp: string, dest: string, overwrite: boolean): void {
     if (overwrite) {
       fs.renameSync(tmp, dest);
     } else {

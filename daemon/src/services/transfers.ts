@@ -1,0 +1,229 @@
+// Resumable uploads (tus 1.0: core, creation, creation-with-upload, termination, expiration) through
+// @tus/server, mapped onto spaces, permissions, quotas and the overwrite rule exactly like PUT.
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import fsp from 'node:fs/promises';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import { Server, type Upload } from '@tus/server';
+import { FileStore as TusFileStore } from '@tus/file-store';
+import { HttpError, errorBody, fromFsError } from '../errors.js';
+import { spaceKey } from '../policy/policy.js';
+import { parsePathString } from '../storage/paths.js';
+import type { Logger } from '../log.js';
+import type { Ctx, Drive } from './drive.js';
+import { spaceOfKey } from './drive.js';
+
+/** Unfinished uploads are kept this long after creation, then expired by the clean-up job. */
+export const TUS_EXPIRY_MS = 24 * 3600 * 1000;
+
+/**
+ * Hashes the bytes as they are appended, so a finished upload needs no second read. The running
+ * hash lives in memory: after a restart, or a PATCH cut mid-write, the final hash is computed by
+ * reading the file once instead.
+ */
+class HashingStore extends TusFileStore {
+  private readonly hashes = new Map<string, { hash: crypto.Hash; offset: number }>();
+
+  override async write(readable: Readable, id: string, offset: number): Promise<number> {
+    let st = this.hashes.get(id);
+    if (offset === 0) {
+      st = { hash: crypto.createHash('sha256'), offset: 0 };
+      this.hashes.set(id, st);
+    } else if (!st || st.offset !== offset) {
+      this.hashes.delete(id);
+      st = undefined;
+    }
+    let seen = offset;
+    const state = st;
+    const source = state
+      ? Readable.from(
+          (async function* () {
+            for await (const chunk of readable as AsyncIterable<Buffer>) {
+              state.hash.update(chunk);
+              seen += chunk.length;
+              yield chunk;
+            }
+          })(),
+        )
+      : readable;
+    try {
+      const next = await super.write(source, id, offset);
+      if (state) {
+        if (seen === next) state.offset = next;
+        else this.hashes.delete(id);
+      }
+      return next;
+    } catch (err) {
+      this.hashes.delete(id);
+      throw err;
+    }
+  }
+
+  /** The SHA-256 of a complete upload: from the running hash when it covers every byte. */
+  async digest(id: string, size: number): Promise<string> {
+    const st = this.hashes.get(id);
+    this.hashes.delete(id);
+    if (st && st.offset === size) return st.hash.digest('hex');
+    const hash = crypto.createHash('sha256');
+    for await (const chunk of fs.createReadStream(path.join(this.directory, id))) hash.update(chunk as Buffer);
+    return hash.digest('hex');
+  }
+
+  forget(id: string): void {
+    this.hashes.delete(id);
+  }
+}
+
+/** tus errors are `{status_code, body}`; ours keep the contract's JSON shape inside the body. */
+function tusError(err: unknown): { status_code: number; body: string } {
+  const e = err instanceof HttpError ? err : fromFsError(err);
+  if (e) return { status_code: e.status, body: JSON.stringify(errorBody(e.code, e.message)) };
+  throw err;
+}
+
+export class Transfers {
+  readonly dir: string;
+  readonly server: Server;
+  private readonly store: HashingStore;
+  private readonly ctxOf = new WeakMap<Request, Ctx>();
+  /** Unfinished uploads: their owner and declared length, for quota reservations. */
+  private readonly active = new Map<string, { owner: string; size: number }>();
+  private loaded: Promise<void> | null = null;
+
+  constructor(
+    private readonly drive: Drive,
+    private readonly log: Logger,
+  ) {
+    // Under .hcd on the data disk: the finished file is renamed into place, never copied.
+    this.dir = path.join(drive.store.dataDir, '.hcd', 'tus');
+    this.store = new HashingStore({ directory: this.dir, expirationPeriodInMilliseconds: TUS_EXPIRY_MS });
+    this.server = new Server({
+      path: '/api/tus',
+      datastore: this.store,
+      relativeLocation: true,
+      // A finished upload is already in its space; the trash, not tus, is how it goes away.
+      disableTerminationForFinishedUploads: true,
+      onUploadCreate: (req, upload) => this.onCreate(req as unknown as Request, upload),
+      onIncomingRequest: (req, id) => this.onIncoming(req as unknown as Request, id),
+      onUploadFinish: (req, upload) => this.onFinish(req as unknown as Request, upload),
+    });
+    drive.externalReservations = (owner) => this.reservedBy(owner);
+  }
+
+  /** Serves one tus request for an authenticated caller. */
+  async handle(req: Request, ctx: Ctx): Promise<Response> {
+    await this.load();
+    this.ctxOf.set(req, ctx);
+    return this.server.handleWeb(req);
+  }
+
+  private ctx(req: Request): Ctx {
+    const c = this.ctxOf.get(req);
+    if (!c) throw { status_code: 401, body: JSON.stringify(errorBody('unauthenticated', 'Please log in.')) };
+    return c;
+  }
+
+  /** Rebuilds the reservations of unfinished uploads (they survive restarts on disk). */
+  private load(): Promise<void> {
+    this.loaded ??= (async () => {
+      if (!this.drive.store.available()) {
+        this.loaded = null;
+        return;
+      }
+      await fsp.mkdir(this.dir, { recursive: true, mode: 0o750 });
+      for (const id of await this.store.configstore.list!()) {
+        const u = await this.store.configstore.get(id);
+        const owner = u?.metadata?.owner;
+        if (u && owner) this.active.set(id, { owner, size: u.size ?? 0 });
+      }
+    })();
+    return this.loaded;
+  }
+
+  reservedBy(owner: string): number {
+    let n = 0;
+    for (const a of this.active.values()) if (a.owner === owner) n += a.size;
+    return n;
+  }
+
+  private target(ctx: Ctx, meta: Record<string, string | null> | undefined) {
+    const space = meta?.space;
+    const file = meta?.path ?? meta?.filename;
+    if (!space || !file) throw new HttpError(400, 'bad_request', 'Upload-Metadata needs "space" (workspace, home or users/<name>) and "path".');
+    const resolved = this.drive.resolveSpace(ctx.actor, [...space.split('/'), ...parsePathString(file)]);
+    return { ...resolved, overwrite: meta?.overwrite === '1' || meta?.overwrite === 'true' };
+  }
+
+  private async onCreate(req: Request, upload: Upload) {
+    try {
+      const ctx = this.ctx(req);
+      if (upload.size === undefined) throw new HttpError(400, 'bad_request', 'Upload-Length is required: the quota and free space are checked before anything is written.');
+      const { space, names, overwrite } = this.target(ctx, upload.metadata);
+      await this.drive.prepareUpload(ctx, space, names, { length: upload.size, overwrite });
+      this.active.set(upload.id, { owner: ctx.actor.username, size: upload.size });
+      // The canonical space and path, and who may continue this upload.
+      return { metadata: { ...upload.metadata, space: spaceKey(space), path: names.join('/'), overwrite: overwrite ? '1' : '0', owner: ctx.actor.username } };
+    } catch (err) {
+      throw tusError(err);
+    }
+  }
+
+  private async onIncoming(req: Request, id: string) {
+    const ctx = this.ctx(req);
+    if (req.method === 'GET') throw { status_code: 405, body: JSON.stringify(errorBody('method_not_allowed', 'Download finished files from /api/fs.')) };
+    let upload: Upload;
+    try {
+      upload = await this.store.getUpload(id);
+    } catch {
+      return; // tus answers 404 itself
+    }
+    // Another user's upload id is treated as unknown.
+    if (upload.metadata?.owner !== ctx.actor.username) {
+      throw { status_code: 404, body: JSON.stringify(errorBody('not_found', 'No such upload.')) };
+    }
+    if (req.method === 'DELETE') {
+      this.active.delete(id);
+      this.store.forget(id);
+    }
+  }
+
+  private async onFinish(req: Request, upload: Upload) {
+    const ctx = this.ctx(req);
+    const file = path.join(this.dir, upload.id);
+    try {
+      const meta = upload.metadata ?? {};
+      const space = spaceOfKey(meta.space!);
+      const names = meta.path!.split('/');
+      const fd = fs.openSync(file, 'r');
+      let st: fs.Stats;
+      try {
+        fs.fsyncSync(fd); // durable before it becomes visible
+        st = fs.fstatSync(fd);
+      } finally {
+        fs.closeSync(fd);
+      }
+      const sha256 = await this.store.digest(upload.id, st.size);
+      const entry = await this.drive.commitUpload(ctx, space, names, file, { size: st.size, sha256, mtime: Math.floor(st.mtimeMs) }, meta.overwrite === '1');
+      return { status_code: 204, headers: { 'X-HCD-Path': encodeURIComponent(`/${names.join('/')}`), 'X-HCD-SHA256': sha256 }, body: JSON.stringify(entry) };
+    } catch (err) {
+      // A refused commit (the name was taken meanwhile, rights changed) ends the upload: a retry gets 404.
+      await fsp.rm(file, { force: true });
+      throw tusError(err);
+    } finally {
+      this.active.delete(upload.id);
+      await this.store.configstore.delete(upload.id).catch(() => {});
+    }
+  }
+
+  /** Removes unfinished uploads older than TUS_EXPIRY_MS; for the scheduled clean-up. */
+  async expire(): Promise<number> {
+    if (!this.drive.store.available()) return 0;
+    await this.load();
+    const n = await this.store.deleteExpired();
+    const ids = new Set(await this.store.configstore.list!());
+    for (const id of this.active.keys()) if (!ids.has(id)) this.active.delete(id);
+    if (n) this.log.info('expired unfinished uploads', { count: n });
+    return n;
+  }
+}
