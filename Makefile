@@ -4,10 +4,10 @@ SHELL := /bin/bash
 
 NODE_TEST := node --import tsx --test --test-reporter=spec
 UNIT_TESTS := $(shell find test/daemon/unit test/daemon/http -name '*.test.ts' | sort)
-SERVER_TESTS := $(shell find test/daemon/server -name '*.test.ts' 2>/dev/null | sort)
+SERVER_TESTS := $(shell find test/daemon/server test/daemon/transfers test/bench -name '*.test.ts' 2>/dev/null | sort)
 PROVISIONING_TESTS := $(shell find test/provisioning -name '*.test.ts' | sort)
 
-.PHONY: all build typecheck test test-unit test-server test-provisioning clean
+.PHONY: all build typecheck test test-unit test-server test-provisioning bench clean
 
 all: build
 
@@ -30,6 +30,11 @@ test-server: build
 # Templates, real hostapd/dnsmasq/systemd checks, and an mmdebstrap root (needs root).
 test-provisioning:
 	$(NODE_TEST) $(PROVISIONING_TESTS)
+
+# Throughput, memory and CPU against nginx on loopback (needs nginx: installed here if missing, as root).
+bench: build
+	command -v nginx >/dev/null || { apt-get update && apt-get install -y --no-install-recommends nginx; }
+	node --import tsx scripts/bench/run.ts
 
 clean:
 	rm -rf dist

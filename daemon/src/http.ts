@@ -1,11 +1,11 @@
 // Shared HTTP plumbing: the app's typed context, client address, JSON bodies, raw paths.
 import type { Context } from 'hono';
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { badRequest } from './errors.js';
 import type { AuthedUser } from './services/accounts.js';
 
 export type AppEnv = {
-  Bindings: { incoming?: IncomingMessage };
+  Bindings: { incoming?: IncomingMessage; outgoing?: ServerResponse };
   Variables: { user: AuthedUser; authVia: 'cookie' | 'bearer' };
 };
 export type AppContext = Context<AppEnv>;

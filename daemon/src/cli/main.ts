@@ -109,7 +109,8 @@ async function main(argv: string[]): Promise<number> {
         return 0;
       }
       case 'doctor':
-        return doctor(deps);
+        // Awaited here: the finally below closes the database, which doctor still reads after its awaits.
+        return await doctor(deps);
       default:
         console.error(`unknown command "${cmd}"\n\n${USAGE}`);
         return 2;

@@ -1,6 +1,7 @@
 // /api/fs/{space}/{path}: list, download (Range, ETag), upload (PUT), delete, mkdir/move (POST), zip.
 import fs from 'node:fs';
 import { Readable } from 'node:stream';
+import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
 import { Hono, type Context } from 'hono';
 import { getMimeType } from 'hono/utils/mime';
 import yazl from 'yazl';
@@ -83,7 +84,17 @@ export function fileRoutes(deps: Deps) {
     headers['Content-Length'] = String(Math.max(0, end - start + 1));
     if (range.kind === 'range') headers['Content-Range'] = `bytes ${start}-${end}/${st.size}`;
     if (c.req.method === 'HEAD' || st.size === 0) return c.body(null, status, headers);
-    const stream = fs.createReadStream(abs, { start, end, highWaterMark: 256 * 1024 });
+    const stream = fs.createReadStream(abs, { start, end, highWaterMark: 512 * 1024 });
+    const outgoing = c.env?.outgoing;
+    if (outgoing) {
+      // On the real server, pipe the file straight into the socket: a web stream in between
+      // costs a copy and a promise per chunk, about half the download throughput.
+      outgoing.writeHead(status, headers);
+      stream.on('error', () => outgoing.destroy());
+      outgoing.on('close', () => stream.destroy());
+      stream.pipe(outgoing);
+      return RESPONSE_ALREADY_SENT;
+    }
     return c.body(Readable.toWeb(stream) as ReadableStream, status, headers);
   };
 

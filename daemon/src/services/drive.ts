@@ -191,7 +191,8 @@ export class Drive {
     const user = this.users.byName(actor.username);
     const quota = user?.quota_bytes ?? null;
     const credit = replacing && replacing.owner === actor.username ? replacing.size : 0;
-    const used = this.files.usageOf(actor.username) - credit + this.reservedBy(actor.username);
+    // Summing a user's files costs a scan of their rows: only done when there is a quota to check.
+    const used = quota === null ? 0 : this.files.usageOf(actor.username) - credit + this.reservedBy(actor.username);
     const quotaLeft = quota === null ? Infinity : quota - used;
     const quotaError = () =>
       new HttpError(413, 'quota_exceeded', `This upload does not fit in your quota (${quota} bytes, ${Math.max(0, quota! - used)} left).`);
@@ -250,6 +251,11 @@ export class Drive {
     try {
       return await work;
     } catch (err) {
+      // The client went away mid-body (closed tab, dropped Wi-Fi): expected, not a server fault.
+      const code = (err as NodeJS.ErrnoException | undefined)?.code;
+      if (!(err instanceof HttpError) && (code === 'ECONNRESET' || code === 'ERR_STREAM_PREMATURE_CLOSE')) {
+        throw new HttpError(400, 'upload_aborted', 'The upload ended before all its bytes arrived; nothing was saved.');
+      }
       throw fromFsError(err) ?? err;
     } finally {
       this.store.removeTemp(id);

@@ -75,6 +75,11 @@ class HashingStore extends TusFileStore {
   }
 }
 
+// @tus/file-store creates its directory the moment it is constructed, i.e. at daemon start, even on
+// the bare mount point of an unplugged SSD (HCD_REQUIRE_MOUNT=1). Transfers.load() creates it instead,
+// once the storage is there. (The method is private in the typings, hence the cast.)
+(HashingStore.prototype as unknown as { checkOrCreateDirectory: () => void }).checkOrCreateDirectory = () => {};
+
 /** tus errors are `{status_code, body}`; ours keep the contract's JSON shape inside the body. */
 function tusError(err: unknown): { status_code: number; body: string } {
   const e = err instanceof HttpError ? err : fromFsError(err);

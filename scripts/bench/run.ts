@@ -1,0 +1,391 @@
+// `make bench`: the same transfer workloads against the daemon and against nginx (sendfile + WebDAV
+// PUT) on loopback, in one run, printed as a markdown table of figures and ratios to nginx.
+import { spawn, spawnSync, execFileSync, type ChildProcess } from 'node:child_process';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import http from 'node:http';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const quick = process.argv.includes('--quick');
+const MiB = 1024 * 1024;
+const GiB = 1024 * MiB;
+// --quick shrinks every workload (for the smoke test); the real run uses the issue's sizes.
+const S = quick
+  ? { big: 32 * MiB, small: 200, smallSize: 16 * 1024, clients: 6, clientSize: 4 * MiB, ranges: 40, list: 500, listReps: 40 }
+  : { big: GiB, small: 2000, smallSize: 16 * 1024, clients: 30, clientSize: 64 * MiB, ranges: 200, list: 10_000, listReps: 200 };
+const WORK = path.join(ROOT, '.cache', quick ? 'bench-quick' : 'bench');
+const CLK_TCK = 100; // Linux USER_HZ for /proc/<pid>/stat times
+
+interface Target {
+  name: string;
+  port: number;
+  proc: ChildProcess;
+  headers: Record<string, string>;
+  file(name: string): string; // URL path of a file
+  list(dir: string): string; // URL path of a folder listing
+  pids(): number[];
+}
+
+// ---- processes ---------------------------------------------------------------------------------
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => {
+      const p = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(p));
+    });
+  });
+}
+
+async function waitPort(port: number, proc: ChildProcess): Promise<void> {
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    if (proc.exitCode !== null) throw new Error(`server exited with ${proc.exitCode}`);
+    const ok = await new Promise<boolean>((r) => {
+      const s = net.connect(port, '127.0.0.1', () => (s.destroy(), r(true)));
+      s.on('error', () => r(false));
+    });
+    if (ok) return;
+    if (Date.now() > deadline) throw new Error(`port ${port} never opened`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+function children(pid: number): number[] {
+  const out: number[] = [];
+  for (const d of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${d}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid === pid) out.push(Number(d));
+    } catch {
+      /* gone */
+    }
+  }
+  return out;
+}
+
+async function startNginx(): Promise<Target> {
+  const prefix = path.join(WORK, 'nginx');
+  fs.rmSync(prefix, { recursive: true, force: true });
+  for (const d of ['files', 'body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']) fs.mkdirSync(path.join(prefix, d), { recursive: true });
+  const port = await freePort();
+  const conf = fs.readFileSync(path.join(ROOT, 'scripts/bench/nginx.conf'), 'utf8').replaceAll('@PREFIX@', prefix).replaceAll('@PORT@', String(port)).replaceAll('@USER@', os.userInfo().username);
+  fs.writeFileSync(path.join(prefix, 'nginx.conf'), conf);
+  const proc = spawn('nginx', ['-p', prefix, '-c', path.join(prefix, 'nginx.conf')], { stdio: 'inherit' });
+  await waitPort(port, proc);
+  return {
+    name: 'nginx',
+    port,
+    proc,
+    headers: {},
+    file: (n) => '/' + n.split('/').map(encodeURIComponent).join('/'),
+    list: (d) => `/${encodeURIComponent(d)}/`,
+    pids: () => [proc.pid!, ...children(proc.pid!)],
+  };
+}
+
+async function startDaemon(): Promise<Target> {
+  const dir = path.join(WORK, 'daemon');
+  fs.rmSync(dir, { recursive: true, force: true });
+  fs.mkdirSync(dir, { recursive: true });
+  const port = await freePort();
+  const env = { ...process.env, HCD_PORT: String(port), HCD_DATA_DIR: path.join(dir, 'data'), HCD_DB: path.join(dir, 'hcd.db'), HCD_LOG_LEVEL: 'warn', HCD_BOOTSTRAP_ADMIN: '0', HCD_MIN_FREE_BYTES: String(64 * MiB) };
+  const password = crypto.randomBytes(12).toString('hex');
+  execFileSync(process.execPath, [path.join(ROOT, 'dist/daemon/src/cli/main.js'), 'create-admin', 'bench', '--password-stdin'], { env, input: password + '\n', stdio: ['pipe', 'ignore', 'inherit'] });
+  const proc = spawn(process.execPath, [path.join(ROOT, 'dist/daemon/src/main.js')], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+  await waitPort(port, proc);
+  const res = await request({ port, headers: {} } as Target, 'POST', '/api/auth/login', { body: Buffer.from(JSON.stringify({ username: 'bench', password })), headers: { 'content-type': 'application/json' } });
+  if (res.status !== 200) throw new Error(`login failed: ${res.status}`);
+  const token = JSON.parse(res.text).token as string;
+  return {
+    name: 'hcd',
+    port,
+    proc,
+    headers: { authorization: `Bearer ${token}` },
+    file: (n) => '/api/fs/workspace/' + n.split('/').map(encodeURIComponent).join('/'),
+    list: (d) => `/api/fs/workspace/${encodeURIComponent(d)}/`,
+    pids: () => [proc.pid!],
+  };
+}
+
+async function stop(t: Target): Promise<void> {
+  if (t.proc.exitCode !== null) return;
+  const done = new Promise((r) => t.proc.once('exit', r));
+  t.proc.kill('SIGTERM');
+  await done;
+}
+
+// ---- HTTP --------------------------------------------------------------------------------------
+
+const agents = new Map<number, http.Agent>();
+const agent = (port: number) => {
+  let a = agents.get(port);
+  if (!a) agents.set(port, (a = new http.Agent({ keepAlive: true, maxSockets: 64 })));
+  return a;
+};
+
+interface Res {
+  status: number;
+  bytes: number;
+  text: string;
+}
+
+function request(t: Pick<Target, 'port' | 'headers'>, method: string, urlPath: string, o: { body?: Buffer | (() => NodeJS.ReadableStream); length?: number; headers?: Record<string, string>; keepText?: boolean } = {}): Promise<Res> {
+  return new Promise((resolve, reject) => {
+    const headers: Record<string, string> = { ...t.headers, ...o.headers };
+    if (o.body !== undefined) headers['content-length'] = String(Buffer.isBuffer(o.body) ? o.body.length : o.length);
+    const req = http.request({ host: '127.0.0.1', port: t.port, method, path: urlPath, headers, agent: agent(t.port) }, (res) => {
+      let bytes = 0;
+      const chunks: Buffer[] = [];
+      const keep = o.keepText || method === 'POST';
+      res.on('data', (d: Buffer) => {
+        bytes += d.length;
+        if (keep) chunks.push(d);
+      });
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, bytes, text: keep ? Buffer.concat(chunks).toString() : '' }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    if (o.body === undefined) req.end();
+    else if (Buffer.isBuffer(o.body)) req.end(o.body);
+    else o.body().pipe(req);
+  });
+}
+
+async function pool<T>(items: T[], concurrency: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let i = 0;
+  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, async () => {
+    while (i < items.length) await fn(items[i++]!);
+  }));
+}
+
+// ---- measurement -------------------------------------------------------------------------------
+
+function cpuSeconds(pids: number[]): number {
+  let ticks = 0;
+  for (const pid of pids) {
+    try {
+      const s = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
+      ticks += Number(f[11]) + Number(f[12]); // utime, stime
+    } catch {
+      /* exited */
+    }
+  }
+  return ticks / CLK_TCK;
+}
+
+function resetPeak(pids: number[]): void {
+  // "5" resets VmHWM to the current RSS (proc(5), Linux ≥ 4.0), so each workload gets its own peak.
+  for (const pid of pids) {
+    try {
+      fs.writeFileSync(`/proc/${pid}/clear_refs`, '5');
+    } catch {
+      /* not root or gone: peak since start */
+    }
+  }
+}
+
+function peakRss(pids: number[]): number {
+  let sum = 0;
+  for (const pid of pids) {
+    try {
+      const m = /VmHWM:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+      if (m) sum += Number(m[1]) * 1024;
+    } catch {
+      /* gone */
+    }
+  }
+  return sum;
+}
+
+interface Measure {
+  seconds: number;
+  bytes: number;
+  count: number;
+  errors: number;
+  rss: number;
+  cpuPerGiB: number;
+  latencies?: number[];
+}
+
+async function measure(t: Target, fn: (count: (res: Res, ok: number[]) => void) => Promise<void>): Promise<Measure> {
+  const pids = t.pids();
+  resetPeak(pids);
+  const cpu0 = cpuSeconds(pids);
+  let bytes = 0;
+  let count = 0;
+  let errors = 0;
+  const t0 = performance.now();
+  await fn((res, ok) => {
+    count++;
+    if (!ok.includes(res.status)) errors++;
+    bytes += res.bytes;
+  });
+  const seconds = (performance.now() - t0) / 1000;
+  const cpu = cpuSeconds(pids) - cpu0;
+  return { seconds, bytes, count, errors, rss: peakRss(pids), cpuPerGiB: bytes > 0 ? cpu / (bytes / GiB) : cpu };
+}
+
+// ---- workloads ---------------------------------------------------------------------------------
+
+function sourceFile(name: string, size: number): string {
+  const file = path.join(WORK, name);
+  if (fs.existsSync(file) && fs.statSync(file).size === size) return file;
+  fs.mkdirSync(WORK, { recursive: true });
+  const fd = fs.openSync(file, 'w');
+  const buf = Buffer.alloc(8 * MiB);
+  for (let done = 0; done < size; done += buf.length) {
+    crypto.randomFillSync(buf);
+    fs.writeSync(fd, buf, 0, Math.min(buf.length, size - done));
+  }
+  fs.closeSync(fd);
+  return file;
+}
+
+const upOk = [200, 201, 204];
+const downOk = [200, 206];
+
+async function workloads(t: Target, files: { big: string; client: string }) {
+  const r: Record<string, Measure> = {};
+  const log = (k: string) => process.stderr.write(`  ${t.name}: ${k}\n`);
+
+  log('1 GiB upload');
+  r.bigUp = await measure(t, async (count) => {
+    const res = await request(t, 'PUT', t.file('big/one.bin'), { body: () => fs.createReadStream(files.big, { highWaterMark: MiB }), length: S.big });
+    count({ ...res, bytes: S.big }, upOk);
+  });
+  log('1 GiB download');
+  r.bigDown = await measure(t, async (count) => count(await request(t, 'GET', t.file('big/one.bin')), downOk));
+
+  const small = crypto.randomBytes(S.smallSize);
+  const names = Array.from({ length: S.small }, (_, i) => `small/f${String(i).padStart(5, '0')}.bin`);
+  // nginx's create_full_put_path races when parallel PUTs create the same folder: make each first.
+  for (const d of ['small', 'clients', 'list']) await request(t, 'PUT', t.file(`${d}/.keep`), { body: Buffer.alloc(0) });
+  log(`${S.small} × 16 KiB upload, 8 clients`);
+  r.smallUp = await measure(t, (count) => pool(names, 8, async (n) => count({ ...(await request(t, 'PUT', t.file(n), { body: small })), bytes: small.length }, upOk)));
+  log(`${S.small} × 16 KiB download, 8 clients`);
+  r.smallDown = await measure(t, (count) => pool(names, 8, async (n) => count(await request(t, 'GET', t.file(n)), downOk)));
+
+  const clients = Array.from({ length: S.clients }, (_, i) => `clients/c${i}.bin`);
+  log(`${S.clients} clients × ${S.clientSize / MiB} MiB upload`);
+  r.clientsUp = await measure(t, (count) =>
+    pool(clients, S.clients, async (n) => count({ ...(await request(t, 'PUT', t.file(n), { body: () => fs.createReadStream(files.client, { highWaterMark: MiB }), length: S.clientSize })), bytes: S.clientSize }, upOk)),
+  );
+  log(`${S.clients} clients × ${S.clientSize / MiB} MiB download`);
+  r.clientsDown = await measure(t, (count) => pool(clients, S.clients, async (n) => count(await request(t, 'GET', t.file(n)), downOk)));
+
+  // The same pseudo-random offsets for both servers.
+  let seed = 42;
+  const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const offsets = Array.from({ length: S.ranges }, () => Math.floor(rand() * (S.big - MiB)));
+  log(`${S.ranges} random 1 MiB ranges, 4 at a time`);
+  r.ranges = await measure(t, (count) => pool(offsets, 4, async (o) => count(await request(t, 'GET', t.file('big/one.bin'), { headers: { range: `bytes=${o}-${o + MiB - 1}` } }), [206])));
+
+  log(`listing a folder of ${S.list} files (setup)`);
+  const tiny = Buffer.from('tiny file\n');
+  await pool(Array.from({ length: S.list }, (_, i) => `list/n${String(i).padStart(5, '0')}.txt`), 8, async (n) => {
+    const res = await request(t, 'PUT', t.file(n), { body: tiny });
+    if (!upOk.includes(res.status)) throw new Error(`listing setup: ${res.status}`);
+  });
+  const lat: number[] = [];
+  r.list = await measure(t, async (count) => {
+    for (let i = 0; i < S.listReps; i++) {
+      const t0 = performance.now();
+      const res = await request(t, 'GET', t.list('list'), { keepText: true });
+      lat.push(performance.now() - t0);
+      const list = (t.name === 'hcd' ? JSON.parse(res.text).entries : JSON.parse(res.text)) as { name: string }[];
+      const n = list.filter((e) => !e.name.startsWith('.')).length;
+      count(res, n === S.list ? [200] : []);
+    }
+  });
+  r.list.latencies = lat.sort((a, b) => a - b);
+  return r;
+}
+
+// ---- report ------------------------------------------------------------------------------------
+
+const pct = (xs: number[], p: number) => xs[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))]!;
+const f1 = (x: number) => (x >= 100 ? x.toFixed(0) : x.toFixed(1));
+
+function report(h: Record<string, Measure>, n: Record<string, Measure>): { markdown: string; rows: Row[] } {
+  const mbps = (m: Measure) => m.bytes / 1e6 / m.seconds;
+  const fps = (m: Measure) => m.count / m.seconds;
+  const rows: Row[] = [
+    { name: '1 GiB upload', unit: 'MB/s', hcd: mbps(h.bigUp!), nginx: mbps(n.bigUp!), target: 0.7, m: [h.bigUp!, n.bigUp!] },
+    { name: '1 GiB download', unit: 'MB/s', hcd: mbps(h.bigDown!), nginx: mbps(n.bigDown!), target: 0.9, m: [h.bigDown!, n.bigDown!] },
+    { name: '16 KiB files up, 8 clients', unit: 'files/s', hcd: fps(h.smallUp!), nginx: fps(n.smallUp!), target: 0.8, m: [h.smallUp!, n.smallUp!] },
+    { name: '16 KiB files down, 8 clients', unit: 'files/s', hcd: fps(h.smallDown!), nginx: fps(n.smallDown!), target: 0.8, m: [h.smallDown!, n.smallDown!] },
+    { name: `${S.clients} clients × ${S.clientSize / MiB} MiB up`, unit: 'MB/s', hcd: mbps(h.clientsUp!), nginx: mbps(n.clientsUp!), target: 0.7, m: [h.clientsUp!, n.clientsUp!] },
+    { name: `${S.clients} clients × ${S.clientSize / MiB} MiB down`, unit: 'MB/s', hcd: mbps(h.clientsDown!), nginx: mbps(n.clientsDown!), target: 0.9, m: [h.clientsDown!, n.clientsDown!] },
+    { name: `${S.ranges} random 1 MiB ranges, 4 at a time`, unit: 'MB/s', hcd: mbps(h.ranges!), nginx: mbps(n.ranges!), target: 0.9, m: [h.ranges!, n.ranges!] },
+    { name: `list ${S.list} files, p50`, unit: 'ms', hcd: pct(h.list!.latencies!, 50), nginx: pct(n.list!.latencies!, 50), target: null, m: [h.list!, n.list!] },
+    { name: `list ${S.list} files, p99`, unit: 'ms', hcd: pct(h.list!.latencies!, 99), nginx: pct(n.list!.latencies!, 99), target: null, m: [h.list!, n.list!] },
+  ];
+  const lines = [
+    '| workload | unit | hcd | nginx | ratio | target | hcd peak RSS MiB | nginx peak RSS MiB | hcd CPU s/GiB | nginx CPU s/GiB | errors hcd/nginx |',
+    '| --- | --- | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: | --- |',
+  ];
+  for (const r of rows) {
+    const ratio = r.unit === 'ms' ? r.nginx / r.hcd : r.hcd / r.nginx;
+    const target = r.target === null ? (r.name.endsWith('p99') ? '< 100 ms' : '') : `≥ ${r.target}×`;
+    const pass = r.target === null ? (r.name.endsWith('p99') ? r.hcd < 100 : true) : ratio >= r.target;
+    const [mh, mn] = r.m;
+    const cpu = (m: Measure) => (r.unit === 'ms' || m.bytes < 64 * MiB ? '' : m.cpuPerGiB.toFixed(2));
+    lines.push(`| ${r.name} | ${r.unit} | ${f1(r.hcd)} | ${f1(r.nginx)} | ${ratio.toFixed(2)}${pass ? '' : ' ✗'} | ${target} | ${(mh.rss / MiB).toFixed(0)} | ${(mn.rss / MiB).toFixed(0)} | ${cpu(mh)} | ${cpu(mn)} | ${mh.errors}/${mn.errors} |`);
+  }
+  return { markdown: lines.join('\n'), rows };
+}
+
+interface Row {
+  name: string;
+  unit: string;
+  hcd: number;
+  nginx: number;
+  target: number | null;
+  m: [Measure, Measure];
+}
+
+async function main() {
+  if (!fs.existsSync(path.join(ROOT, 'dist/daemon/src/main.js'))) throw new Error('run `npm run build` first');
+  fs.mkdirSync(WORK, { recursive: true });
+  process.stderr.write(`bench${quick ? ' (quick)' : ''}: preparing source files in ${WORK}\n`);
+  const files = { big: sourceFile('src-big.bin', S.big), client: sourceFile('src-client.bin', S.clientSize) };
+  const results: Record<string, Record<string, Measure>> = {};
+  for (const start of [startNginx, startDaemon]) {
+    const t = await start();
+    try {
+      results[t.name] = await workloads(t, files);
+    } finally {
+      await stop(t);
+      fs.rmSync(path.join(WORK, t.name === 'hcd' ? 'daemon' : 'nginx'), { recursive: true, force: true });
+    }
+  }
+  const { markdown } = report(results.hcd!, results.nginx!);
+  const header = `Home Container Drive vs nginx ${nginxVersion()} — ${new Date().toISOString().slice(0, 10)}, ${process.version}, ${require_cpus()}`;
+  const out = `${header}\n\n${markdown}\n`;
+  fs.writeFileSync(path.join(WORK, 'results.md'), out);
+  fs.writeFileSync(path.join(WORK, 'results.json'), JSON.stringify(results, null, 1));
+  process.stdout.write(out);
+}
+
+function nginxVersion(): string {
+  const r = spawnSync('nginx', ['-v'], { encoding: 'utf8' });
+  return (r.stderr || r.stdout).trim().replace(/^nginx version: /, '');
+}
+
+function require_cpus(): string {
+  const cpus = fs.readFileSync('/proc/cpuinfo', 'utf8').match(/^model name\s*:\s*(.+)$/gm) ?? [];
+  return `${cpus.length} × ${(cpus[0] ?? '').replace(/^model name\s*:\s*/, '')}`;
+}
+
+main().catch((err) => {
+  process.stderr.write(`bench failed: ${err instanceof Error ? err.stack : String(err)}\n`);
+  process.exit(1);
+});
