@@ -8,6 +8,8 @@ import { pipeline } from 'node:stream/promises';
 import type { Readable } from 'node:stream';
 import { HttpError, fromFsError } from '../errors.js';
 
+const SYNC_EVERY = 32 * 1024 * 1024;
+
 export interface WriteResult {
   size: number;
   sha256: string;
@@ -100,6 +102,16 @@ export class FileStore {
     // A numeric fd rather than a FileHandle: FileHandle.close() waits for streams that still
     // reference it, and an autoClose:false stream never lets go.
     const fd = await new Promise<number>((resolve, reject) => fs.open(tmp, 'wx', 0o640, (e, f) => (e ? reject(e) : resolve(f))));
+    // Large files are flushed as they arrive, so the disk writes while the network receives and the
+    // final fsync has little left to do (instead of the whole file at the end, one disk-time later).
+    let synced = 0;
+    let syncing: Promise<void> | undefined;
+    const startSync = () => {
+      synced = size;
+      syncing = new Promise<void>((resolve) => fs.fdatasync(fd, () => resolve())).then(() => {
+        syncing = undefined;
+      });
+    };
     let closed = false;
     const close = () => {
       if (closed) return;
@@ -115,11 +127,13 @@ export class FileStore {
             size += chunk.length;
             if (limit && size > limit.bytes) throw limit.error();
             hash.update(chunk);
+            if (size - synced >= SYNC_EVERY && !syncing) startSync();
             yield chunk;
           }
         },
         out,
       );
+      await syncing;
       await new Promise<void>((resolve, reject) => fs.fsync(fd, (e) => (e ? reject(e) : resolve())));
       const st = fs.fstatSync(fd);
       close();
