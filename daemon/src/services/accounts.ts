@@ -80,6 +80,7 @@ export class Accounts {
   private secret: string;
   readonly throttle: LoginThrottle;
   private dummyHash: string;
+  private readonly verified = new Map<string, TokenPayload>();
 
   constructor(
     private readonly db: Db,
@@ -181,11 +182,17 @@ export class Accounts {
 
   /** Resolves a token to its live user, or null: a deleted session, user, or a disabled account all end it. */
   async authenticate(token: string): Promise<AuthedUser | null> {
-    let payload: TokenPayload;
-    try {
-      payload = (await verify(token, this.secret, { alg: 'HS256', iat: false, nbf: false })) as TokenPayload;
-    } catch {
-      return null;
+    let payload = this.verified.get(token);
+    if (!payload || payload.exp * 1000 <= this.clock.now()) {
+      try {
+        payload = (await verify(token, this.secret, { alg: 'HS256', iat: false, nbf: false })) as TokenPayload;
+      } catch {
+        return null;
+      }
+      // Verifying the signature through WebCrypto costs more than the rest of a small request;
+      // remembered per token (the session row below is still checked every time).
+      if (this.verified.size >= 1000) this.verified.delete(this.verified.keys().next().value!);
+      this.verified.set(token, payload);
     }
     const s = this.sessions.get(payload.sid);
     if (!s) return null;

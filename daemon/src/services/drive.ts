@@ -11,7 +11,7 @@ import { trashQueries, uploadQueries, type TrashRow } from '../db/queries/trash.
 import { userQueries } from '../db/queries/users.js';
 import { HttpError, badRequest, conflict, forbidden, fromFsError, notFound } from '../errors.js';
 import { can, canManageTrashItem, hasContainer, ownersAllow, spaceKey, type Actor, type Space } from '../policy/policy.js';
-import { FileStore, fsyncDir } from '../storage/file-store.js';
+import { FileStore } from '../storage/file-store.js';
 import { resolveInside, type Resolved } from '../storage/paths.js';
 import { USERNAME_RULE } from './accounts.js';
 import type { Audit } from './audit.js';
@@ -309,6 +309,7 @@ export class Drive {
         throw err;
       }
     }
+    await this.store.syncDir(path.dirname(dest));
     const row = { space: key, path: rel, type: 'file' as const, size: w.size, owner: ctx.actor.username, sha256: w.sha256, created_at: now, mtime: w.mtime };
     this.files.upsert(row);
     this.audit.record({ actor: ctx.actor.username, ip: ctx.ip, action: replaced ? 'overwrite' : 'upload', target: `${key}:${displayPath(names)}`, detail: { size: w.size, sha256: w.sha256 } });
@@ -325,7 +326,7 @@ export class Drive {
       cur = path.join(cur, dirs[i]!);
       try {
         await fsp.mkdir(cur, { mode: 0o750 });
-        fsyncDir(path.dirname(cur));
+        await this.store.syncDir(path.dirname(cur));
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
         const st = await fsp.lstat(cur);
@@ -380,8 +381,8 @@ export class Drive {
       this.files.move(key, fromRel, toRel);
       fs.renameSync(src.abs, dst.abs);
     })();
-    fsyncDir(path.dirname(dst.abs));
-    if (path.dirname(src.abs) !== path.dirname(dst.abs)) fsyncDir(path.dirname(src.abs));
+    await this.store.syncDir(path.dirname(dst.abs));
+    if (path.dirname(src.abs) !== path.dirname(dst.abs)) await this.store.syncDir(path.dirname(src.abs));
     this.audit.record({ actor: ctx.actor.username, ip: ctx.ip, action: 'move', target: `${key}:${displayPath(from)}`, detail: { to: displayPath(to) } });
     const row = this.files.get(key, toRel);
     if (row) return this.entry(ctx.actor, space, row);
@@ -415,7 +416,7 @@ export class Drive {
     })();
     try {
       fs.renameSync(r.abs, path.join(this.store.trashDir, stored));
-      fsyncDir(path.dirname(r.abs));
+      await this.store.syncDir(path.dirname(r.abs));
     } catch (err) {
       this.db.transaction(() => {
         this.trash.delete(trashId);
@@ -461,7 +462,7 @@ export class Drive {
       this.trash.delete(item.id);
       fs.renameSync(src, dest.abs);
     })();
-    fsyncDir(path.dirname(dest.abs));
+    await this.store.syncDir(path.dirname(dest.abs));
     this.audit.record({ actor: ctx.actor.username, ip: ctx.ip, action: 'restore', target: `${key}:${displayPath(names)}`, detail: { trashId: id } });
     return this.entry(ctx.actor, space, this.files.get(key, rel)!);
   }

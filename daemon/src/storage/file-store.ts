@@ -19,6 +19,7 @@ export interface WriteResult {
 export class FileStore {
   readonly tmpDir: string;
   readonly trashDir: string;
+  private readonly dirSync = new DirSync();
   private mountCache: { at: number; mounted: boolean } | null = null;
 
   constructor(
@@ -158,7 +159,8 @@ export class FileStore {
 
   /**
    * Puts a finished temp file at `dest`. Without overwrite, link(2) fails if dest exists, so two
-   * racing uploads can never replace each other. The directory is fsynced so the name survives a power cut.
+   * racing uploads can never replace each other. The caller then syncs the folder (syncDir) so the
+   * name survives a power cut.
    */
   commitFile(tmp: string, dest: string, overwrite: boolean): void {
     if (overwrite) {
@@ -175,7 +177,11 @@ export class FileStore {
       }
       fs.rmSync(tmp, { force: true });
     }
-    fsyncDir(path.dirname(dest));
+  }
+
+  /** Makes the names created or removed in `dir` durable (see DirSync). */
+  syncDir(dir: string): Promise<void> {
+    return this.dirSync.sync(dir);
   }
 
   removeTemp(id: string): void {
@@ -183,12 +189,43 @@ export class FileStore {
   }
 }
 
-export function fsyncDir(dir: string): void {
-  const fd = fs.openSync(dir, 'r');
-  try {
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
+/**
+ * Group commit for directory fsyncs: a caller whose change came while a sync of that folder runs
+ * waits for the next one (which starts after it), and every caller arriving meanwhile shares that
+ * next one. Eight clients uploading into one folder cost about one fsync each round, not eight.
+ */
+export class DirSync {
+  private readonly running = new Map<string, Promise<void>>();
+  private readonly queued = new Map<string, Promise<void>>();
+
+  sync(dir: string): Promise<void> {
+    const queued = this.queued.get(dir);
+    if (queued) return queued;
+    const running = this.running.get(dir);
+    if (!running) return this.start(dir);
+    const next = running
+      .catch(() => {})
+      .then(() => {
+        this.queued.delete(dir);
+        return this.start(dir);
+      });
+    this.queued.set(dir, next);
+    return next;
+  }
+
+  private start(dir: string): Promise<void> {
+    const p: Promise<void> = (async () => {
+      const fh = await fsp.open(dir, 'r');
+      try {
+        await fh.sync();
+      } finally {
+        await fh.close();
+      }
+    })().finally(() => {
+      if (this.running.get(dir) === p) this.running.delete(dir);
+    });
+    this.running.set(dir, p);
+    return p;
   }
 }
 
