@@ -6,8 +6,11 @@ NODE_TEST := node --import tsx --test --test-reporter=spec
 UNIT_TESTS := $(shell find test/daemon/unit test/daemon/http -name '*.test.ts' | sort)
 SERVER_TESTS := $(shell find test/daemon/server test/daemon/transfers test/bench -name '*.test.ts' 2>/dev/null | sort)
 PROVISIONING_TESTS := $(shell find test/provisioning -name '*.test.ts' | sort)
+HEALTH_TESTS := $(shell find test/daemon/health -name '*.test.ts' 2>/dev/null | sort)
+WEB_TESTS := $(shell find test/web -name '*.test.ts' 2>/dev/null | sort)
+NETWORK_TESTS := $(shell find test/network -name '*.test.ts' 2>/dev/null | sort)
 
-.PHONY: all build typecheck test test-unit test-server test-provisioning bench clean
+.PHONY: all build typecheck test test-unit test-server test-health test-web test-network test-provisioning bench clean
 
 all: build
 
@@ -17,8 +20,9 @@ build:
 typecheck:
 	npx tsc -p tsconfig.json
 
-# The whole suite: types, unit and in-process HTTP tests, real-server tests, provisioning.
-test: typecheck build test-unit test-server test-provisioning
+# The whole suite: types, unit and in-process HTTP tests, real-server tests, health, the browser,
+# the network namespaces, provisioning.
+test: typecheck build test-unit test-server test-health test-web test-network test-provisioning
 
 test-unit:
 	$(NODE_TEST) $(UNIT_TESTS)
@@ -26,6 +30,18 @@ test-unit:
 # Real daemon processes over HTTP (needs `build`); some need root (tmpfs mounts).
 test-server: build
 	$(NODE_TEST) $(SERVER_TESTS)
+
+# Health readers on fixtures, jobs, and a loop-mounted ext4 SSD (needs root).
+test-health: build
+	$(NODE_TEST) $(HEALTH_TESTS)
+
+# The web UI in Debian's Chromium through playwright-core, against a real daemon.
+test-web: build
+	$(NODE_TEST) $(WEB_TESTS)
+
+# dnsmasq and the daemon in a "pi" network namespace, a "phone" namespace over veth (needs root).
+test-network: build
+	$(NODE_TEST) $(NETWORK_TESTS)
 
 # Templates, real hostapd/dnsmasq/systemd checks, and an mmdebstrap root (needs root).
 test-provisioning:

@@ -13,6 +13,7 @@ import { Reconciler } from './services/reconcile.js';
 import { Transfers } from './services/transfers.js';
 import { FileStore } from './storage/file-store.js';
 import { adminRoutes } from './routes/admin.js';
+import { adminHealthRoutes, noticeRoutes } from './routes/admin-health.js';
 import { authRoutes, refuseCrossSite, requireAuth } from './routes/auth.js';
 import { fileRoutes } from './routes/files.js';
 import { healthRoutes } from './routes/health.js';
@@ -75,12 +76,14 @@ export function createApp(deps: Deps) {
   });
   app.use('/api/*', refuseCrossSite);
   app.route('/api/health', healthRoutes(deps));
+  app.route('/api/notice', noticeRoutes(deps));
   app.route('/api/auth', authRoutes(deps));
   for (const p of ['/api/fs/*', '/api/trash/*', '/api/trash', '/api/tus', '/api/tus/*', '/api/admin/*']) app.use(p, requireAuth(deps));
   app.route('/api/fs', fileRoutes(deps));
   app.route('/api/trash', trashRoutes(deps));
   app.route('/api/tus', tusRoutes(deps));
   app.route('/api/admin', adminRoutes(deps));
+  app.route('/api/admin', adminHealthRoutes(deps));
   app.all('/api/*', (c) => c.json(errorBody('not_found', `No API route ${c.req.method} ${c.req.path}.`), 404));
   app.route('/', webRoutes(deps));
 

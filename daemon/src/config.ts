@@ -14,7 +14,27 @@ export interface Config {
   readonly bootstrapAdmin: boolean;
   /** Seconds a shutdown waits for uploads in flight before aborting them. */
   readonly shutdownGraceSeconds: number;
+  /** The device's own address on its access point (e.g. 10.42.0.1); '' = no captive-portal host redirect. */
+  readonly portalAddress: string;
+  /** The device's name, answered by DNS on its network (`homedrive`, `homedrive.local`). */
+  readonly hostname: string;
+  /** Where battery readings come from (health/battery.ts). */
+  readonly battery: BatterySource;
+  /** host:port of the PiSugar power manager's TCP server. */
+  readonly pisugarAddress: string;
+  /** Trash older than this many days is purged by the nightly job. */
+  readonly trashDays: number;
+  /** At or below this charge (%), and not charging, users are warned and the device powers off. */
+  readonly batteryCriticalPercent: number;
+  /** Seconds between the critical-battery warning to users and the power-off. */
+  readonly shutdownWarningSeconds: number;
+  /** Command (split on spaces, no shell) that powers the device off cleanly. */
+  readonly shutdownCommand: string;
+  /** Command that sets the clock; "{seconds}" and "{iso}" are replaced by the new time. */
+  readonly setClockCommand: string;
 }
+
+export type BatterySource = 'none' | 'power_supply' | 'pisugar' | 'ina219';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
@@ -59,6 +79,10 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
   if (!['debug', 'info', 'warn', 'error'].includes(logLevel)) {
     problems.push(`HCD_LOG_LEVEL must be one of debug, info, warn, error, got "${logLevel}"`);
   }
+  const battery = str('HCD_BATTERY', 'none');
+  if (!['none', 'power_supply', 'pisugar', 'ina219'].includes(battery)) {
+    problems.push(`HCD_BATTERY must be one of none, power_supply, pisugar, ina219, got "${battery}"`);
+  }
   const config: Config = {
     host: str('HCD_HOST', '127.0.0.1'),
     port: int('HCD_PORT', 8080, 0, 65535),
@@ -69,13 +93,33 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     minFreeBytes: int('HCD_MIN_FREE_BYTES', 64 * 1024 * 1024, 0, Number.MAX_SAFE_INTEGER),
     bootstrapAdmin: bool('HCD_BOOTSTRAP_ADMIN', true),
     shutdownGraceSeconds: int('HCD_SHUTDOWN_GRACE_SECONDS', 10, 0, 3600),
+    portalAddress: str('HCD_PORTAL_ADDRESS', '').toLowerCase(),
+    hostname: str('HCD_HOSTNAME', 'homedrive').toLowerCase(),
+    battery: battery as BatterySource,
+    pisugarAddress: str('HCD_PISUGAR_ADDRESS', '127.0.0.1:8423'),
+    trashDays: int('HCD_TRASH_DAYS', 30, 1, 3650),
+    batteryCriticalPercent: int('HCD_BATTERY_CRITICAL_PERCENT', 5, 0, 50),
+    shutdownWarningSeconds: int('HCD_SHUTDOWN_WARNING_SECONDS', 60, 0, 3600),
+    shutdownCommand: str('HCD_SHUTDOWN_COMMAND', 'systemctl poweroff'),
+    // Both go through D-Bus (logind, timedated) and a polkit rule for the service user: the unit's
+    // NoNewPrivileges and ProtectClock rule out sudo and setting the clock from the service itself.
+    setClockCommand: str('HCD_SET_CLOCK_COMMAND', 'timedatectl set-time @{seconds}'),
   };
+  if (!/^[^:\s]+:\d{1,5}$/.test(config.pisugarAddress)) problems.push(`HCD_PISUGAR_ADDRESS must be host:port, got "${config.pisugarAddress}"`);
   if (dbPath !== ':memory:' && isInside(dataDir, dbPath) && !isInside(path.join(dataDir, '.hcd'), dbPath)) {
     problems.push('HCD_DB must not be inside a space of HCD_DATA_DIR (it would show up as a user file)');
   }
+  // Both end up in Location headers and in the landing page: only plain names and IPv4 addresses.
+  if (config.portalAddress !== '' && !HOST_NAME.test(config.portalAddress)) {
+    problems.push(`HCD_PORTAL_ADDRESS must be an IPv4 address or a host name, got "${config.portalAddress}"`);
+  }
+  if (!HOST_NAME.test(config.hostname)) problems.push(`HCD_HOSTNAME must be a host name (letters, digits, '-', '.'), got "${config.hostname}"`);
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze(config);
 }
+
+/** RFC 1123 labels separated by dots (an IPv4 address matches too). */
+const HOST_NAME = /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/;
 
 function isInside(parent: string, child: string): boolean {
   const rel = path.relative(parent, child);

@@ -6,6 +6,11 @@ import { generatePassword, openState } from './bootstrap.js';
 import { ConfigError } from './config.js';
 import { errorBody } from './errors.js';
 import { createLogger } from './log.js';
+import { healthOf } from './health/service.js';
+
+// Every fsync, open and stat of an upload runs on libuv's thread pool; its default of 4 threads
+// queues eight concurrent small uploads behind each other's fsyncs. Read when the pool first starts.
+process.env.UV_THREADPOOL_SIZE ??= '16';
 
 async function main() {
   const early = createLogger();
@@ -66,10 +71,14 @@ async function main() {
     },
   });
   const server = createServer(listener);
+  const health = healthOf(deps);
+  // Unfinished resumable uploads past their expiry go with the scheduled clean-up of partial uploads.
+  health.registerCleaner({ name: 'tus-expired', clean: () => deps.transfers.expire() });
   server.listen(config.port, config.host, () => {
     const addr = server.address();
     const port = typeof addr === 'object' && addr ? addr.port : config.port;
     log.info('listening', { url: `http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${port}`, dataDir: config.dataDir, db: config.dbPath, requireMount: config.requireMount });
+    health.jobs.start();
   });
   server.on('error', (err) => {
     log.error('server error', { err });
@@ -82,9 +91,31 @@ async function main() {
     stopping = true;
     log.info('shutting down', { signal, uploadsInFlight: drive.inflightCount });
     clearInterval(storageWatch);
-    server.close();
+    const jobsStopped = health.stop();
+    let serverClosed = false;
+    const onClosed: (() => void)[] = [];
+    // 'close' comes once the last connection has ended, which may happen while we drain.
+    server.close(() => {
+      serverClosed = true;
+      for (const f of onClosed) f();
+    });
     const r = await drive.drain(config.shutdownGraceSeconds * 1000);
+    // The uploads that finished (201) or were aborted (503) still have their answers to send: let
+    // them go out, closing each connection once idle, for at most a moment; then cut the rest.
+    await new Promise<void>((resolve) => {
+      if (serverClosed) return resolve();
+      const done = () => {
+        clearInterval(tick);
+        clearTimeout(timer);
+        resolve();
+      };
+      const tick = setInterval(() => server.closeIdleConnections(), 25);
+      const timer = setTimeout(done, 2000);
+      onClosed.push(done);
+      server.closeIdleConnections();
+    });
     server.closeAllConnections();
+    await jobsStopped;
     db.close();
     log.info('stopped', { uploadsFinished: r.finished, uploadsAborted: r.aborted });
     process.exit(0);

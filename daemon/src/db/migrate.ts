@@ -1,8 +1,12 @@
 // Ordered migrations: each runs in one transaction that also bumps PRAGMA user_version.
 import type { Db } from './connection.js';
 import * as m0001 from './migrations/0001-initial.js';
+import * as m0002 from './migrations/0002-health.js';
 
-export const migrations: ReadonlyArray<{ name: string; sql: string }> = [{ name: '0001-initial', sql: m0001.sql }];
+export const migrations: ReadonlyArray<{ name: string; sql: string }> = [
+  { name: '0001-initial', sql: m0001.sql },
+  { name: '0002-health', sql: m0002.sql },
+];
 
 export function migrate(db: Db, list = migrations): { from: number; to: number } {
   const from = db.pragma('user_version', { simple: true }) as number;

@@ -31,3 +31,18 @@ test('every problem is reported at once', () => {
     assert.match(e.message, /HCD_DB/);
   }
 });
+
+test('captive portal: own address and host name, validated', () => {
+  const d = loadConfig({}, '/tmp/x');
+  assert.deepEqual([d.portalAddress, d.hostname], ['', 'homedrive']);
+  const c = loadConfig({ HCD_PORTAL_ADDRESS: '10.42.0.1', HCD_HOSTNAME: 'FieldDrive' });
+  assert.deepEqual([c.portalAddress, c.hostname], ['10.42.0.1', 'fielddrive']);
+  try {
+    loadConfig({ HCD_PORTAL_ADDRESS: 'http://10.42.0.1/', HCD_HOSTNAME: 'bad name' });
+    assert.fail('should throw');
+  } catch (e) {
+    assert.ok(e instanceof ConfigError);
+    assert.match(e.message, /HCD_PORTAL_ADDRESS/);
+    assert.match(e.message, /HCD_HOSTNAME/);
+  }
+});

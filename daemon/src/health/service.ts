@@ -1,0 +1,165 @@
+// The health side of one app: readers, samples, alerts, the power guard and the scheduled jobs, built once per Deps.
+import type { Deps } from '../app.js';
+import { declareJobs, type PartialUploadCleaner } from '../jobs/list.js';
+import { JobRunner } from '../jobs/runner.js';
+import { Alerts, DEFAULT_THRESHOLDS, alertJson, evaluate, type Thresholds } from './alerts.js';
+import { runCommand, type CommandRunner } from './commands.js';
+import { PowerGuard } from './power-guard.js';
+import { HealthSamples, sampleFromSnapshot } from './samples.js';
+import { readSnapshot, type Snapshot } from './snapshot.js';
+import { realSi, type SiSource } from './system.js';
+
+export interface HealthOptions {
+  /** sysfs root: "/sys", or a fixture tree in tests. */
+  sysRoot?: string;
+  si?: SiSource;
+  vcgencmd?: string | null;
+  run?: CommandRunner;
+  thresholds?: Partial<Thresholds>;
+}
+
+export class HealthService {
+  readonly samples: HealthSamples;
+  readonly alerts: Alerts;
+  readonly guard: PowerGuard;
+  readonly jobs: JobRunner;
+  readonly run: CommandRunner;
+  private readonly cleaners: PartialUploadCleaner[] = [];
+  private readonly thresholds: Thresholds;
+  private last: Snapshot | null = null;
+  private shutdownTimer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly deps: Deps,
+    private readonly opts: HealthOptions = {},
+  ) {
+    const { config, db, clock, log, audit } = deps;
+    this.samples = new HealthSamples(db);
+    this.alerts = new Alerts(db);
+    this.run = opts.run ?? runCommand;
+    this.thresholds = { ...DEFAULT_THRESHOLDS, batteryCriticalPercent: config.batteryCriticalPercent, ...opts.thresholds };
+    this.guard = new PowerGuard({
+      criticalPercent: this.thresholds.batteryCriticalPercent,
+      warningSeconds: config.shutdownWarningSeconds,
+      shutdownCommand: config.shutdownCommand,
+      run: this.run,
+      log: log.child({ component: 'power' }),
+      audit,
+    });
+    this.jobs = new JobRunner(db, clock, log.child({ component: 'jobs' }), declareJobs(deps, this, this.cleaners));
+  }
+
+  /** Where the transfers code hooks its clean-up of stale partial uploads (run by the hourly job). */
+  registerCleaner(c: PartialUploadCleaner): void {
+    if (this.cleaners.some((x) => x.name === c.name)) throw new Error(`a cleaner named "${c.name}" is already registered`);
+    this.cleaners.push(c);
+  }
+
+  /** Reads every source now. */
+  async read(): Promise<Snapshot> {
+    const { config, drive, clock } = this.deps;
+    const s = await readSnapshot({
+      si: this.opts.si ?? realSi,
+      sysRoot: this.opts.sysRoot ?? '/sys',
+      vcgencmd: this.opts.vcgencmd === undefined ? 'vcgencmd' : this.opts.vcgencmd,
+      battery: config.battery,
+      pisugarAddress: config.pisugarAddress,
+      dataDir: config.dataDir,
+      storageState: () => drive.store.storageState(),
+      now: () => clock.now(),
+    });
+    this.last = s;
+    return s;
+  }
+
+  /** The latest snapshot if it is at most `maxAgeMs` old, else a fresh one. */
+  async current(maxAgeMs = 10_000): Promise<Snapshot> {
+    const now = this.deps.clock.now();
+    if (this.last && now - this.last.at >= 0 && now - this.last.at <= maxAgeMs) return this.last;
+    return this.read();
+  }
+
+  // ---- what the jobs call (jobs/list.ts) ---------------------------------------------------------
+
+  async sample(): Promise<Record<string, unknown>> {
+    const s = await this.read();
+    const row = sampleFromSnapshot(s);
+    this.samples.add(row);
+    const unknown = Object.entries(row).filter(([, v]) => v === null).map(([k]) => k);
+    return { at: row.at, unknown: unknown.length };
+  }
+
+  rollupAndPrune(): Record<string, unknown> {
+    const now = this.deps.clock.now();
+    const nowSec = Math.floor(now / 1000);
+    const hours = this.samples.rollup(nowSec);
+    const pruned = this.samples.prune(nowSec);
+    const jobRuns = this.jobs.prune(now);
+    return { hours, prunedSamples: pruned.samples, prunedHourly: pruned.hourly, prunedJobRuns: jobRuns };
+  }
+
+  async evaluateAlerts(): Promise<Record<string, unknown>> {
+    const s = await this.current(45_000);
+    const now = this.deps.clock.now();
+    const r = this.alerts.sync(evaluate(s, this.thresholds), now);
+    const log = this.deps.log.child({ component: 'alerts' });
+    for (const a of r.raised) (a.severity === 'critical' ? log.error : log.warn)('alert raised', { key: a.key, severity: a.severity, msg: a.message });
+    for (const a of r.changed) log.warn('alert changed', { key: a.key, severity: a.severity, msg: a.message });
+    for (const a of r.cleared) log.info('alert cleared', { key: a.key });
+    const power = await this.guard.check(s, now);
+    if (power === 'warned' && this.shutdownTimer === undefined) {
+      // Come back exactly when the warning runs out rather than at the next minute's evaluation.
+      this.shutdownTimer = setTimeout(() => {
+        this.shutdownTimer = undefined;
+        void this.read().then(() => this.jobs.run('alerts'));
+      }, this.deps.config.shutdownWarningSeconds * 1000 + 500);
+      this.shutdownTimer.unref();
+    }
+    return { active: this.alerts.active().length, raised: r.raised.length, cleared: r.cleared.length, power };
+  }
+
+  async stop(): Promise<void> {
+    clearTimeout(this.shutdownTimer);
+    this.shutdownTimer = undefined;
+    await this.jobs.stop();
+  }
+
+  /** GET /api/admin/health: every reading (unknowns explicit), active alerts, jobs. */
+  async now() {
+    const s = await this.read();
+    const { config, clock } = this.deps;
+    return {
+      ...s,
+      at: new Date(s.at).toISOString(),
+      clock: { now: new Date(clock.now()).toISOString(), timezoneOffsetMinutes: -new Date(clock.now()).getTimezoneOffset() },
+      batterySource: config.battery,
+      alerts: this.alerts.active().map(alertJson),
+      recentAlerts: this.alerts.recent(10).map(alertJson),
+      notice: this.guard.notice(),
+      jobs: this.jobs.status(),
+      thresholds: this.thresholds,
+    };
+  }
+}
+
+// One HealthService per Deps, created on first use: createApp(deps) takes no other argument, so
+// the routes and main.ts find the same instance through the deps object they already share.
+const services = new WeakMap<Deps, HealthService>();
+
+/** The HealthService of these deps (created with the defaults on first use). */
+export function healthOf(deps: Deps): HealthService {
+  let h = services.get(deps);
+  if (!h) {
+    h = new HealthService(deps);
+    services.set(deps, h);
+  }
+  return h;
+}
+
+/** Creates the HealthService of these deps with options (tests: fixture sysfs, fake systeminformation). */
+export function setupHealth(deps: Deps, opts: HealthOptions): HealthService {
+  if (services.has(deps)) throw new Error('health is already set up for these deps');
+  const h = new HealthService(deps, opts);
+  services.set(deps, h);
+  return h;
+}

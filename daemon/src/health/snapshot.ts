@@ -1,0 +1,84 @@
+// One reading of every source at once: what /api/admin/health shows and what the sampler stores.
+import { readBattery, type Battery } from './battery.js';
+import { guard, unknown, type Reading } from './reading.js';
+import { readThrottled, readVoltAlarm, type Throttled } from './rpi-power.js';
+import {
+  readCpuTemperature,
+  readDiskIdentity,
+  readDiskIo,
+  readFilesystemOf,
+  readLoad,
+  readMemory,
+  type DiskIdentity,
+  type DiskIo,
+  type Filesystem,
+  type Load,
+  type Memory,
+  type SiSource,
+} from './system.js';
+import type { BatterySource } from '../config.js';
+
+export type StorageState = 'mounted' | 'missing' | 'local';
+
+export interface Snapshot {
+  /** ms since the epoch, by the daemon's clock. */
+  at: number;
+  uptimeSeconds: number;
+  cpu: { temperatureC: Reading<number>; load: Reading<Load> };
+  memory: Reading<Memory>;
+  storage: {
+    /** local: no mount required (HCD_REQUIRE_MOUNT=0), the data root is a plain folder. */
+    state: StorageState;
+    data: Reading<Filesystem>;
+    root: Reading<Filesystem>;
+    ssd: Reading<DiskIdentity>;
+    io: Reading<DiskIo>;
+  };
+  power: { throttled: Reading<Throttled>; underVoltageAlarm: Reading<boolean> };
+  battery: Reading<Battery>;
+}
+
+export interface SnapshotSources {
+  si: SiSource;
+  sysRoot: string;
+  vcgencmd: string | null;
+  battery: BatterySource;
+  pisugarAddress: string;
+  dataDir: string;
+  storageState: () => StorageState;
+  now: () => number;
+}
+
+export async function readSnapshot(s: SnapshotSources): Promise<Snapshot> {
+  const state = s.storageState();
+  const dataFs = state === 'missing' ? Promise.resolve(unknown<Filesystem>(`the SSD is not mounted at ${s.dataDir}`)) : guard('filesystem', () => readFilesystemOf(s.si, s.dataDir));
+  // Readers run side by side: currentLoad alone waits for its sampling interval.
+  const [temperatureC, load, memory, data, root, io, throttled, underVoltageAlarm, battery] = await Promise.all([
+    guard('temperature', () => readCpuTemperature(s.si)),
+    guard('load', () => readLoad(s.si)),
+    guard('memory', () => readMemory(s.si)),
+    dataFs,
+    guard('filesystem', () => readFilesystemOf(s.si, '/')),
+    guard('disk I/O', () => readDiskIo(s.si)),
+    guard('get_throttled', () => readThrottled({ sysRoot: s.sysRoot, vcgencmd: s.vcgencmd })),
+    guard('rpi_volt', () => readVoltAlarm({ sysRoot: s.sysRoot })),
+    guard('battery', () => readBattery({ source: s.battery, sysRoot: s.sysRoot, pisugarAddress: s.pisugarAddress })),
+  ]);
+  let ssd: Reading<DiskIdentity>;
+  if (state === 'missing') ssd = unknown(`the SSD is not mounted at ${s.dataDir}`);
+  else if (data.value === null) ssd = unknown(data.reason);
+  else if (state === 'local' && data.value.mount === '/') ssd = unknown('the data root is on the root filesystem, not on its own disk');
+  else {
+    const mount = data.value.mount;
+    ssd = await guard('disk identity', () => readDiskIdentity(s.si, mount));
+  }
+  return {
+    at: s.now(),
+    uptimeSeconds: Math.round(s.si.uptime()),
+    cpu: { temperatureC, load },
+    memory,
+    storage: { state, data, root, ssd, io },
+    power: { throttled, underVoltageAlarm },
+    battery,
+  };
+}

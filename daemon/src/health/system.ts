@@ -1,0 +1,176 @@
+// Readers over systeminformation: CPU temperature, load, memory, the data and root filesystems, the SSD's identity, disk I/O.
+import os from 'node:os';
+import path from 'node:path';
+import si from 'systeminformation';
+import { known, unknown, type Reading } from './reading.js';
+
+/** The part of systeminformation the readers use: the real module fits it, tests pass fixtures. */
+export interface SiSource {
+  cpuTemperature(): Promise<{ main: number | null }>;
+  currentLoad(): Promise<{ currentLoad: number }>;
+  mem(): Promise<{ total: number; available: number; used: number; swaptotal: number; swapused: number }>;
+  fsSize(): Promise<Array<{ fs: string; type: string; size: number; used: number; available: number; mount: string }>>;
+  blockDevices(): Promise<Array<{ name: string; type: string; mount: string; model: string; serial: string; removable: boolean; protocol: string }>>;
+  diskLayout(): Promise<Array<{ device: string; name: string; vendor: string; serialNum: string; interfaceType: string; size: number }>>;
+  disksIO(): Promise<{ rIO_sec: number | null; wIO_sec: number | null; rIO: number; wIO: number } | null>;
+  loadavg(): number[];
+  cores(): number;
+  uptime(): number;
+}
+
+export const realSi: SiSource = {
+  cpuTemperature: () => si.cpuTemperature(),
+  currentLoad: () => si.currentLoad(),
+  mem: () => si.mem(),
+  fsSize: () => si.fsSize(),
+  blockDevices: () => si.blockDevices(),
+  diskLayout: () => si.diskLayout(),
+  disksIO: () => si.disksIO(),
+  loadavg: () => os.loadavg(),
+  cores: () => os.cpus().length,
+  uptime: () => os.uptime(),
+};
+
+export async function readCpuTemperature(src: SiSource): Promise<Reading<number>> {
+  const t = await src.cpuTemperature();
+  // systeminformation reports null (or -1 on some paths) when no thermal zone or sensors chip exists.
+  if (t.main === null || !Number.isFinite(t.main) || t.main <= -1) return unknown('no CPU temperature sensor exposed (no thermal zone)');
+  return known(round(t.main, 1));
+}
+
+export interface Load {
+  load1: number;
+  load5: number;
+  load15: number;
+  cores: number;
+  /** CPU busy %, over the interval since the previous call. */
+  cpuPercent: number;
+}
+
+export async function readLoad(src: SiSource): Promise<Reading<Load>> {
+  const [l1, l5, l15] = src.loadavg();
+  const cur = await src.currentLoad();
+  if (l1 === undefined || l5 === undefined || l15 === undefined) return unknown('no load average');
+  return known({ load1: round(l1, 2), load5: round(l5, 2), load15: round(l15, 2), cores: src.cores(), cpuPercent: round(cur.currentLoad, 1) });
+}
+
+export interface Memory {
+  totalBytes: number;
+  availableBytes: number;
+  usedPercent: number;
+  swapTotalBytes: number;
+  swapUsedBytes: number;
+}
+
+export async function readMemory(src: SiSource): Promise<Reading<Memory>> {
+  const m = await src.mem();
+  if (!(m.total > 0)) return unknown('memory size not reported');
+  // "available" (MemAvailable) rather than "free": the page cache is given back on demand.
+  return known({
+    totalBytes: m.total,
+    availableBytes: m.available,
+    usedPercent: round(((m.total - m.available) / m.total) * 100, 1),
+    swapTotalBytes: m.swaptotal,
+    swapUsedBytes: m.swapused,
+  });
+}
+
+export interface Filesystem {
+  mount: string;
+  device: string;
+  type: string;
+  sizeBytes: number;
+  usedBytes: number;
+  availableBytes: number;
+  usedPercent: number;
+}
+
+/** The filesystem holding `dir`: the longest mount point that contains it. */
+export async function readFilesystemOf(src: SiSource, dir: string): Promise<Reading<Filesystem>> {
+  const list = await src.fsSize();
+  let best: (typeof list)[number] | undefined;
+  for (const f of list) {
+    if (!contains(f.mount, dir)) continue;
+    if (!best || f.mount.length > best.mount.length) best = f;
+  }
+  if (!best) return unknown(`no mounted filesystem holds ${dir}`);
+  if (!(best.size > 0)) return unknown(`${best.mount} reports no size`);
+  return known({
+    mount: best.mount,
+    device: best.fs,
+    type: best.type,
+    sizeBytes: best.size,
+    usedBytes: best.used,
+    availableBytes: best.available,
+    // used / (used + available), as df computes it: root's reserved blocks count as unavailable.
+    usedPercent: round((best.used / Math.max(1, best.used + best.available)) * 100, 1),
+  });
+}
+
+export interface DiskIdentity {
+  device: string;
+  model: string | null;
+  serial: string | null;
+  vendor: string | null;
+  interface: string | null;
+  sizeBytes: number | null;
+}
+
+/** The whole disk behind a partition name: sda1 → sda, nvme0n1p2 → nvme0n1, mmcblk0p2 → mmcblk0. */
+export function parentDisk(name: string): string {
+  const m = /^((?:nvme\d+n\d+)|(?:mmcblk\d+)|(?:loop\d+))p?\d*$/.exec(name);
+  if (m) return m[1]!;
+  return name.replace(/\d+$/, '');
+}
+
+/** Model and serial of the disk whose partition is mounted at `mount` (the SSD under the data root). */
+export async function readDiskIdentity(src: SiSource, mount: string): Promise<Reading<DiskIdentity>> {
+  const devs = await src.blockDevices();
+  const part = devs.find((d) => d.mount === mount);
+  if (!part) return unknown(`no block device is mounted at ${mount}`);
+  const diskName = part.type === 'disk' || part.type === 'loop' ? part.name : parentDisk(part.name);
+  const disk = devs.find((d) => d.name === diskName) ?? part;
+  const layout = (await src.diskLayout()).find((d) => d.device === `/dev/${diskName}`);
+  const model = clean(layout?.name) ?? clean(disk.model);
+  const serial = clean(layout?.serialNum) ?? clean(disk.serial);
+  if (model === null && serial === null) return unknown(`/dev/${diskName} reports neither model nor serial`);
+  return known({
+    device: `/dev/${diskName}`,
+    model,
+    serial,
+    vendor: clean(layout?.vendor),
+    interface: clean(layout?.interfaceType) ?? clean(disk.protocol),
+    sizeBytes: layout?.size ?? null,
+  });
+}
+
+export interface DiskIo {
+  readOpsPerSec: number;
+  writeOpsPerSec: number;
+  readOpsTotal: number;
+  writeOpsTotal: number;
+}
+
+/** Operations per second since the previous call (systeminformation keeps the last counters). */
+export async function readDiskIo(src: SiSource): Promise<Reading<DiskIo>> {
+  const io = await src.disksIO();
+  if (!io) return unknown('no block device statistics');
+  // The first call has no previous counters to diff against, hence no rate yet.
+  if (io.rIO_sec === null || io.wIO_sec === null) return unknown('first reading: no rate until the next one');
+  return known({ readOpsPerSec: round(io.rIO_sec, 2), writeOpsPerSec: round(io.wIO_sec, 2), readOpsTotal: io.rIO, writeOpsTotal: io.wIO });
+}
+
+function clean(s: string | undefined | null): string | null {
+  const t = s?.trim();
+  return t ? t : null;
+}
+
+function contains(parent: string, child: string): boolean {
+  const rel = path.relative(parent, child);
+  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
+}
+
+export function round(n: number, digits: number): number {
+  const f = 10 ** digits;
+  return Math.round(n * f) / f;
+}
