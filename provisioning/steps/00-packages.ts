@@ -2,7 +2,8 @@
 import type { Step } from '../lib/step.js';
 
 // systemd-networkd ships inside "systemd" on Debian 13 and Raspberry Pi OS (trixie).
-export const REQUIRED_PACKAGES = ['systemd', 'udev', 'hostapd', 'dnsmasq', 'avahi-daemon', 'fake-hwclock', 'rfkill', 'tzdata'] as const;
+// polkitd and dbus: the daemon powers off and sets the clock through logind and timedated.
+export const REQUIRED_PACKAGES = ['systemd', 'udev', 'dbus', 'polkitd', 'hostapd', 'dnsmasq', 'avahi-daemon', 'fake-hwclock', 'rfkill', 'tzdata'] as const;
 
 export function installedPackages(dpkgStatus: string): Set<string> {
   const installed = new Set<string>();

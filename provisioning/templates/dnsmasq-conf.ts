@@ -2,8 +2,9 @@
 import type { Config } from '../config.js';
 import { formatIPv4, parseIPv4, prefixMask } from '../lib/net.js';
 
+/** RFC 8910 §2: option 114 carries the URI of the RFC 8908 captive-portal API, not of a page. */
 export function portalUri(config: Config): string {
-  return `http://${config.network.address}/`;
+  return `http://${config.network.address}/api/captive`;
 }
 
 export function renderDnsmasqConf(config: Config): string {

@@ -161,12 +161,17 @@ export function request(
 ): Promise<Reply> {
   return new Promise((resolve, reject) => {
     let answered = false;
-    const req = http.request({ host: '127.0.0.1', port, method, path: rawPath, headers: opts.headers ?? {}, agent: false }, (res) => {
+    // keep-alive, as browsers send it: with "Connection: close" (agent:false's default) a server that
+    // answers early (507, 413…) closes the socket while the body is still coming, and the client can
+    // lose the answer to EPIPE. The socket is dropped here once the answer is read instead.
+    const headers = { connection: 'keep-alive', ...opts.headers };
+    const req = http.request({ host: '127.0.0.1', port, method, path: rawPath, headers, agent: false }, (res) => {
       answered = true;
       const chunks: Buffer[] = [];
       res.on('data', (d: Buffer) => chunks.push(d));
       res.on('error', reject);
       res.on('end', () => {
+        req.destroy();
         const body = Buffer.concat(chunks);
         resolve({
           status: res.statusCode ?? 0,
@@ -319,6 +324,10 @@ export function errorCodeOf(r: { status: number; body: Buffer | string }): strin
 /** Stops a daemon if it still runs (for cleanup) and removes its directory. */
 export async function dispose(d: Daemon | undefined, opts: { keepDir?: boolean } = {}): Promise<void> {
   if (!d) return;
+  if (d.proc.exitCode !== null && d.proc.exitCode !== 0) {
+    // It died on its own before the cleanup: show why, or the failing test is a mystery.
+    process.stderr.write(`daemon on port ${d.port} exited early with code ${d.proc.exitCode}; its output:\n${d.output()}\n`);
+  }
   if (d.proc.exitCode === null && d.proc.signalCode === null) {
     const timer = setTimeout(() => d.proc.kill('SIGKILL'), 20_000);
     await d.stop('SIGTERM');

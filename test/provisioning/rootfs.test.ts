@@ -81,6 +81,8 @@ test('apply provisions the root', () => {
   assert.equal(readlinkSync(inRoot('/etc/localtime')), '/usr/share/zoneinfo/Europe/Paris');
   assert.match(read('/boot/firmware/homedrive.txt'), /^wifi_ssid=Classe B$/m);
   assert.equal(readlinkSync(inRoot('/etc/systemd/system/systemd-networkd-wait-online.service')), '/dev/null');
+  assert.equal(modeOf('/etc/polkit-1/rules.d/50-homedrive.rules'), '644');
+  assert.match(read('/etc/polkit-1/rules.d/50-homedrive.rules'), /subject\.user === "homedrive"/);
 
   // Enablement as the root's own systemctl sees it.
   for (const unit of ['homedrive.service', 'homedrive-firstboot.service', 'homedrive-storage.service', 'hostapd.service', 'dnsmasq.service', 'systemd-networkd.service', 'avahi-daemon.service', 'fake-hwclock-save.timer']) {

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { renderAvahiService } from '../../provisioning/templates/avahi-service.js';
 import { portalUri, renderDnsmasqConf } from '../../provisioning/templates/dnsmasq-conf.js';
+import { renderPolkitRules } from '../../provisioning/templates/polkit-rules.js';
 import { renderFirstbootService } from '../../provisioning/templates/firstboot-service.js';
 import { renderFirstbootTxt } from '../../provisioning/templates/firstboot-txt.js';
 import { renderFstab, ssdFstabLine } from '../../provisioning/templates/fstab.js';
@@ -93,11 +94,11 @@ test('NetworkManager leaves the AP interface unmanaged', () => {
 test('dnsmasq: leases, catch-all DNS and the RFC 8910 option 114', () => {
   const config = sampleConfig();
   const conf = keyValues(renderDnsmasqConf(config));
-  assert.equal(portalUri(config), 'http://10.42.0.1/');
+  assert.equal(portalUri(config), 'http://10.42.0.1/api/captive');
   assert.deepEqual(conf.get('interface'), ['wlan0']);
   assert.deepEqual(conf.get('address'), ['/#/10.42.0.1']);
   assert.deepEqual(conf.get('dhcp-range'), ['10.42.0.10,10.42.0.250,255.255.255.0,12h']);
-  assert.ok(conf.get('dhcp-option')!.includes('114,"http://10.42.0.1/"'));
+  assert.ok(conf.get('dhcp-option')!.includes('114,"http://10.42.0.1/api/captive"'));
   assert.ok(conf.get('dhcp-option')!.includes('option:router,10.42.0.1'));
   assert.ok(renderDnsmasqConf(config).includes('\nno-resolv\n'));
 });
@@ -211,4 +212,12 @@ test('first-boot unit: once, before the network services, on the boot partition'
   assert.match(unit.get('Before')![0]!, /hostapd\.service.*dnsmasq\.service.*homedrive\.service/);
   assert.deepEqual(unit.get('Type'), ['oneshot']);
   assert.deepEqual(unit.get('ExecStart'), ['/opt/homedrive/node/bin/node /opt/homedrive/app/dist/provisioning/firstboot.js']);
+});
+
+test('polkit: the service user may power off and set the clock, and nothing else', () => {
+  const rules = renderPolkitRules();
+  const ids = [...rules.matchAll(/action\.id === "([^"]+)"/g)].map((m) => m[1]);
+  assert.deepEqual(ids, ['org.freedesktop.login1.power-off', 'org.freedesktop.login1.power-off-multiple-sessions', 'org.freedesktop.timedate1.set-time']);
+  assert.match(rules, /subject\.user === "homedrive"/);
+  assert.match(rules, /polkit\.Result\.YES/);
 });

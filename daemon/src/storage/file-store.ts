@@ -140,6 +140,8 @@ export class FileStore {
       close();
       return { size, sha256: hash.digest('hex'), mtime: Math.floor(st.mtimeMs) };
     } catch (err) {
+      // A background fdatasync must not outlive the descriptor it was given.
+      await syncing;
       // pipeline() destroys `out` on failure, and a destroyed fs stream closes its fd itself whatever
       // autoClose says (that flag only covers a normal end). Closing the number again would fail with
       // EBADF, or worse close another upload's file that reused it: let the stream do it, once.
