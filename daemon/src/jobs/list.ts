@@ -4,6 +4,7 @@ import fsp from 'node:fs/promises';
 import path from 'node:path';
 import type { Deps } from '../app.js';
 import type { Job } from './runner.js';
+import { SESSION_IDLE_MS } from '../services/accounts.js';
 
 /** A clean-up of stale partial uploads, registered by the transfers code (tus, plain PUT). */
 export interface PartialUploadCleaner {
@@ -23,7 +24,7 @@ export interface JobHealth {
 export const BACKUPS_KEPT = 7;
 
 export function declareJobs(deps: Deps, health: JobHealth, cleaners: PartialUploadCleaner[]): Job[] {
-  const { config, db, drive, reconciler, clock } = deps;
+  const { config, db, drive, reconciler, clock, accounts } = deps;
   return [
     {
       name: 'sample',
@@ -92,6 +93,12 @@ export function declareJobs(deps: Deps, health: JobHealth, cleaners: PartialUplo
         if (errors.length > 0) throw new Error(errors.join('; '));
         return { cleaners: cleaners.length, removed: out };
       },
+    },
+    {
+      name: 'sessions',
+      schedule: '0 4 * * *',
+      description: 'Forgets login sessions unused for 30 days.',
+      run: async () => ({ removed: accounts.sessions.deleteIdleBefore(clock.now() - SESSION_IDLE_MS) }),
     },
     {
       name: 'reconcile',

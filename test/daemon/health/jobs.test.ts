@@ -12,7 +12,7 @@ test('every declared job runs on demand and its last run is kept', async () => {
   const t = await healthApp();
   try {
     const names = t.health.jobs.names();
-    assert.deepEqual(names, ['sample', 'alerts', 'rollup', 'backup', 'trash', 'partial-uploads', 'reconcile']);
+    assert.deepEqual(names, ['sample', 'alerts', 'rollup', 'backup', 'trash', 'partial-uploads', 'sessions', 'reconcile']);
     for (const n of names) {
       const r = await t.health.jobs.run(n);
       assert.equal(r.outcome, 'ok', `${n}: ${r.error}`);
@@ -27,7 +27,7 @@ test('every declared job runs on demand and its last run is kept', async () => {
     }
     // Quiet (every-minute) jobs keep their state row but no job_runs row for a success.
     const rows = t.deps.db.prepare('SELECT name FROM job_runs ORDER BY id').all() as { name: string }[];
-    assert.deepEqual(rows.map((r) => r.name), ['rollup', 'backup', 'trash', 'partial-uploads', 'reconcile']);
+    assert.deepEqual(rows.map((r) => r.name), ['rollup', 'backup', 'trash', 'partial-uploads', 'sessions', 'reconcile']);
     assert.equal((t.deps.db.prepare('SELECT count(*) AS n FROM health_samples').get() as { n: number }).n, 1);
   } finally {
     await t.close();
@@ -134,6 +134,24 @@ test('a run already in progress is joined, not started twice', async () => {
     const [a, b] = await Promise.all([t.health.jobs.run('partial-uploads'), t.health.jobs.run('partial-uploads')]);
     assert.equal(n, 1);
     assert.equal(a, b);
+  } finally {
+    await t.close();
+  }
+});
+
+test('the sessions job forgets sessions idle for 30 days, and only those', async () => {
+  const t = await healthApp();
+  try {
+    const row = await t.deps.accounts.createUser({ username: 'idle', password: 'idle-password', role: 'user' });
+    const { token: old } = await t.deps.accounts.openSession(row, null, null);
+    const { token: fresh } = await t.deps.accounts.openSession(row, null, null);
+    const sid = (await t.deps.accounts.authenticate(old))!.sessionId;
+    t.deps.db.prepare('UPDATE sessions SET last_seen_at = ? WHERE id = ?').run(Date.now() - 31 * 86400_000, sid);
+    const r = await t.health.jobs.run('sessions');
+    assert.equal(r.outcome, 'ok');
+    assert.deepEqual(r.summary, { removed: 1 });
+    assert.equal(await t.deps.accounts.authenticate(old), null);
+    assert.notEqual(await t.deps.accounts.authenticate(fresh), null);
   } finally {
     await t.close();
   }
