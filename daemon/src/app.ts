@@ -17,6 +17,7 @@ import { adminHealthRoutes, noticeRoutes } from './routes/admin-health.js';
 import { authRoutes, refuseCrossSite, requireAuth } from './routes/auth.js';
 import { fileRoutes } from './routes/files.js';
 import { healthRoutes } from './routes/health.js';
+import { portalRoutes } from './routes/portal.js';
 import { trashRoutes } from './routes/trash.js';
 import { tusRoutes } from './routes/tus.js';
 import { webRoutes } from './routes/web.js';
@@ -84,6 +85,8 @@ export function createApp(deps: Deps) {
   app.route('/api/tus', tusRoutes(deps));
   app.route('/api/admin', adminRoutes(deps));
   app.route('/api/admin', adminHealthRoutes(deps));
+  // Captive portal: probes and foreign Host names, before the API's 404 and the web UI's fallback.
+  app.route('/', portalRoutes(deps));
   app.all('/api/*', (c) => c.json(errorBody('not_found', `No API route ${c.req.method} ${c.req.path}.`), 404));
   app.route('/', webRoutes(deps));
 

@@ -6,6 +6,18 @@ import { Hono } from 'hono';
 import { getMimeType } from 'hono/utils/mime';
 import type { AppEnv } from '../http.js';
 import type { Deps } from '../app.js';
+import { errorBody } from '../errors.js';
+
+/**
+ * The app's own pages: scripts only from the device; blob: for PDF previews and media; no framing by
+ * others. Inline styles stay allowed for SVG attributes (QR code, charts).
+ */
+const PAGE_HEADERS = {
+  'Content-Security-Policy':
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; media-src 'self' blob:; frame-src 'self' blob:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+  'X-Content-Type-Options': 'nosniff',
+  'Referrer-Policy': 'no-referrer',
+};
 
 /** web/dist, found from the source tree or from the compiled dist/daemon/src/routes. */
 export function findWebDist(): string | null {
@@ -35,15 +47,26 @@ export function webRoutes(_deps: Deps, dist = findWebDist()) {
     const p = c.req.path;
     const abs = files.get(p);
     if (abs) {
-      // Hashed assets never change; everything else is revalidated.
-      const immutable = /\.[0-9a-f]{8,}\./.test(p);
-      return c.body(fs.readFileSync(abs), 200, {
+      // Hashed assets (esbuild's [name].[hash], base32) never change; everything else is revalidated.
+      const immutable = /^\/assets\/[^/]+\.[0-9A-Za-z]{8,}\.[a-z0-9]+$/.test(p);
+      const headers: Record<string, string> = {
         'Content-Type': getMimeType(p) ?? 'application/octet-stream',
         'Cache-Control': immutable ? 'public, max-age=31536000, immutable' : 'no-cache',
-      });
+        'X-Content-Type-Options': 'nosniff',
+        ...(p.endsWith('.html') ? PAGE_HEADERS : {}),
+      };
+      // The build leaves a .gz beside each script and stylesheet: compressed once, never on the Pi's CPU.
+      const gz = files.get(`${p}.gz`);
+      if (gz) headers.Vary = 'Accept-Encoding';
+      if (gz && /\bgzip\b/.test(c.req.header('accept-encoding') ?? '')) {
+        return c.body(fs.readFileSync(gz), 200, { ...headers, 'Content-Encoding': 'gzip' });
+      }
+      return c.body(fs.readFileSync(abs), 200, headers);
     }
+    // A missing asset is a stale page asking for an old build: a 404, not the app's HTML.
+    if (p.startsWith('/assets/')) return c.json(errorBody('not_found', 'Not found.'), 404);
     const index = files.get('/index.html');
-    if (index) return c.body(fs.readFileSync(index), 200, { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-cache' });
+    if (index) return c.body(fs.readFileSync(index), 200, { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-cache', ...PAGE_HEADERS });
     return c.html(
       '<!doctype html><meta charset="utf-8"><title>Home Container Drive</title>' +
         '<h1>Home Container Drive</h1><p>The daemon is running. The web UI has not been built (<code>npm run build</code>); the API is under <code>/api/</code>.</p>',

@@ -1,0 +1,262 @@
+// Real-browser tests of the web UI against a real daemon: roles, uploads, downloads, admin, languages, screenshots.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import type { Browser, Page } from 'playwright-core';
+import { dispose } from '../helpers/server.js';
+import { LAPTOP, launch, newPage, PHONE, seededDaemon, shoot, uiLogin, type Seeded } from './browser.js';
+
+let s: Seeded;
+let browser: Browser;
+let base: string;
+
+before(async () => {
+  s = await seededDaemon();
+  base = s.daemon.base;
+  browser = await launch();
+});
+after(async () => {
+  await browser?.close();
+  await dispose(s?.daemon);
+});
+
+async function actionNames(page: Page, entry: string): Promise<string[]> {
+  await page.getByRole('button', { name: `Actions for ${entry}` }).click();
+  const dialog = page.getByRole('dialog', { name: entry });
+  await dialog.waitFor();
+  const names = (await dialog.locator('.sheet .btn').allInnerTexts()).map((x) => x.trim());
+  await dialog.getByRole('button', { name: 'Close' }).click();
+  await dialog.waitFor({ state: 'detached' });
+  return names;
+}
+
+const sha = (b: Buffer) => crypto.createHash('sha256').update(b).digest('hex');
+
+test('a normal user sees the shared workspace only: no private container, no admin, no rename or delete', async () => {
+  const { context, page } = await newPage(browser, PHONE);
+  try {
+    await uiLogin(page, base, 'ulla', s.users.ulla.password);
+    const nav = page.getByRole('navigation', { name: 'Sections' });
+    assert.deepEqual(await nav.getByRole('link').allInnerTexts(), ['Shared', 'Trash']);
+    await page.getByRole('link', { name: 'adam-notes.txt', exact: true }).waitFor();
+    for (const entry of ['adam-notes.txt', 'welcome.txt']) {
+      assert.deepEqual(await actionNames(page, entry), ['Preview', 'Download'], entry);
+    }
+    assert.deepEqual(await actionNames(page, 'Photos'), ['Open', 'Download zip']);
+    // Still offered: upload and new folder, which the role allows.
+    await page.getByRole('button', { name: 'Upload files' }).waitFor();
+    await page.goto(`${base}/admin/users`);
+    await page.getByRole('heading', { name: 'Only administrators can see this page.' }).waitFor();
+    await page.goto(`${base}/files/home/`);
+    await page.getByText('You are not allowed to do this.').waitFor();
+  } finally {
+    await context.close();
+  }
+});
+
+test('an advanced user may change only what they uploaded, and has a private container', async () => {
+  const { context, page } = await newPage(browser, LAPTOP);
+  try {
+    await uiLogin(page, base, 'adam', s.users.adam.password);
+    const nav = page.getByRole('navigation', { name: 'Sections' });
+    assert.deepEqual(await nav.getByRole('link').allInnerTexts(), ['Shared', 'Private', 'Trash']);
+    await page.getByRole('link', { name: 'welcome.txt', exact: true }).waitFor();
+    assert.deepEqual(await actionNames(page, 'adam-notes.txt'), ['Preview', 'Download', 'Rename', 'Move', 'Delete']);
+    assert.deepEqual(await actionNames(page, 'welcome.txt'), ['Preview', 'Download']);
+    await nav.getByRole('link', { name: 'Private', exact: true }).click();
+    await page.getByRole('heading', { name: 'My container', level: 1 }).waitFor();
+    await page.getByRole('link', { name: 'private-plan.txt', exact: true }).waitFor();
+    assert.deepEqual(await actionNames(page, 'private-plan.txt'), ['Preview', 'Download', 'Rename', 'Move', 'Delete']);
+
+    // Delete goes to the trash, and the trash gives it back.
+    await page.getByRole('button', { name: 'Actions for private-plan.txt' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Delete' }).click();
+    await page.getByRole('dialog', { name: 'Delete private-plan.txt?' }).getByRole('button', { name: 'Move to trash' }).click();
+    await page.getByText('This folder is empty').waitFor();
+    await nav.getByRole('link', { name: 'Trash', exact: true }).click();
+    await page.getByRole('button', { name: 'Restore private-plan.txt' }).click();
+    await page.getByText('The trash is empty.').waitFor();
+    await nav.getByRole('link', { name: 'Private', exact: true }).click();
+    await page.getByRole('link', { name: 'private-plan.txt', exact: true }).waitFor();
+  } finally {
+    await context.close();
+  }
+});
+
+test('an admin sees the console and creates a user who then logs in', async () => {
+  const { context, page } = await newPage(browser, LAPTOP);
+  try {
+    await uiLogin(page, base, 'admin', s.users.admin.password);
+    const nav = page.getByRole('navigation', { name: 'Sections' });
+    assert.deepEqual(await nav.getByRole('link').allInnerTexts(), ['Shared', 'Private', 'Trash', 'Admin']);
+    assert.deepEqual(await actionNames(page, 'adam-notes.txt'), ['Preview', 'Download', 'Rename', 'Move', 'Delete']);
+    await nav.getByRole('link', { name: 'Admin', exact: true }).click();
+    const tabs = page.getByRole('navigation', { name: 'Administration sections' });
+    assert.deepEqual(await tabs.getByRole('link').allInnerTexts(), ['Users', 'Storage', 'Activity log', 'Health']);
+    await page.locator('li[data-user="adam"]').waitFor();
+    const form = page.getByRole('form', { name: 'Create a user' });
+    await form.getByLabel('Name').fill('newbie');
+    await form.getByLabel('Password').fill('newbie-pass-1');
+    await form.getByLabel('Role').selectOption('user');
+    await page.getByRole('button', { name: 'Create a user' }).click();
+    await page.getByText('User newbie created.').waitFor();
+    await page.locator('li[data-user="newbie"]').waitFor();
+
+    await tabs.getByRole('link', { name: 'Activity log', exact: true }).click();
+    await page.getByRole('cell', { name: 'user_create' }).first().waitFor();
+    await page.getByLabel('Action').selectOption('login');
+    await page.getByRole('button', { name: 'Apply' }).click();
+    await page.waitForFunction(() => [...document.querySelectorAll('table.audit tbody code')].every((c) => c.textContent === 'login'));
+    await tabs.getByRole('link', { name: 'Health', exact: true }).click();
+    await page.locator('#health-coming').waitFor();
+
+    await page.getByRole('link', { name: 'Account of admin', exact: true }).click();
+    await page.getByRole('button', { name: 'Log out' }).click();
+    await uiLogin(page, base, 'newbie', 'newbie-pass-1');
+    await page.getByRole('heading', { name: 'Shared workspace', level: 1 }).waitFor();
+  } finally {
+    await context.close();
+  }
+});
+
+test('an upload shows its progress, speed and time left; the download has the same bytes', async () => {
+  const { context, page } = await newPage(browser, PHONE);
+  try {
+    await uiLogin(page, base, 'ulla', s.users.ulla.password);
+    await page.getByRole('link', { name: 'welcome.txt', exact: true }).waitFor();
+    // Throttle the upload so the progress can be seen (DevTools network emulation, ~1.5 MB/s).
+    const cdp = await context.newCDPSession(page);
+    await cdp.send('Network.enable');
+    await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 5, downloadThroughput: -1, uploadThroughput: 1_500_000 });
+    const body = crypto.randomBytes(6 * 1024 * 1024);
+    await page.locator('#pick-files').setInputFiles({ name: 'field-video.bin', mimeType: 'application/octet-stream', buffer: body });
+    const row = page.locator('.upload', { hasText: 'field-video.bin' });
+    await row.waitFor();
+    // Mid-way: the bar moved, and the line says how fast and how long.
+    await page.waitForFunction(() => {
+      const bar = document.querySelector<HTMLProgressElement>('.upload progress');
+      const line = document.querySelector('.upload .up-line')?.textContent ?? '';
+      return !!bar && bar.value > 0 && bar.value < bar.max && /\/s/.test(line) && /left/.test(line);
+    }, undefined, { timeout: 15_000 });
+    await shoot(page, 'upload-progress');
+    assert.ok(await row.getByRole('button', { name: 'Cancel upload of field-video.bin' }).isVisible());
+    await row.locator('.up-line', { hasText: 'Done' }).waitFor({ timeout: 30_000 });
+    await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1 });
+    await page.getByRole('link', { name: 'field-video.bin', exact: true }).waitFor();
+
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Download field-video.bin', exact: true }).click()]);
+    assert.equal(download.suggestedFilename(), 'field-video.bin');
+    const got = fs.readFileSync((await download.path())!);
+    assert.equal(got.length, body.length);
+    assert.equal(sha(got), sha(body));
+  } finally {
+    await context.close();
+  }
+});
+
+test('a folder chosen with "Upload a folder" is uploaded with its subfolders', async () => {
+  const { context, page } = await newPage(browser, LAPTOP);
+  try {
+    await uiLogin(page, base, 'ulla', s.users.ulla.password);
+    await page.getByRole('link', { name: 'welcome.txt', exact: true }).waitFor();
+    // webkitdirectory input: the files carry their relative paths.
+    const dir = fs.mkdtempSync('/tmp/hcd-web-');
+    fs.mkdirSync(`${dir}/Survey/day1`, { recursive: true });
+    fs.writeFileSync(`${dir}/Survey/a.txt`, 'a');
+    fs.writeFileSync(`${dir}/Survey/day1/b.txt`, 'bb');
+    await page.locator('#pick-folder').setInputFiles(`${dir}/Survey`);
+    await page.locator('.uploads-head', { hasText: '2 done' }).waitFor();
+    await page.getByRole('link', { name: 'Survey', exact: true }).click();
+    await page.getByRole('link', { name: 'a.txt', exact: true }).waitFor();
+    await page.getByRole('link', { name: 'day1', exact: true }).click();
+    await page.getByRole('link', { name: 'b.txt', exact: true }).waitFor();
+    assert.deepEqual(await page.getByRole('navigation', { name: 'You are here' }).getByRole('listitem').allInnerTexts(), ['Shared workspace', 'Survey', 'day1']);
+    fs.rmSync(dir, { recursive: true, force: true });
+  } finally {
+    await context.close();
+  }
+});
+
+test('the language follows the browser, can be switched, and is remembered', async () => {
+  const fr = await newPage(browser, PHONE, { locale: 'fr-FR' });
+  try {
+    await fr.page.goto(`${base}/`);
+    await fr.page.getByRole('button', { name: 'Se connecter' }).waitFor();
+    assert.equal(await fr.page.getAttribute('html', 'lang'), 'fr');
+  } finally {
+    await fr.context.close();
+  }
+  const { context, page } = await newPage(browser, PHONE, { locale: 'en-US' });
+  try {
+    await page.goto(`${base}/`);
+    await page.getByLabel('Language').selectOption('fr');
+    await page.getByRole('button', { name: 'Se connecter' }).waitFor();
+    await uiLogin(page, base, 'ulla', s.users.ulla.password);
+    await page.getByRole('heading', { name: 'Espace partagé', level: 1 }).waitFor();
+    // Sizes and dates in the reader's locale: French writes "octets" and a decimal comma.
+    await page.getByText(/27\s+octets/).first().waitFor();
+    await page.reload();
+    await page.getByRole('heading', { name: 'Espace partagé', level: 1 }).waitFor();
+    await page.getByRole('link', { name: 'Compte de ulla', exact: true }).click();
+    await page.getByRole('heading', { name: 'Mon compte' }).waitFor();
+    await shoot(page, 'account-fr');
+    await page.getByLabel('Langue').selectOption('en');
+    await page.getByRole('heading', { name: 'My account' }).waitFor();
+  } finally {
+    await context.close();
+  }
+});
+
+test('screenshots of every view, phone and laptop', async () => {
+  for (const vp of [PHONE, LAPTOP]) {
+    const { context, page } = await newPage(browser, vp);
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    try {
+      await page.goto(`${base}/`);
+      await page.getByRole('button', { name: 'Log in' }).waitFor();
+      await shoot(page, 'login');
+      await page.getByLabel('Name').fill('admin');
+      await page.getByLabel('Password').fill('wrong-password');
+      await page.getByRole('button', { name: 'Log in' }).click();
+      await page.getByText('Wrong name or password.').waitFor();
+      await shoot(page, 'login-error');
+      await uiLogin(page, base, 'admin', s.users.admin.password);
+      await page.getByRole('link', { name: 'welcome.txt', exact: true }).waitFor();
+      await shoot(page, 'files');
+      await page.getByRole('button', { name: 'Actions for adam-notes.txt' }).click();
+      await shoot(page, 'actions');
+      await page.keyboard.press('Escape');
+      await page.getByRole('button', { name: 'New folder' }).click();
+      await shoot(page, 'new-folder');
+      await page.keyboard.press('Escape');
+      await page.getByRole('link', { name: 'welcome.txt', exact: true }).click();
+      await page.locator('.preview pre').waitFor();
+      await shoot(page, 'preview-text');
+      await page.keyboard.press('Escape');
+      await page.getByRole('link', { name: 'Photos', exact: true }).click();
+      await page.getByRole('link', { name: 'dot.png', exact: true }).click();
+      await page.waitForFunction(() => (document.querySelector('.preview img') as HTMLImageElement | null)?.complete === true);
+      await shoot(page, 'preview-image');
+      await page.keyboard.press('Escape');
+      await shoot(page, 'folder');
+      await page.goto(`${base}/trash`);
+      await page.getByRole('heading', { name: 'Trash' }).waitFor();
+      await page.getByRole('status').first().waitFor();
+      await shoot(page, 'trash');
+      await page.goto(`${base}/account`);
+      await page.getByRole('heading', { name: 'Change password' }).waitFor();
+      await shoot(page, 'account');
+      for (const tab of ['users', 'storage', 'audit', 'health']) {
+        await page.goto(`${base}/admin/${tab}`);
+        await page.waitForFunction(() => !document.body.textContent?.includes('Loading…'));
+        await page.waitForTimeout(200);
+        await shoot(page, `admin-${tab}`);
+      }
+      assert.deepEqual(errors, []);
+    } finally {
+      await context.close();
+    }
+  }
+});

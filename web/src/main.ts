@@ -1,0 +1,92 @@
+// Entry point: language, session, the page shell and the router.
+import './styles.css';
+import { api, setUnauthorizedHandler } from './api.js';
+import { loadMe, type App } from './app.js';
+import { h, replace } from './dom.js';
+import { currentLang, onLangChange, t } from './i18n/index.js';
+import { PutTransport } from './upload/put.js';
+import { UploadQueue } from './upload/queue.js';
+import { renderShell } from './views/shell.js';
+import { renderLogin } from './views/login.js';
+import { renderPortal } from './views/portal.js';
+import { renderFiles } from './views/files.js';
+import { renderTrash } from './views/trash.js';
+import { renderAccount } from './views/account.js';
+import { renderAdmin } from './views/admin.js';
+
+const root = document.getElementById('app')!;
+let cleanup: (() => void) | void;
+
+const app: App = {
+  me: null,
+  queue: new UploadQueue(new PutTransport()),
+  storage: 'mounted',
+  navigate(path, opts = {}) {
+    if (opts.replace) history.replaceState(null, '', path);
+    else history.pushState(null, '', path);
+    app.render();
+    window.scrollTo(0, 0);
+  },
+  async refreshMe() {
+    app.me = await loadMe();
+  },
+  render() {
+    if (typeof cleanup === 'function') cleanup();
+    cleanup = undefined;
+    document.documentElement.lang = currentLang();
+    const path = location.pathname;
+    if (path === '/portal' || path.startsWith('/portal/')) {
+      document.title = t('portalTitle');
+      cleanup = renderPortal(root, app);
+      return;
+    }
+    if (!app.me) {
+      document.title = `${t('login')} · ${t('appName')}`;
+      cleanup = renderLogin(root, app);
+      return;
+    }
+    if (path === '/' || path === '/login' || path === '/files' || path === '/files/') return app.navigate('/files/workspace/', { replace: true });
+    const main = renderShell(root, app);
+    if (path.startsWith('/files/')) cleanup = renderFiles(main, app);
+    else if (path === '/trash') cleanup = renderTrash(main, app);
+    else if (path === '/account') cleanup = renderAccount(main, app);
+    else if (path.startsWith('/admin')) cleanup = renderAdmin(main, app);
+    else {
+      document.title = t('notFound');
+      replace(main, h('h1', { tabindex: -1 }, t('notFound')), h('p', null, h('a', { href: '/files/workspace/', 'data-nav': '' }, t('backToFiles'))));
+    }
+    // Moves focus to the new page's heading, so a screen reader announces where the user landed.
+    main.querySelector<HTMLElement>('h1')?.focus({ preventScroll: true });
+  },
+};
+
+setUnauthorizedHandler(() => {
+  if (!app.me) return;
+  app.me = null;
+  app.render();
+});
+
+// In-app links carry data-nav: handled here without a page load (modifier keys keep their meaning).
+document.addEventListener('click', (e) => {
+  const a = (e.target as Element).closest?.('a[data-nav]') as HTMLAnchorElement | null;
+  if (!a || e.defaultPrevented || e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey) return;
+  e.preventDefault();
+  app.navigate(a.getAttribute('href')!);
+});
+window.addEventListener('popstate', () => app.render());
+// Leaving while uploads run would lose them: the browser asks first.
+window.addEventListener('beforeunload', (e) => {
+  if (app.queue.active) e.preventDefault();
+});
+onLangChange(() => app.render());
+
+async function start() {
+  const path = location.pathname;
+  if (!(path === '/portal' || path.startsWith('/portal/'))) {
+    const [me, health] = await Promise.all([app.refreshMe(), api<{ storage: string }>('GET', '/api/health').catch(() => ({ storage: 'mounted' }))]);
+    void me;
+    app.storage = health.storage;
+  }
+  app.render();
+}
+void start();

@@ -1,0 +1,185 @@
+// The upload queue: a few files at a time, progress with speed and time left, cancel, and retries
+// when the connection or the page comes back (from scratch with PUT, from where it stopped with tus).
+import { UploadFailure, type TransferHandle, type UploadTarget, type UploadTransport } from './transport.js';
+
+export type UploadState = 'queued' | 'uploading' | 'done' | 'failed' | 'interrupted' | 'cancelled';
+
+export interface UploadItem {
+  id: number;
+  file: File;
+  target: UploadTarget;
+  /** Display path inside the space ("Photos/a.jpg"). */
+  label: string;
+  state: UploadState;
+  sent: number;
+  /** Bytes per second over the last few seconds (0 until known). */
+  speed: number;
+  error?: UploadFailure;
+  /** How many times the upload restarted after an interruption. */
+  restarts: number;
+  handle?: TransferHandle;
+  samples: [number, number][];
+}
+
+const CONCURRENCY = 2;
+const MAX_AUTO_RETRIES = 5;
+
+export class UploadQueue {
+  readonly items: UploadItem[] = [];
+  private nextId = 1;
+  private listeners = new Set<(item?: UploadItem) => void>();
+  private retryTimer: ReturnType<typeof setTimeout> | undefined;
+  /** When the page went to the background while uploads were running (ms), or null. */
+  hiddenSince: number | null = null;
+  /** Shown once the page is back: what happened while it was hidden. */
+  notice: { hiddenSeconds: number; restarted: number } | null = null;
+
+  constructor(
+    private transport: UploadTransport,
+    private now: () => number = () => performance.now(),
+  ) {
+    document.addEventListener('visibilitychange', () => this.onVisibility());
+    window.addEventListener('online', () => this.retryInterrupted());
+  }
+
+  get resumable(): boolean {
+    return this.transport.resumable;
+  }
+
+  /** Swaps the transport (tus when it lands); uploads already running keep theirs. */
+  setTransport(t: UploadTransport): void {
+    this.transport = t;
+  }
+
+  subscribe(f: (item?: UploadItem) => void): () => void {
+    this.listeners.add(f);
+    return () => this.listeners.delete(f);
+  }
+
+  private emit(item?: UploadItem): void {
+    for (const f of this.listeners) f(item);
+  }
+
+  add(files: { file: File; target: UploadTarget; label: string }[]): void {
+    for (const f of files) this.items.push({ id: this.nextId++, ...f, state: 'queued', sent: 0, speed: 0, restarts: 0, samples: [] });
+    this.emit();
+    this.pump();
+  }
+
+  get active(): boolean {
+    return this.items.some((i) => i.state === 'queued' || i.state === 'uploading' || i.state === 'interrupted');
+  }
+
+  cancel(item: UploadItem): void {
+    if (item.state === 'uploading') item.handle?.abort();
+    if (item.state === 'queued' || item.state === 'interrupted' || item.state === 'uploading') item.state = 'cancelled';
+    this.emit(item);
+    this.pump();
+  }
+
+  retry(item: UploadItem, overwrite = item.target.overwrite): void {
+    item.target = { ...item.target, overwrite };
+    item.state = 'queued';
+    item.sent = 0;
+    item.error = undefined;
+    this.emit(item);
+    this.pump();
+  }
+
+  clearFinished(): void {
+    for (let i = this.items.length - 1; i >= 0; i--) {
+      const s = this.items[i]!.state;
+      if (s === 'done' || s === 'cancelled' || s === 'failed') this.items.splice(i, 1);
+    }
+    this.emit();
+  }
+
+  /** Seconds left at the current speed, or null when unknown. */
+  eta(item: UploadItem): number | null {
+    return item.speed > 0 ? (item.file.size - item.sent) / item.speed : null;
+  }
+
+  private pump(): void {
+    let running = this.items.filter((i) => i.state === 'uploading').length;
+    for (const item of this.items) {
+      if (running >= CONCURRENCY) break;
+      if (item.state !== 'queued') continue;
+      running++;
+      this.run(item);
+    }
+  }
+
+  private run(item: UploadItem): void {
+    item.state = 'uploading';
+    if (!this.transport.resumable) item.sent = 0;
+    item.samples = [[this.now(), item.sent]];
+    item.speed = 0;
+    const handle = this.transport.start(item.file, item.target, (sent) => {
+      item.sent = sent;
+      const t = this.now();
+      item.samples.push([t, sent]);
+      // Speed over a sliding window of ~4 s: steady enough to read, quick to follow a Wi-Fi change.
+      while (item.samples.length > 2 && t - item.samples[0]![0] > 4000) item.samples.shift();
+      const [t0, s0] = item.samples[0]!;
+      if (t - t0 > 300) item.speed = ((sent - s0) * 1000) / (t - t0);
+      this.emit(item);
+    });
+    item.handle = handle;
+    this.emit(item);
+    handle.done.then(
+      () => {
+        item.state = 'done';
+        item.handle = undefined;
+        this.emit(item);
+        this.pump();
+      },
+      (err: unknown) => {
+        item.handle = undefined;
+        if (item.state === 'cancelled') return;
+        const f = err instanceof UploadFailure ? err : new UploadFailure('network');
+        item.error = f;
+        if (f.kind === 'network') {
+          // The Wi-Fi dropped, the phone locked or the tab was frozen: try again when it makes sense.
+          item.state = 'interrupted';
+          if (document.visibilityState === 'visible' && navigator.onLine !== false && item.restarts < MAX_AUTO_RETRIES) this.scheduleRetry();
+        } else item.state = f.kind === 'aborted' ? 'cancelled' : 'failed';
+        this.emit(item);
+        this.pump();
+      },
+    );
+  }
+
+  private scheduleRetry(): void {
+    clearTimeout(this.retryTimer);
+    this.retryTimer = setTimeout(() => this.retryInterrupted(), 3000);
+  }
+
+  /** Restarts every interrupted upload (PUT: from the first byte). Returns how many. */
+  retryInterrupted(): number {
+    let n = 0;
+    for (const item of this.items) {
+      if (item.state !== 'interrupted') continue;
+      item.restarts++;
+      item.state = 'queued';
+      n++;
+    }
+    if (n) {
+      this.emit();
+      this.pump();
+    }
+    return n;
+  }
+
+  private onVisibility(): void {
+    if (document.visibilityState === 'hidden') {
+      if (this.active) this.hiddenSince = this.now();
+      return;
+    }
+    if (this.hiddenSince === null) return;
+    const hiddenSeconds = (this.now() - this.hiddenSince) / 1000;
+    this.hiddenSince = null;
+    const restarted = this.retryInterrupted();
+    this.notice = { hiddenSeconds, restarted };
+    this.emit();
+  }
+}

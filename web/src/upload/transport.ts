@@ -1,0 +1,33 @@
+// The upload transport interface: plain PUT today; a resumable tus transport slots in behind the same shape.
+export interface UploadTarget {
+  /** "workspace", "home" or "users/<name>". */
+  space: string;
+  /** Path of the file inside the space, folder names then the file name. */
+  names: string[];
+  overwrite: boolean;
+}
+
+export type FailureKind = 'network' | 'http' | 'aborted';
+
+export class UploadFailure extends Error {
+  constructor(
+    readonly kind: FailureKind,
+    readonly status = 0,
+    readonly code: string = kind,
+    message: string = kind,
+  ) {
+    super(message);
+  }
+}
+
+export interface TransferHandle {
+  /** Resolves when the server has the whole file; rejects with an UploadFailure. */
+  done: Promise<void>;
+  abort(): void;
+}
+
+export interface UploadTransport {
+  /** true: after a network failure `start` again continues where it stopped (tus); false: from byte 0. */
+  readonly resumable: boolean;
+  start(file: File, target: UploadTarget, onProgress: (sentBytes: number) => void): TransferHandle;
+}

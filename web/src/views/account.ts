@@ -1,0 +1,65 @@
+// The account page: who I am, my quota, language, password change, logout.
+import { api } from '../api.js';
+import type { App } from '../app.js';
+import { h, replace } from '../dom.js';
+import { t } from '../i18n/index.js';
+import { errorText } from './dialogs.js';
+import { langSwitch } from './lang.js';
+import { quotaMeter } from './quota.js';
+
+export function renderAccount(main: HTMLElement, app: App): () => void {
+  const me = app.me!;
+  document.title = `${t('account')} · ${t('appName')}`;
+  const cur = h('input', { id: 'pw-current', type: 'password', autocomplete: 'current-password', required: true });
+  const next = h('input', { id: 'pw-new', type: 'password', autocomplete: 'new-password', required: true, minlength: 8, 'aria-describedby': 'pw-hint' });
+  const again = h('input', { id: 'pw-again', type: 'password', autocomplete: 'new-password', required: true });
+  const msg = h('p', { role: 'status', id: 'pw-msg' });
+  const form = h('form', { class: 'card stack', 'aria-labelledby': 'pw-title' },
+    h('h2', { id: 'pw-title' }, t('changePassword')),
+    h('label', { for: 'pw-current' }, t('currentPassword')), cur,
+    h('label', { for: 'pw-new' }, t('newPassword')), next,
+    h('p', { class: 'hint', id: 'pw-hint' }, t('passwordRule')),
+    h('label', { for: 'pw-again' }, t('repeatPassword')), again,
+    msg,
+    h('button', { type: 'submit', class: 'btn primary' }, t('changePassword')),
+  );
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    msg.className = 'error';
+    if (next.value !== again.value) {
+      msg.textContent = t('passwordsDiffer');
+      again.focus();
+      return;
+    }
+    try {
+      await api('POST', '/api/auth/password', { currentPassword: cur.value, newPassword: next.value });
+      form.reset();
+      msg.className = 'ok';
+      msg.textContent = t('passwordChanged');
+    } catch (err) {
+      msg.textContent = errorText(err);
+    }
+  });
+  const logout = async () => {
+    if (app.queue.active && !confirm(t('logoutDuringUpload'))) return;
+    try {
+      await api('POST', '/api/auth/logout');
+    } catch {
+      /* the session is gone either way */
+    }
+    app.me = null;
+    app.navigate('/login', { replace: true });
+  };
+  replace(main,
+    h('div', { class: 'title-row' }, h('h1', { tabindex: -1 }, t('account'))),
+    h('section', { class: 'card stack' },
+      h('p', null, t('loggedInAs', { name: me.username }), ' ', h('span', { class: `role role-${me.role}` }, t(`role_${me.role}`))),
+      h('p', { class: 'hint' }, t(`roleHelp_${me.role}`)),
+      quotaMeter(me),
+      langSwitch(),
+      h('button', { type: 'button', class: 'btn', onclick: logout }, t('logout')),
+    ),
+    form,
+  );
+  return () => {};
+}

@@ -1,0 +1,283 @@
+// The admin console: users, storage, audit log, health (each a tab with its own URL).
+import { api, type AdminUser, type AuditEntry, type Role } from '../api.js';
+import { filesPath, isAdmin, type App } from '../app.js';
+import { announce, h, replace } from '../dom.js';
+import { fmtDate, fmtNumber, fmtSize, t } from '../i18n/index.js';
+import { confirmDialog, errorText, promptDialog } from './dialogs.js';
+import { renderHealth } from './health.js';
+
+const TABS = ['users', 'storage', 'audit', 'health'] as const;
+type Tab = (typeof TABS)[number];
+const ROLES: Role[] = ['user', 'advanced', 'admin'];
+const GB = 1000 ** 3;
+
+export function renderAdmin(main: HTMLElement, app: App): () => void {
+  if (!isAdmin(app.me)) {
+    replace(main, h('h1', { tabindex: -1 }, t('adminOnly')));
+    return () => {};
+  }
+  const tab = (TABS as readonly string[]).includes(location.pathname.split('/')[2] ?? '') ? (location.pathname.split('/')[2] as Tab) : 'users';
+  document.title = `${t(`tab_${tab}`)} · ${t('admin')} · ${t('appName')}`;
+  const section = h('section', { class: 'admin-section' });
+  replace(main,
+    h('div', { class: 'title-row' }, h('h1', { tabindex: -1 }, t('admin'))),
+    h('nav', { class: 'subtabs', 'aria-label': t('adminSections') },
+      TABS.map((k) => h('a', { href: `/admin/${k}`, 'data-nav': '', 'aria-current': k === tab ? 'page' : undefined }, t(`tab_${k}`))),
+    ),
+    section,
+  );
+  if (tab === 'users') return usersTab(section, app);
+  if (tab === 'storage') return storageTab(section);
+  if (tab === 'audit') return auditTab(section);
+  return renderHealth(section);
+}
+
+// ---- users ----
+
+function usersTab(section: HTMLElement, app: App): () => void {
+  const list = h('ul', { class: 'users' });
+  const status = h('p', { role: 'status', class: 'muted' }, t('loading'));
+  const name = h('input', { id: 'nu-name', autocomplete: 'off', autocapitalize: 'none', required: true, pattern: '[A-Za-z0-9_\\-]{2,32}', 'aria-describedby': 'nu-name-hint' });
+  const pass = h('input', { id: 'nu-pass', type: 'password', autocomplete: 'new-password', required: true, minlength: 8 });
+  const role = h('select', { id: 'nu-role' }, ROLES.map((r) => h('option', { value: r }, t(`role_${r}`))));
+  const quota = h('input', { id: 'nu-quota', type: 'number', min: 0, step: 'any', inputmode: 'decimal', placeholder: t('noQuota') });
+  const msg = h('p', { role: 'status', id: 'nu-msg' });
+  const form = h('form', { class: 'card grid-form', 'aria-labelledby': 'nu-title' },
+    h('h2', { id: 'nu-title' }, t('createUser')),
+    h('div', { class: 'field' }, h('label', { for: 'nu-name' }, t('username')), name, h('p', { class: 'hint', id: 'nu-name-hint' }, t('usernameRule'))),
+    h('div', { class: 'field' }, h('label', { for: 'nu-pass' }, t('password')), pass, h('p', { class: 'hint' }, t('passwordRule'))),
+    h('div', { class: 'field' }, h('label', { for: 'nu-role' }, t('role')), role),
+    h('div', { class: 'field' }, h('label', { for: 'nu-quota' }, t('quotaGb')), quota),
+    msg,
+    h('button', { type: 'submit', class: 'btn primary' }, t('createUser')),
+  );
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    msg.className = 'error';
+    try {
+      const quotaBytes = quota.value === '' ? null : Math.round(Number(quota.value) * GB);
+      await api('POST', '/api/admin/users', { username: name.value.trim(), password: pass.value, role: role.value, quotaBytes });
+      msg.className = 'ok';
+      msg.textContent = t('userCreated', { name: name.value.trim() });
+      form.reset();
+      await load();
+    } catch (err) {
+      msg.textContent = errorText(err);
+    }
+  });
+
+  async function load() {
+    try {
+      const { users } = await api<{ users: AdminUser[] }>('GET', '/api/admin/users');
+      status.textContent = t('userCount', { n: users.length });
+      replace(list, users.map(userRow));
+    } catch (err) {
+      status.textContent = errorText(err);
+    }
+  }
+
+  const patch = async (u: AdminUser, body: Record<string, unknown>, done: string) => {
+    try {
+      await api('PATCH', `/api/admin/users/${encodeURIComponent(u.username)}`, body);
+      announce(done);
+      status.textContent = done;
+      if (u.username === app.me?.username) await app.refreshMe();
+      await load();
+    } catch (err) {
+      status.textContent = errorText(err);
+      announce(status.textContent);
+      await load();
+    }
+  };
+
+  function userRow(u: AdminUser) {
+    const id = `u-${u.username}`;
+    const roleSel = h('select', { id: `${id}-role` }, ROLES.map((r) => h('option', { value: r, selected: r === u.role }, t(`role_${r}`))));
+    roleSel.addEventListener('change', () => patch(u, { role: roleSel.value }, t('roleChanged', { name: u.username, role: t(`role_${roleSel.value as Role}`) })));
+    const usage = u.quotaBytes === null ? t('usedNoQuota', { used: fmtSize(u.usedBytes) }) : t('usedOfQuota', { used: fmtSize(u.usedBytes), quota: fmtSize(u.quotaBytes) });
+    return h('li', { class: `card user${u.disabled ? ' disabled' : ''}`, 'data-user': u.username },
+      h('div', { class: 'user-head' },
+        h('h3', null, u.username),
+        u.disabled ? h('span', { class: 'badge' }, t('disabled')) : null,
+        u.username === app.me?.username ? h('span', { class: 'badge me-badge' }, t('you')) : null,
+      ),
+      h('p', { class: 'meta' }, `${usage} · ${t('fileCount', { n: u.files })}`),
+      h('div', { class: 'user-controls' },
+        h('label', { for: `${id}-role` }, t('role')), roleSel,
+        h('button', { type: 'button', class: 'btn small', onclick: () => setQuota(u) }, t('setQuota')),
+        h('button', { type: 'button', class: 'btn small', onclick: () => resetPassword(u) }, t('resetPassword')),
+        h('button', { type: 'button', class: 'btn small', onclick: () => patch(u, { disabled: !u.disabled }, t(u.disabled ? 'userEnabled' : 'userDisabled', { name: u.username })) }, u.disabled ? t('enable') : t('disable')),
+        u.role !== 'user' ? h('a', { class: 'btn small', href: filesPath(`users/${u.username}`, []), 'data-nav': '' }, t('openContainer')) : null,
+        h('button', { type: 'button', class: 'btn small danger', onclick: () => removeUser(u) }, t('delete')),
+      ),
+    );
+  }
+
+  function setQuota(u: AdminUser) {
+    promptDialog(t('quotaFor', { name: u.username }), t('quotaGb'), u.quotaBytes === null ? '' : String(u.quotaBytes / GB), {
+      type: 'number',
+      hint: t('quotaHint'),
+      validate: (v) => (v === '' || (Number.isFinite(Number(v)) && Number(v) >= 0) ? null : t('err_invalid_quota')),
+      submit: async (v) => {
+        await api('PATCH', `/api/admin/users/${encodeURIComponent(u.username)}`, { quotaBytes: v === '' ? null : Math.round(Number(v) * GB) });
+        status.textContent = t('quotaChanged', { name: u.username });
+        await load();
+      },
+    });
+    // An empty value removes the quota: allowed, unlike other prompts.
+    const input = document.getElementById('dlg-input') as HTMLInputElement | null;
+    input?.removeAttribute('required');
+  }
+
+  function resetPassword(u: AdminUser) {
+    promptDialog(t('resetPasswordFor', { name: u.username }), t('newPassword'), '', {
+      type: 'text',
+      autocomplete: 'new-password',
+      hint: t('resetPasswordHint'),
+      confirmLabel: t('resetPassword'),
+      submit: async (v) => {
+        await api('PATCH', `/api/admin/users/${encodeURIComponent(u.username)}`, { password: v });
+        status.textContent = t('passwordReset', { name: u.username });
+      },
+    });
+  }
+
+  async function removeUser(u: AdminUser) {
+    if (!(await confirmDialog(t('deleteUserTitle', { name: u.username }), t('deleteUserBody'), t('delete'), true))) return;
+    try {
+      await api('DELETE', `/api/admin/users/${encodeURIComponent(u.username)}`);
+      status.textContent = t('userDeleted', { name: u.username });
+      await load();
+    } catch (err) {
+      status.textContent = errorText(err);
+    }
+  }
+
+  replace(section, h('h2', { class: 'visually-hidden' }, t('tab_users')), form, status, list);
+  void load();
+  return () => {};
+}
+
+// ---- storage ----
+
+interface StorageReport {
+  storage: string;
+  disk: { totalBytes: number; freeBytes: number; usedBytes: number } | null;
+  spaces: { space: string; bytes: number; files: number; folders: number }[];
+  users: { username: string; bytes: number; files: number; quotaBytes: number | null; deleted: boolean }[];
+  unownedBytes: number;
+  trash: { items?: number; bytes?: number } & Record<string, unknown>;
+  missing: { space: string; path: string; since: string }[];
+}
+
+function storageTab(section: HTMLElement): () => void {
+  replace(section, h('p', { class: 'muted', role: 'status' }, t('loading')));
+  api<StorageReport>('GET', '/api/admin/storage').then(
+    (r) => {
+      const disk = r.disk;
+      const cell = (c: string | number, i: number) => (i ? h('td', { class: 'num' }, String(c)) : h('th', { scope: 'row' }, String(c)));
+      const table = (caption: string, head: string[], rows: (string | number)[][]) =>
+        h('div', { class: 'table-wrap' },
+          h('table', null,
+            h('caption', null, caption),
+            h('thead', null, h('tr', null, head.map((x, i) => h('th', { scope: 'col', class: i ? 'num' : undefined }, x)))),
+            h('tbody', null, rows.map((row) => h('tr', null, row.map(cell)))),
+          ),
+        );
+      const trashBytes = Number((r.trash as Record<string, unknown>).bytes ?? 0);
+      const trashItems = Number((r.trash as Record<string, unknown>).items ?? (r.trash as Record<string, unknown>).count ?? 0);
+      replace(section,
+        h('h2', null, t('tab_storage')),
+        h('div', { class: 'card stack' },
+          h('p', null, t('storageState'), ' ', h('strong', null, t(`storage_${r.storage}` as never) || r.storage)),
+          disk
+            ? [h('label', { for: 'disk-meter' }, t('diskUsage', { used: fmtSize(disk.usedBytes), total: fmtSize(disk.totalBytes), free: fmtSize(disk.freeBytes) })),
+               h('meter', { id: 'disk-meter', min: 0, max: 1, low: 0.8, high: 0.95, optimum: 0, value: disk.totalBytes ? disk.usedBytes / disk.totalBytes : 0 })]
+            : h('p', { class: 'error' }, t('diskUnknown')),
+          h('p', null, t('trashTotals', { n: trashItems, size: fmtSize(trashBytes) })),
+        ),
+        table(t('perSpace'), [t('space'), t('size'), t('files'), t('folders')], r.spaces.map((s) => [s.space === 'workspace' ? t('workspace') : t('containerOf', { name: s.space.replace(/^users\//, '') }), fmtSize(s.bytes), fmtNumber(s.files), fmtNumber(s.folders)])),
+        table(t('perUser'), [t('username'), t('size'), t('files'), t('quota')], r.users.filter((u) => !u.deleted || u.bytes > 0).map((u) => [u.username + (u.deleted ? ` (${t('deletedUser')})` : ''), fmtSize(u.bytes), fmtNumber(u.files), u.quotaBytes === null ? '—' : fmtSize(u.quotaBytes)])),
+        r.missing.length
+          ? h('div', { class: 'card' }, h('h3', null, t('missingFiles', { n: r.missing.length })), h('ul', null, r.missing.slice(0, 100).map((m) => h('li', null, `${m.space} ${m.path} · ${fmtDate(m.since)}`))))
+          : h('p', { class: 'muted' }, t('noMissing')),
+      );
+    },
+    (err) => replace(section, h('p', { class: 'error' }, errorText(err))),
+  );
+  return () => {};
+}
+
+// ---- audit ----
+
+const ACTIONS = ['login', 'login_failed', 'upload', 'overwrite', 'mkdir', 'move', 'delete', 'restore', 'purge', 'user_create', 'user_update', 'user_delete', 'password_change', 'reconcile'];
+
+function auditTab(section: HTMLElement): () => void {
+  const actor = h('input', { id: 'au-actor', autocomplete: 'off', autocapitalize: 'none' });
+  const action = h('select', { id: 'au-action' }, h('option', { value: '' }, t('anyAction')), ACTIONS.map((a) => h('option', { value: a }, a)));
+  const since = h('input', { id: 'au-since', type: 'date' });
+  const until = h('input', { id: 'au-until', type: 'date' });
+  const tbody = h('tbody');
+  const status = h('p', { class: 'muted', role: 'status' });
+  const more = h('button', { type: 'button', class: 'btn', hidden: true }, t('loadMore'));
+  let next: number | null = null;
+  const form = h('form', { class: 'card filters', 'aria-label': t('filters') },
+    h('div', { class: 'field' }, h('label', { for: 'au-actor' }, t('who')), actor),
+    h('div', { class: 'field' }, h('label', { for: 'au-action' }, t('what')), action),
+    h('div', { class: 'field' }, h('label', { for: 'au-since' }, t('since')), since),
+    h('div', { class: 'field' }, h('label', { for: 'au-until' }, t('until')), until),
+    h('button', { type: 'submit', class: 'btn primary' }, t('apply')),
+  );
+  const query = (before: number | null) => {
+    const q = new URLSearchParams({ limit: '50' });
+    if (actor.value.trim()) q.set('actor', actor.value.trim().toLowerCase());
+    if (action.value) q.set('action', action.value);
+    // Dates are the reader's local days: from the start of `since` to the end of `until`.
+    if (since.value) q.set('since', new Date(`${since.value}T00:00:00`).toISOString());
+    if (until.value) q.set('until', new Date(`${until.value}T23:59:59.999`).toISOString());
+    if (before !== null) q.set('before', String(before));
+    return q.toString();
+  };
+  async function load(append: boolean) {
+    try {
+      const r = await api<{ entries: AuditEntry[]; next: number | null }>('GET', `/api/admin/audit?${query(append ? next : null)}`);
+      next = r.next;
+      const rows = r.entries.map((e) =>
+        h('tr', null,
+          h('td', null, fmtDate(e.at)),
+          h('td', null, e.actor ?? '—'),
+          h('td', null, h('code', null, e.action)),
+          h('td', { class: 'wrap' }, e.target ?? ''),
+          h('td', { class: 'wrap' }, e.detail ? JSON.stringify(e.detail) : ''),
+          h('td', null, e.ip ?? ''),
+        ),
+      );
+      if (append) tbody.append(...rows);
+      else replace(tbody, rows);
+      more.hidden = next === null;
+      status.textContent = tbody.children.length ? t('entryCount', { n: tbody.children.length }) : t('noEntries');
+    } catch (err) {
+      status.textContent = errorText(err);
+    }
+  }
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    void load(false);
+  });
+  more.addEventListener('click', () => void load(true));
+  replace(section,
+    h('h2', { class: 'visually-hidden' }, t('tab_audit')),
+    form,
+    status,
+    h('div', { class: 'table-wrap' },
+      h('table', { class: 'audit' },
+        h('caption', { class: 'visually-hidden' }, t('tab_audit')),
+        h('thead', null, h('tr', null, [t('when'), t('who'), t('what'), t('target'), t('details'), t('ipAddress')].map((x) => h('th', { scope: 'col' }, x)))),
+        tbody,
+      ),
+    ),
+    more,
+  );
+  void load(false);
+  return () => {};
+}

@@ -1,0 +1,97 @@
+// The upload panel: one row per file with a progress bar, speed and time left, cancel / retry / replace.
+import { h, replace } from '../dom.js';
+import { fmtDuration, fmtSize, fmtSpeed, t } from '../i18n/index.js';
+import type { UploadItem, UploadQueue } from '../upload/queue.js';
+import { errorText } from './dialogs.js';
+
+export function renderUploads(section: HTMLElement, queue: UploadQueue): () => void {
+  const rows = new Map<number, { li: HTMLElement; bar: HTMLProgressElement; line: HTMLElement; btns: HTMLElement }>();
+  const list = h('ul', { class: 'upload-list' });
+  const head = h('div', { class: 'uploads-head' });
+  const notice = h('p', { class: 'banner info', role: 'status', hidden: true });
+  const keepOpen = h('p', { class: 'hint' }, t(queue.resumable ? 'keepOpenResumable' : 'keepOpenPut'));
+
+  function rowFor(item: UploadItem) {
+    let r = rows.get(item.id);
+    if (!r) {
+      const bar = h('progress', { max: item.file.size || 1, value: 0, 'aria-label': t('progressOf', { name: item.label }) });
+      const line = h('span', { class: 'up-line' });
+      const btns = h('span', { class: 'up-btns' });
+      const li = h('li', { class: 'upload' }, h('div', { class: 'up-name' }, item.label), bar, h('div', { class: 'up-foot' }, line, btns));
+      r = { li, bar, line, btns };
+      rows.set(item.id, r);
+    }
+    return r;
+  }
+
+  function update(item: UploadItem) {
+    const r = rowFor(item);
+    r.li.dataset.state = item.state;
+    r.bar.value = item.file.size ? item.sent : item.state === 'done' ? 1 : 0;
+    const pct = item.file.size ? Math.floor((item.sent / item.file.size) * 100) : item.state === 'done' ? 100 : 0;
+    let text = '';
+    switch (item.state) {
+      case 'queued':
+        text = item.restarts ? t('upRestarting') : t('upQueued');
+        break;
+      case 'uploading': {
+        const eta = queue.eta(item);
+        text = `${pct} % · ${fmtSize(item.sent)} / ${fmtSize(item.file.size)}`;
+        if (item.speed > 0) text += ` · ${fmtSpeed(item.speed)}`;
+        if (eta !== null) text += ` · ${t('timeLeft', { time: fmtDuration(eta) })}`;
+        if (item.restarts) text += ` · ${t('upRestarted', { n: item.restarts })}`;
+        break;
+      }
+      case 'done':
+        text = t('upDone', { size: fmtSize(item.file.size) });
+        break;
+      case 'interrupted':
+        text = queue.resumable ? t('upInterruptedResume') : t('upInterruptedPut');
+        break;
+      case 'failed':
+        text = item.error?.code === 'exists' ? t('err_exists_upload') : errorText(item.error);
+        break;
+      case 'cancelled':
+        text = t('upCancelled');
+        break;
+    }
+    r.line.textContent = text;
+    const btns: HTMLElement[] = [];
+    if (item.state === 'queued' || item.state === 'uploading' || item.state === 'interrupted') {
+      btns.push(h('button', { type: 'button', class: 'btn small', 'aria-label': t('cancelName', { name: item.label }), onclick: () => queue.cancel(item) }, t('cancel')));
+    }
+    if (item.state === 'interrupted' || (item.state === 'failed' && item.error?.code !== 'exists') || item.state === 'cancelled') {
+      btns.push(h('button', { type: 'button', class: 'btn small', 'aria-label': t('retryName', { name: item.label }), onclick: () => queue.retry(item) }, t('retry')));
+    }
+    if (item.state === 'failed' && item.error?.code === 'exists') {
+      btns.push(h('button', { type: 'button', class: 'btn small', onclick: () => queue.retry(item, true) }, t('replace')));
+    }
+    replace(r.btns, btns);
+  }
+
+  function draw() {
+    const items = queue.items;
+    section.hidden = items.length === 0;
+    for (const id of [...rows.keys()]) if (!items.some((i) => i.id === id)) rows.delete(id);
+    const active = items.filter((i) => i.state === 'uploading' || i.state === 'queued' || i.state === 'interrupted').length;
+    const done = items.filter((i) => i.state === 'done').length;
+    replace(head,
+      h('h2', null, t('uploads')),
+      h('span', { class: 'muted' }, active ? t('upActive', { n: active }) : t('upAllDone', { n: done })),
+      items.some((i) => i.state === 'done' || i.state === 'cancelled' || i.state === 'failed') ? h('button', { type: 'button', class: 'btn small', onclick: () => queue.clearFinished() }, t('clearFinished')) : null,
+    );
+    for (const item of items) update(item);
+    replace(list, items.map((i) => rows.get(i.id)!.li));
+    keepOpen.hidden = active === 0;
+    if (queue.notice) {
+      const n = queue.notice;
+      notice.hidden = false;
+      notice.textContent = t(queue.resumable ? 'backResumed' : 'backRestarted', { s: Math.round(n.hiddenSeconds), n: n.restarted });
+    }
+  }
+
+  replace(section, head, notice, keepOpen, list);
+  draw();
+  // Progress ticks touch one row; anything else (a state change, a new file) redraws the panel.
+  return queue.subscribe((item) => (item && item.state === 'uploading' && rows.has(item.id) && item.sent > 0 ? update(item) : draw()));
+}
