@@ -60,10 +60,14 @@ export function fileRoutes(deps: Deps) {
       'Cache-Control': 'private, no-cache',
       'Content-Type': getMimeType(name) ?? 'application/octet-stream',
       'Content-Disposition': contentDisposition(truthy(c.req.query('download')) ? 'attachment' : 'inline', name),
-      // User files must never run as this site's pages.
       'X-Content-Type-Options': 'nosniff',
-      'Content-Security-Policy': "sandbox; default-src 'none'; img-src 'self' data:; media-src 'self'; style-src 'unsafe-inline'",
     };
+    // User files must never run as this site's pages. PDFs are the exception that proves it:
+    // browsers' PDF viewers refuse a sandboxed document, and they run a PDF's scripts in their own
+    // isolated viewer, never with this origin's rights.
+    if (headers['Content-Type'] !== 'application/pdf') {
+      headers['Content-Security-Policy'] = "sandbox; default-src 'none'; img-src 'self' data:; media-src 'self'; style-src 'unsafe-inline'";
+    }
     const inm = c.req.header('if-none-match');
     const ims = c.req.header('if-modified-since');
     if ((inm && etagMatches(inm, etag)) || (!inm && ims && Date.parse(ims) >= lastModified.getTime())) {

@@ -227,3 +227,18 @@ test('symlinks inside a space are refused, never followed', async (t) => {
   assert.equal(fs.existsSync('/etc/evil.txt'), false);
   assert.equal((await h.req('DELETE', '/api/fs/workspace/etc-link/hostname', { token: admin.token })).status, 403);
 });
+
+test('user files are sandboxed (no script runs as the site), PDFs excepted so viewers can show them', async (t) => {
+  const h = await makeApp();
+  t.after(h.close);
+  const a = await h.user('ada', 'advanced');
+  await h.put(a, 'workspace/page.html', '<script>alert(1)</script>');
+  await h.put(a, 'workspace/doc.pdf', '%PDF-1.4\n');
+  const html = await h.req('GET', '/api/fs/workspace/page.html', { token: a.token });
+  assert.match(html.headers.get('content-security-policy')!, /^sandbox;/);
+  assert.equal(html.headers.get('x-content-type-options'), 'nosniff');
+  const pdf = await h.req('GET', '/api/fs/workspace/doc.pdf', { token: a.token });
+  assert.equal(pdf.headers.get('content-type'), 'application/pdf');
+  assert.equal(pdf.headers.get('content-security-policy'), null);
+  assert.equal(pdf.headers.get('x-content-type-options'), 'nosniff');
+});
