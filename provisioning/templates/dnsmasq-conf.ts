@@ -22,6 +22,9 @@ no-resolv
 no-hosts
 # Every name resolves to the device, so every captive-portal probe reaches the daemon.
 address=/#/${address}
+# Windows' NCSI also checks that this name has its well-known address; with it, Windows believes
+# the daemon's "online" answer once the portal is accepted (a wrong address reads "no internet").
+address=/dns.msftncsi.com/131.107.255.255
 dhcp-range=${network.dhcpStart},${network.dhcpEnd},${netmask},${network.leaseTime}
 # Phones only probe for a portal on a network that has a default route.
 dhcp-option=option:router,${address}

@@ -113,6 +113,7 @@ test('a phone joins, meets the portal, accepts it, and uses the drive', async (t
     const ns = inNs(PHONE, 'busybox', ['nslookup', '-type=a', name, ADDR]);
     assert.match(ns, new RegExp(`Address:\\s+${ADDR.replaceAll('.', '\\.')}\\s*$`, 'm'), `${name}:\n${ns}`);
   }
+  assert.match(inNs(PHONE, 'busybox', ['nslookup', '-type=a', 'dns.msftncsi.com', ADDR]), /Address:\s+131\.107\.255\.255\s*$/m, "Windows' NCSI name keeps its address");
   fs.mkdirSync(`/etc/netns/${PHONE}`, { recursive: true });
   fs.writeFileSync(`/etc/netns/${PHONE}/resolv.conf`, `nameserver ${ADDR}\n`);
 

@@ -96,7 +96,7 @@ test('dnsmasq: leases, catch-all DNS and the RFC 8910 option 114', () => {
   const conf = keyValues(renderDnsmasqConf(config));
   assert.equal(portalUri(config), 'http://10.42.0.1/api/captive');
   assert.deepEqual(conf.get('interface'), ['wlan0']);
-  assert.deepEqual(conf.get('address'), ['/#/10.42.0.1']);
+  assert.deepEqual(conf.get('address'), ['/#/10.42.0.1', '/dns.msftncsi.com/131.107.255.255']);
   assert.deepEqual(conf.get('dhcp-range'), ['10.42.0.10,10.42.0.250,255.255.255.0,12h']);
   assert.ok(conf.get('dhcp-option')!.includes('114,"http://10.42.0.1/api/captive"'));
   assert.ok(conf.get('dhcp-option')!.includes('option:router,10.42.0.1'));
