@@ -4,7 +4,7 @@ import { api, setUnauthorizedHandler } from './api.js';
 import { loadMe, type App } from './app.js';
 import { h, replace } from './dom.js';
 import { currentLang, onLangChange, t } from './i18n/index.js';
-import { PutTransport } from './upload/put.js';
+import { TusTransport } from './upload/tus.js';
 import { UploadQueue } from './upload/queue.js';
 import { renderShell } from './views/shell.js';
 import { renderLogin } from './views/login.js';
@@ -19,7 +19,8 @@ let cleanup: (() => void) | void;
 
 const app: App = {
   me: null,
-  queue: new UploadQueue(new PutTransport()),
+  // Resumable: a Wi-Fi drop or a locked phone costs the bytes in flight, not the whole file.
+  queue: new UploadQueue(new TusTransport()),
   storage: 'mounted',
   navigate(path, opts = {}) {
     if (opts.replace) history.replaceState(null, '', path);
