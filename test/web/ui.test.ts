@@ -109,7 +109,7 @@ test('an admin sees the console and creates a user who then logs in', async () =
     await page.getByRole('button', { name: 'Apply' }).click();
     await page.waitForFunction(() => [...document.querySelectorAll('table.audit tbody code')].every((c) => c.textContent === 'login'));
     await tabs.getByRole('link', { name: 'Health', exact: true }).click();
-    await page.locator('#health-coming').waitFor();
+    await page.getByRole('heading', { name: 'Device health' }).waitFor();
 
     await page.getByRole('link', { name: 'Account of admin', exact: true }).click();
     await page.getByRole('button', { name: 'Log out' }).click();
