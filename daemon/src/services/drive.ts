@@ -141,7 +141,7 @@ export class Drive {
     }
     if (r.stat.isDirectory()) return { kind: 'dir' as const, abs: r.abs };
     if (!r.stat.isFile()) throw forbidden('Only regular files and folders can be read.');
-    return { kind: 'file' as const, abs: r.abs, stat: r.stat, row: this.files.get(spaceKey(space), names.join('/')) };
+    return { kind: 'file' as const, abs: r.abs, stat: r.stat };
   }
 
   list(ctx: Ctx, space: Space, names: string[]) {
@@ -258,7 +258,7 @@ export class Drive {
       }
       throw fromFsError(err) ?? err;
     } finally {
-      this.store.removeTemp(id);
+      if (fs.existsSync(tmp)) this.store.removeTemp(id); // committed uploads left nothing behind
       this.inflight.delete(id);
       this.uploads.delete(id);
       this.reserved.set(actor.username, (this.reserved.get(actor.username) ?? 0) - reserve);
@@ -270,7 +270,11 @@ export class Drive {
    * checked again here: the place may have been taken while the bytes were arriving.
    */
   async commitUpload(ctx: Ctx, space: Space, names: string[], tmp: string, w: { size: number; sha256: string; mtime: number }, overwrite: boolean): Promise<Entry> {
-    await this.ensureParents(ctx.actor, space, names.slice(0, -1));
+    const dirs = names.slice(0, -1);
+    // Most uploads go into folders that exist: look before creating (one lstat, not a mkdir per level).
+    const parent = fs.lstatSync(path.join(this.root(space), ...dirs), { throwIfNoEntry: false });
+    if (parent?.isDirectory() && !parent.isSymbolicLink()) this.indexParents(ctx.actor, space, dirs);
+    else await this.ensureParents(ctx.actor, space, dirs);
     const key = spaceKey(space);
     const rel = names.join('/');
     const dest = path.join(this.root(space), ...names);
@@ -311,9 +315,20 @@ export class Drive {
     }
     await this.store.syncDir(path.dirname(dest));
     const row = { space: key, path: rel, type: 'file' as const, size: w.size, owner: ctx.actor.username, sha256: w.sha256, created_at: now, mtime: w.mtime };
-    this.files.upsert(row);
-    this.audit.record({ actor: ctx.actor.username, ip: ctx.ip, action: replaced ? 'overwrite' : 'upload', target: `${key}:${displayPath(names)}`, detail: { size: w.size, sha256: w.sha256 } });
+    this.db.transaction(() => {
+      this.files.upsert(row);
+      this.audit.record({ actor: ctx.actor.username, ip: ctx.ip, action: replaced ? 'overwrite' : 'upload', target: `${key}:${displayPath(names)}`, detail: { size: w.size, sha256: w.sha256 } });
+    })();
     return this.entry(ctx.actor, space, { ...row, name: names[names.length - 1]! });
+  }
+
+  /** Index rows for existing parent folders that lack one (made outside the API), owned by the actor. */
+  private indexParents(actor: Actor, space: Space, dirs: string[]): void {
+    const key = spaceKey(space);
+    const now = this.clock.now();
+    for (let i = 1; i <= dirs.length; i++) {
+      this.files.insertIgnore({ space: key, path: dirs.slice(0, i).join('/'), type: 'dir', size: 0, owner: actor.username, sha256: null, created_at: now, mtime: now });
+    }
   }
 
   /** Creates missing parent folders on disk and in the index, owned by the actor. */

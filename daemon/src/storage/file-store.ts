@@ -69,14 +69,22 @@ export class FileStore {
     this.layoutReady = true;
   }
 
-  async freeBytes(): Promise<{ total: number; free: number }> {
+  private freeCache: { at: number; total: number; free: number } | null = null;
+
+  async freeBytes(fresh = true): Promise<{ total: number; free: number }> {
+    const now = Date.now();
+    if (!fresh && this.freeCache && now - this.freeCache.at < 1000) return this.freeCache;
     const s = await fsp.statfs(this.dataDir);
-    return { total: s.blocks * s.bsize, free: s.bavail * s.bsize };
+    this.freeCache = { at: now, total: s.blocks * s.bsize, free: s.bavail * s.bsize };
+    return this.freeCache;
   }
 
   /** Refuses (507) an upload of `size` bytes that would eat into the reserved free space. */
   async checkFits(size: number): Promise<void> {
-    const { free } = await this.freeBytes();
+    // A figure up to a second old is good enough for an upload that is small beside the free space
+    // (a write that still runs out gets ENOSPC, hence 507, and leaves nothing); others look afresh.
+    let { free } = await this.freeBytes(false);
+    if (size > (free - this.opts.minFreeBytes) / 8) ({ free } = await this.freeBytes(true));
     if (size > free - this.opts.minFreeBytes) {
       throw new HttpError(507, 'disk_full', `Not enough free space on the drive for ${size} bytes: nothing was written.`);
     }

@@ -1,4 +1,5 @@
 // Scheduled jobs run on demand (no waiting for cron): outcomes kept in SQLite, backups, trash, clean-up hooks.
+import { migrations } from '../../../daemon/src/db/migrate.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -62,7 +63,7 @@ test('nightly backup: a consistent copy on the SSD, the last 7 kept', async () =
     assert.ok(files.every((f) => /^hcd-.*\.db$/.test(f)));
     assert.ok(files[0]!.includes('2026-11-27'), `oldest two pruned: ${files[0]}`);
     const copy = new Database(path.join(dir, files[6]!), { readonly: true });
-    assert.equal(copy.pragma('user_version', { simple: true }), 2);
+    assert.equal(copy.pragma('user_version', { simple: true }), migrations.length, 'the copy has the current schema');
     assert.equal((copy.prepare('SELECT username FROM users').get() as { username: string }).username, admin.username);
     copy.close();
   } finally {

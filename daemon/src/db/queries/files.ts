@@ -41,7 +41,8 @@ const SUBTREE = `space = @space AND (path = @path OR (path >= @path || '/' AND p
 export function fileQueries(db: Db) {
   const get = db.prepare<[string, string], FileRow>('SELECT * FROM files WHERE space = ? AND path = ?');
   const list = db.prepare<[string, string], FileRow>(
-    "SELECT * FROM files WHERE space = ? AND parent = ? AND missing_since IS NULL ORDER BY type = 'file', name",
+    // 'dir' sorts before 'file': folders first, in the files_listing index's own order.
+    'SELECT * FROM files WHERE space = ? AND parent = ? AND missing_since IS NULL ORDER BY type, name',
   );
   const upsert = db.prepare(
     `INSERT INTO files (space, path, parent, name, type, size, owner, sha256, created_at, mtime)
