@@ -15,8 +15,8 @@ const MiB = 1024 * 1024;
 const GiB = 1024 * MiB;
 // --quick shrinks every workload (for the smoke test); the real run uses the issue's sizes.
 const S = quick
-  ? { big: 32 * MiB, small: 200, smallSize: 16 * 1024, clients: 6, clientSize: 4 * MiB, ranges: 40, list: 500, listReps: 40 }
-  : { big: GiB, small: 2000, smallSize: 16 * 1024, clients: 30, clientSize: 64 * MiB, ranges: 200, list: 10_000, listReps: 200 };
+  ? { big: 32 * MiB, small: 200, smallSize: 16 * 1024, clients: 6, clientSize: 4 * MiB, ranges: 40, list: 500, listReps: 40, rounds: 1 }
+  : { big: GiB, small: 2000, smallSize: 16 * 1024, clients: 30, clientSize: 64 * MiB, ranges: 200, list: 10_000, listReps: 200, rounds: 3 };
 const WORK = path.join(ROOT, '.cache', quick ? 'bench-quick' : 'bench');
 const CLK_TCK = 100; // Linux USER_HZ for /proc/<pid>/stat times
 
@@ -70,9 +70,9 @@ function children(pid: number): number[] {
   return out;
 }
 
-async function startNginx(): Promise<Target> {
+async function startNginx(fresh: boolean): Promise<Target> {
   const prefix = path.join(WORK, 'nginx');
-  fs.rmSync(prefix, { recursive: true, force: true });
+  if (fresh) fs.rmSync(prefix, { recursive: true, force: true });
   for (const d of ['files', 'body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']) fs.mkdirSync(path.join(prefix, d), { recursive: true });
   const port = await freePort();
   const conf = fs.readFileSync(path.join(ROOT, 'scripts/bench/nginx.conf'), 'utf8').replaceAll('@PREFIX@', prefix).replaceAll('@PORT@', String(port)).replaceAll('@USER@', os.userInfo().username);
@@ -90,17 +90,21 @@ async function startNginx(): Promise<Target> {
   };
 }
 
-async function startDaemon(): Promise<Target> {
+let daemonPassword = '';
+
+async function startDaemon(fresh: boolean): Promise<Target> {
   const dir = path.join(WORK, 'daemon');
-  fs.rmSync(dir, { recursive: true, force: true });
-  fs.mkdirSync(dir, { recursive: true });
   const port = await freePort();
   const env = { ...process.env, HCD_PORT: String(port), HCD_DATA_DIR: path.join(dir, 'data'), HCD_DB: path.join(dir, 'hcd.db'), HCD_LOG_LEVEL: 'warn', HCD_BOOTSTRAP_ADMIN: '0', HCD_MIN_FREE_BYTES: String(64 * MiB) };
-  const password = crypto.randomBytes(12).toString('hex');
-  execFileSync(process.execPath, [path.join(ROOT, 'dist/daemon/src/cli/main.js'), 'create-admin', 'bench', '--password-stdin'], { env, input: password + '\n', stdio: ['pipe', 'ignore', 'inherit'] });
+  if (fresh) {
+    fs.rmSync(dir, { recursive: true, force: true });
+    fs.mkdirSync(dir, { recursive: true });
+    daemonPassword = crypto.randomBytes(12).toString('hex');
+    execFileSync(process.execPath, [path.join(ROOT, 'dist/daemon/src/cli/main.js'), 'create-admin', 'bench', '--password-stdin'], { env, input: daemonPassword + '\n', stdio: ['pipe', 'ignore', 'inherit'] });
+  }
   const proc = spawn(process.execPath, [path.join(ROOT, 'dist/daemon/src/main.js')], { env, stdio: ['ignore', 'ignore', 'inherit'] });
   await waitPort(port, proc);
-  const res = await request({ port, headers: {} } as Target, 'POST', '/api/auth/login', { body: Buffer.from(JSON.stringify({ username: 'bench', password })), headers: { 'content-type': 'application/json' } });
+  const res = await request({ port, headers: {} } as Target, 'POST', '/api/auth/login', { body: Buffer.from(JSON.stringify({ username: 'bench', password: daemonPassword })), headers: { 'content-type': 'application/json' } });
   if (res.status !== 200) throw new Error(`login failed: ${res.status}`);
   const token = JSON.parse(res.text).token as string;
   return {
@@ -212,25 +216,26 @@ interface Measure {
   errors: number;
   rss: number;
   cpuPerGiB: number;
-  latencies?: number[];
+  latencies: number[];
 }
 
-async function measure(t: Target, fn: (count: (res: Res, ok: number[]) => void) => Promise<void>): Promise<Measure> {
+async function measure(t: Target, fn: (count: (res: Res, ok: number[]) => void, latencies: number[]) => Promise<void>): Promise<Measure> {
   const pids = t.pids();
   resetPeak(pids);
   const cpu0 = cpuSeconds(pids);
   let bytes = 0;
   let count = 0;
   let errors = 0;
+  const latencies: number[] = [];
   const t0 = performance.now();
   await fn((res, ok) => {
     count++;
     if (!ok.includes(res.status)) errors++;
     bytes += res.bytes;
-  });
+  }, latencies);
   const seconds = (performance.now() - t0) / 1000;
   const cpu = cpuSeconds(pids) - cpu0;
-  return { seconds, bytes, count, errors, rss: peakRss(pids), cpuPerGiB: bytes > 0 ? cpu / (bytes / GiB) : cpu };
+  return { seconds, bytes, count, errors, rss: peakRss(pids), cpuPerGiB: bytes > 0 ? cpu / (bytes / GiB) : cpu, latencies: latencies.sort((a, b) => a - b) };
 }
 
 // ---- workloads ---------------------------------------------------------------------------------
@@ -252,61 +257,74 @@ function sourceFile(name: string, size: number): string {
 const upOk = [200, 201, 204];
 const downOk = [200, 206];
 
-async function workloads(t: Target, files: { big: string; client: string }) {
-  const r: Record<string, Measure> = {};
-  const log = (k: string) => process.stderr.write(`  ${t.name}: ${k}\n`);
+interface Workload {
+  key: string;
+  label: string;
+  /** Unmeasured preparation (folders, the 10,000 files of the listing). */
+  setup?: (t: Target) => Promise<void>;
+  run: (t: Target, count: (res: Res, ok: number[]) => void, latencies: number[]) => Promise<void>;
+}
 
-  log('1 GiB upload');
-  r.bigUp = await measure(t, async (count) => {
-    const res = await request(t, 'PUT', t.file('big/one.bin'), { body: () => fs.createReadStream(files.big, { highWaterMark: MiB }), length: S.big });
-    count({ ...res, bytes: S.big }, upOk);
-  });
-  log('1 GiB download');
-  r.bigDown = await measure(t, async (count) => count(await request(t, 'GET', t.file('big/one.bin')), downOk));
-
+function declareWorkloads(files: { big: string; client: string }): Workload[] {
   const small = crypto.randomBytes(S.smallSize);
   const names = Array.from({ length: S.small }, (_, i) => `small/f${String(i).padStart(5, '0')}.bin`);
-  // nginx's create_full_put_path races when parallel PUTs create the same folder: make each first.
-  for (const d of ['small', 'clients', 'list']) await request(t, 'PUT', t.file(`${d}/.keep`), { body: Buffer.alloc(0) });
-  log(`${S.small} × 16 KiB upload, 8 clients`);
-  r.smallUp = await measure(t, (count) => pool(names, 8, async (n) => count({ ...(await request(t, 'PUT', t.file(n), { body: small })), bytes: small.length }, upOk)));
-  log(`${S.small} × 16 KiB download, 8 clients`);
-  r.smallDown = await measure(t, (count) => pool(names, 8, async (n) => count(await request(t, 'GET', t.file(n)), downOk)));
-
   const clients = Array.from({ length: S.clients }, (_, i) => `clients/c${i}.bin`);
-  log(`${S.clients} clients × ${S.clientSize / MiB} MiB upload`);
-  r.clientsUp = await measure(t, (count) =>
-    pool(clients, S.clients, async (n) => count({ ...(await request(t, 'PUT', t.file(n), { body: () => fs.createReadStream(files.client, { highWaterMark: MiB }), length: S.clientSize })), bytes: S.clientSize }, upOk)),
-  );
-  log(`${S.clients} clients × ${S.clientSize / MiB} MiB download`);
-  r.clientsDown = await measure(t, (count) => pool(clients, S.clients, async (n) => count(await request(t, 'GET', t.file(n)), downOk)));
-
   // The same pseudo-random offsets for both servers.
   let seed = 42;
   const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
   const offsets = Array.from({ length: S.ranges }, () => Math.floor(rand() * (S.big - MiB)));
-  log(`${S.ranges} random 1 MiB ranges, 4 at a time`);
-  r.ranges = await measure(t, (count) => pool(offsets, 4, async (o) => count(await request(t, 'GET', t.file('big/one.bin'), { headers: { range: `bytes=${o}-${o + MiB - 1}` } }), [206])));
-
-  log(`listing a folder of ${S.list} files (setup)`);
   const tiny = Buffer.from('tiny file\n');
-  await pool(Array.from({ length: S.list }, (_, i) => `list/n${String(i).padStart(5, '0')}.txt`), 8, async (n) => {
-    const res = await request(t, 'PUT', t.file(n), { body: tiny });
-    if (!upOk.includes(res.status)) throw new Error(`listing setup: ${res.status}`);
-  });
-  const lat: number[] = [];
-  r.list = await measure(t, async (count) => {
-    for (let i = 0; i < S.listReps; i++) {
-      const t0 = performance.now();
-      const res = await request(t, 'GET', t.list('list'), { keepText: true });
-      lat.push(performance.now() - t0);
-      const list = (t.name === 'hcd' ? JSON.parse(res.text).entries : JSON.parse(res.text)) as { name: string }[];
-      const n = list.filter((e) => !e.name.startsWith('.')).length;
-      count(res, n === S.list ? [200] : []);
-    }
-  });
-  r.list.latencies = lat.sort((a, b) => a - b);
-  return r;
+  return [
+    {
+      key: 'bigUp',
+      label: `${S.big / MiB} MiB upload`,
+      // nginx's create_full_put_path races when parallel PUTs create the same folder: make each first.
+      setup: async (t) => {
+        for (const d of ['big', 'small', 'clients', 'list']) await request(t, 'PUT', t.file(`${d}/.keep`), { body: Buffer.alloc(0) });
+      },
+      run: async (t, count) => {
+        const res = await request(t, 'PUT', t.file('big/one.bin'), { body: () => fs.createReadStream(files.big, { highWaterMark: MiB }), length: S.big });
+        count({ ...res, bytes: S.big }, upOk);
+      },
+    },
+    { key: 'bigDown', label: `${S.big / MiB} MiB download`, run: async (t, count) => count(await request(t, 'GET', t.file('big/one.bin')), downOk) },
+    {
+      key: 'smallUp',
+      label: `${S.small} × 16 KiB upload, 8 clients`,
+      run: (t, count) => pool(names, 8, async (n) => count({ ...(await request(t, 'PUT', t.file(n), { body: small })), bytes: small.length }, upOk)),
+    },
+    { key: 'smallDown', label: `${S.small} × 16 KiB download, 8 clients`, run: (t, count) => pool(names, 8, async (n) => count(await request(t, 'GET', t.file(n)), downOk)) },
+    {
+      key: 'clientsUp',
+      label: `${S.clients} clients × ${S.clientSize / MiB} MiB upload`,
+      run: (t, count) =>
+        pool(clients, S.clients, async (n) => count({ ...(await request(t, 'PUT', t.file(n), { body: () => fs.createReadStream(files.client, { highWaterMark: MiB }), length: S.clientSize })), bytes: S.clientSize }, upOk)),
+    },
+    { key: 'clientsDown', label: `${S.clients} clients × ${S.clientSize / MiB} MiB download`, run: (t, count) => pool(clients, S.clients, async (n) => count(await request(t, 'GET', t.file(n)), downOk)) },
+    {
+      key: 'ranges',
+      label: `${S.ranges} random 1 MiB ranges, 4 at a time`,
+      run: (t, count) => pool(offsets, 4, async (o) => count(await request(t, 'GET', t.file('big/one.bin'), { headers: { range: `bytes=${o}-${o + MiB - 1}` } }), [206])),
+    },
+    {
+      key: 'list',
+      label: `listing a folder of ${S.list} files`,
+      setup: (t) =>
+        pool(Array.from({ length: S.list }, (_, i) => `list/n${String(i).padStart(5, '0')}.txt`), 8, async (n) => {
+          const res = await request(t, 'PUT', t.file(n), { body: tiny });
+          if (!upOk.includes(res.status)) throw new Error(`listing setup: ${res.status}`);
+        }),
+      run: async (t, count, lat) => {
+        for (let i = 0; i < S.listReps; i++) {
+          const t0 = performance.now();
+          const res = await request(t, 'GET', t.list('list'), { keepText: true });
+          lat.push(performance.now() - t0);
+          const list = (t.name === 'hcd' ? JSON.parse(res.text).entries : JSON.parse(res.text)) as { name: string }[];
+          count(res, list.filter((e) => !e.name.startsWith('.')).length === S.list ? [200] : []);
+        }
+      },
+    },
+  ];
 }
 
 // ---- report ------------------------------------------------------------------------------------
@@ -318,15 +336,15 @@ function report(h: Record<string, Measure>, n: Record<string, Measure>): { markd
   const mbps = (m: Measure) => m.bytes / 1e6 / m.seconds;
   const fps = (m: Measure) => m.count / m.seconds;
   const rows: Row[] = [
-    { name: '1 GiB upload', unit: 'MB/s', hcd: mbps(h.bigUp!), nginx: mbps(n.bigUp!), target: 0.7, m: [h.bigUp!, n.bigUp!] },
-    { name: '1 GiB download', unit: 'MB/s', hcd: mbps(h.bigDown!), nginx: mbps(n.bigDown!), target: 0.9, m: [h.bigDown!, n.bigDown!] },
+    { name: `${S.big / MiB} MiB upload`, unit: 'MB/s', hcd: mbps(h.bigUp!), nginx: mbps(n.bigUp!), target: 0.7, m: [h.bigUp!, n.bigUp!] },
+    { name: `${S.big / MiB} MiB download`, unit: 'MB/s', hcd: mbps(h.bigDown!), nginx: mbps(n.bigDown!), target: 0.9, m: [h.bigDown!, n.bigDown!] },
     { name: '16 KiB files up, 8 clients', unit: 'files/s', hcd: fps(h.smallUp!), nginx: fps(n.smallUp!), target: 0.8, m: [h.smallUp!, n.smallUp!] },
     { name: '16 KiB files down, 8 clients', unit: 'files/s', hcd: fps(h.smallDown!), nginx: fps(n.smallDown!), target: 0.8, m: [h.smallDown!, n.smallDown!] },
     { name: `${S.clients} clients × ${S.clientSize / MiB} MiB up`, unit: 'MB/s', hcd: mbps(h.clientsUp!), nginx: mbps(n.clientsUp!), target: 0.7, m: [h.clientsUp!, n.clientsUp!] },
     { name: `${S.clients} clients × ${S.clientSize / MiB} MiB down`, unit: 'MB/s', hcd: mbps(h.clientsDown!), nginx: mbps(n.clientsDown!), target: 0.9, m: [h.clientsDown!, n.clientsDown!] },
     { name: `${S.ranges} random 1 MiB ranges, 4 at a time`, unit: 'MB/s', hcd: mbps(h.ranges!), nginx: mbps(n.ranges!), target: 0.9, m: [h.ranges!, n.ranges!] },
-    { name: `list ${S.list} files, p50`, unit: 'ms', hcd: pct(h.list!.latencies!, 50), nginx: pct(n.list!.latencies!, 50), target: null, m: [h.list!, n.list!] },
-    { name: `list ${S.list} files, p99`, unit: 'ms', hcd: pct(h.list!.latencies!, 99), nginx: pct(n.list!.latencies!, 99), target: null, m: [h.list!, n.list!] },
+    { name: `list ${S.list} files, p50`, unit: 'ms', hcd: pct(h.list!.latencies, 50), nginx: pct(n.list!.latencies, 50), target: null, m: [h.list!, n.list!] },
+    { name: `list ${S.list} files, p99`, unit: 'ms', hcd: pct(h.list!.latencies, 99), nginx: pct(n.list!.latencies, 99), target: null, m: [h.list!, n.list!] },
   ];
   const lines = [
     '| workload | unit | hcd | nginx | ratio | target | hcd peak RSS MiB | nginx peak RSS MiB | hcd CPU s/GiB | nginx CPU s/GiB | errors hcd/nginx |',
@@ -352,27 +370,55 @@ interface Row {
   m: [Measure, Measure];
 }
 
+/**
+ * Each workload runs on a freshly started server (so its peak RSS is its own), right after a
+ * sync (so neither server inherits the other's dirty pages), nginx and the daemon alternately,
+ * the order swapped each round; the report takes each figure's median over the rounds.
+ */
 async function main() {
   if (!fs.existsSync(path.join(ROOT, 'dist/daemon/src/main.js'))) throw new Error('run `npm run build` first');
   fs.mkdirSync(WORK, { recursive: true });
   process.stderr.write(`bench${quick ? ' (quick)' : ''}: preparing source files in ${WORK}\n`);
   const files = { big: sourceFile('src-big.bin', S.big), client: sourceFile('src-client.bin', S.clientSize) };
-  const results: Record<string, Record<string, Measure>> = {};
-  for (const start of [startNginx, startDaemon]) {
-    const t = await start();
-    try {
-      results[t.name] = await workloads(t, files);
-    } finally {
-      await stop(t);
-      fs.rmSync(path.join(WORK, t.name === 'hcd' ? 'daemon' : 'nginx'), { recursive: true, force: true });
+  const workloads = declareWorkloads(files);
+  const rounds: Record<string, Record<string, Measure>>[] = [];
+  for (let round = 0; round < S.rounds; round++) {
+    const results: Record<string, Record<string, Measure>> = { nginx: {}, hcd: {} };
+    const starters = round % 2 === 0 ? [startNginx, startDaemon] : [startDaemon, startNginx];
+    const fresh = new Set(starters);
+    for (const w of workloads) {
+      for (const start of starters) {
+        const t = await start(fresh.delete(start));
+        try {
+          await w.setup?.(t);
+          execFileSync('sync');
+          process.stderr.write(`  round ${round + 1}/${S.rounds} ${t.name}: ${w.label}\n`);
+          results[t.name]![w.key] = await measure(t, (count, lat) => w.run(t, count, lat));
+        } finally {
+          await stop(t);
+          agents.get(t.port)?.destroy();
+        }
+      }
     }
+    rounds.push(results);
   }
-  const { markdown } = report(results.hcd!, results.nginx!);
-  const header = `Home Container Drive vs nginx ${nginxVersion()} — ${new Date().toISOString().slice(0, 10)}, ${process.version}, ${require_cpus()}`;
+  for (const d of ['daemon', 'nginx']) fs.rmSync(path.join(WORK, d), { recursive: true, force: true });
+  const median = (name: 'hcd' | 'nginx') => Object.fromEntries(workloads.map((w) => [w.key, medianMeasure(rounds.map((r) => r[name]![w.key]!))]));
+  const { markdown } = report(median('hcd'), median('nginx'));
+  const header = `Home Container Drive vs nginx ${nginxVersion()} — ${new Date().toISOString().slice(0, 10)}, Node ${process.version}, ${require_cpus()}, median of ${S.rounds} round(s)`;
   const out = `${header}\n\n${markdown}\n`;
   fs.writeFileSync(path.join(WORK, 'results.md'), out);
-  fs.writeFileSync(path.join(WORK, 'results.json'), JSON.stringify(results, null, 1));
+  fs.writeFileSync(path.join(WORK, 'results.json'), JSON.stringify(rounds, null, 1));
   process.stdout.write(out);
+}
+
+/** The round whose throughput is the median (its RSS and CPU go with it); errors are summed. */
+function medianMeasure(ms: Measure[]): Measure {
+  const sorted = [...ms].sort((a, b) => a.seconds - b.seconds);
+  const mid = { ...sorted[Math.floor((sorted.length - 1) / 2)]! };
+  mid.errors = ms.reduce((a, m) => a + m.errors, 0);
+  mid.rss = Math.max(...ms.map((m) => m.rss));
+  return mid;
 }
 
 function nginxVersion(): string {
