@@ -21,8 +21,8 @@ typecheck:
 	npx tsc -p tsconfig.json
 
 # The whole suite: types, unit and in-process HTTP tests, real-server tests, health, the browser,
-# the network namespaces, provisioning.
-test: typecheck build test-unit test-server test-health test-web test-network test-provisioning
+# the network namespaces, provisioning, and the SD-card image built and booted under QEMU.
+test: typecheck build test-unit test-server test-health test-web test-network test-provisioning image-test
 
 test-unit:
 	$(NODE_TEST) $(UNIT_TESTS)
@@ -54,3 +54,6 @@ bench: build
 
 clean:
 	rm -rf dist
+
+# make image, make image-test, make bundle, make image-customize.
+include image/image.mk

@@ -252,7 +252,11 @@ export function isMountPoint(dir: string): boolean {
     for (const line of info.split('\n')) {
       const mp = line.split(' ')[4];
       // mountinfo escapes space, tab, newline and backslash as octal.
-      if (mp && mp.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8))) === real) return true;
+      if (mp && mp.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8))) === real) {
+        // homedrive.service's ReadWritePaths= (under ProtectSystem=strict) bind-mounts the empty
+        // mount point onto itself: still the SD card. Only another filesystem is the SSD.
+        return fs.statSync(real).dev !== fs.statSync(path.dirname(real)).dev;
+      }
     }
     return false;
   } catch {

@@ -1,0 +1,29 @@
+// Step 30: the staged bundle installed at /opt/homedrive in the root, then smoke-tested with the root's own libraries.
+import { cpSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import { APP_DIR, NODE_BIN } from '../../provisioning/contract.js';
+import { inRoot, withChrootMounts } from '../lib/chroot.js';
+import { progress, quiet, type ImageStep } from '../lib/step.js';
+
+export const step: ImageStep = {
+  id: '30-app',
+  title: 'Node.js and the daemon in /opt/homedrive',
+  async run(ctx) {
+    const dest = path.join(ctx.paths.root, APP_DIR);
+    rmSync(dest, { recursive: true, force: true });
+    cpSync(path.join(ctx.paths.bundleDir, APP_DIR), dest, { recursive: true, verbatimSymlinks: true });
+    // root-owned and not writable by the daemon's user: ProtectSystem=strict also enforces it at run time.
+    await quiet`chown -R 0:0 ${dest}`;
+    await quiet`chmod -R u=rwX,go=rX ${dest}`;
+    await quiet`chmod 0755 ${path.join(ctx.paths.root, NODE_BIN)}`;
+    // The arm64 node and better-sqlite3 must load against the root's glibc and libstdc++, not the build machine's.
+    const out = await withChrootMounts(ctx.paths.root, () =>
+      inRoot(ctx.paths.root, [
+        NODE_BIN,
+        '-e',
+        `const D=require('${APP_DIR}/app/node_modules/better-sqlite3');const d=new D(':memory:');console.log(process.version,process.arch,'sqlite',d.prepare('select sqlite_version() v').get().v)`,
+      ]),
+    );
+    progress(ctx, `smoke test in the root: ${out.stdout.trim()}`);
+  },
+};

@@ -1,0 +1,197 @@
+// Boots a copy of the built SD-card image under qemu-system-aarch64: first boot, login, files on the SSD, no SSD, no radio, scrubbed password.
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { DATA_LABEL } from '../../provisioning/contract.js';
+import { requireCommand, requireRoot } from '../provisioning/helpers/fixtures.js';
+import { partitions } from '../../image/lib/loop.js';
+import { bootExtract, bootList, bootRead, bootWrite, makeSsd, withFilesystem, withPartition } from './helpers/disk.js';
+import { boot, lastReport, StopWaiting, waitFor, type Vm } from './helpers/qemu.js';
+
+const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const BUILT = path.join(REPO, '.cache', 'image', 'out', 'homedrive-pi4-arm64.img');
+const ADMIN = 'admin';
+const PASSWORD = 'qemu-test-Pa55word';
+// Software emulation of a 2-core arm64 on a shared 2-core host: generous, and reported, never asserted as a speed.
+const BOOT_TIMEOUT = 20 * 60_000;
+const GROW_MIB = 512;
+
+let work: string;
+let image: string;
+let ssd: string;
+let bootFiles: { kernel: string; initrd: string; cmdline: string };
+let vm: Vm | undefined;
+const timings: string[] = [];
+
+// Prints on the console every 5 s what the test cannot see over HTTP (unit states, mounts, sizes).
+const REPORT_SCRIPT = `#!/bin/sh
+while :; do
+  line="HCDREPORT homedrive=$(systemctl is-active homedrive) restarts=$(systemctl show -p NRestarts --value homedrive) hostapd=$(systemctl is-active hostapd) dnsmasq=$(systemctl is-active dnsmasq)"
+  line="$line firstboot=$(systemctl is-active homedrive-firstboot) growroot=$(systemctl is-active homedrive-growroot)"
+  line="$line ssd=$(findmnt -no SOURCE /srv/homedrive || echo none) rootmib=$(df -BM --output=size / | tail -1 | tr -dc 0-9)"
+  line="$line state=$(systemctl is-system-running) failed=$(systemctl --failed --no-legend --plain | awk '{print $1}' | paste -sd, -)"
+  line="$line fbstatus=$(tr -d ' \\n' < /var/lib/homedrive/firstboot-status.json 2>/dev/null | head -c 300)"
+  echo "$line" > /dev/ttyAMA0
+  sleep 5
+done
+`;
+const REPORT_UNIT = `[Unit]
+Description=image test: report unit states on the serial console
+[Service]
+ExecStart=/usr/local/sbin/hcd-test-report
+[Install]
+WantedBy=multi-user.target
+`;
+
+function log(line: string): void {
+  timings.push(line);
+  process.stderr.write(`# ${line}\n`);
+}
+
+async function api(path_: string, init: RequestInit & { token?: string } = {}): Promise<Response> {
+  assert.ok(vm, 'no VM running');
+  const headers = new Headers(init.headers);
+  if (init.token) headers.set('authorization', `Bearer ${init.token}`);
+  return fetch(`http://127.0.0.1:${vm.port}${path_}`, { ...init, headers, signal: AbortSignal.timeout(60_000) });
+}
+
+async function health(): Promise<{ status: string; storage: string } | undefined> {
+  const res = await api('/api/health');
+  return res.ok ? ((await res.json()) as { status: string; storage: string }) : undefined;
+}
+
+async function login(): Promise<string> {
+  const res = await api('/api/auth/login', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: ADMIN, password: PASSWORD }) });
+  assert.equal(res.status, 200, await res.clone().text());
+  return ((await res.json()) as { token: string }).token;
+}
+
+async function bootAndWait(name: string, withSsd: boolean): Promise<{ status: string; storage: string }> {
+  vm = await boot({ ...bootFiles, image, ssd: withSsd ? ssd : undefined, workDir: work, name });
+  const started = vm.startedAt;
+  const h = await waitFor(`/api/health on the forwarded port (${name})`, BOOT_TIMEOUT, async () => {
+    if (vm && (await Promise.race([vm.exited.then(() => true), Promise.resolve(false)]))) throw new StopWaiting(`QEMU exited; serial log:\n${vm.serial().slice(-4000)}`);
+    const h = await health().catch(() => undefined);
+    // A crash loop never answers: stop waiting and say so (the journal is on the console via the report).
+    const restarts = Number((vm && lastReport(vm.serial())?.restarts) ?? 0);
+    if (!h && restarts >= 3) throw new StopWaiting(`homedrive.service crash-loops (${restarts} restarts)`);
+    return h;
+  }, 3000).catch((error: Error) => {
+    throw new Error(`${error.message}\n--- serial (last 4 KB) ---\n${vm?.serial().slice(-4000)}`);
+  });
+  log(`${name}: QEMU start to a serving daemon (/api/health 200): ${Math.round((Date.now() - started) / 1000)} s`);
+  return h;
+}
+
+async function shutdown(name: string): Promise<void> {
+  if (!vm) return;
+  const t0 = Date.now();
+  const how = await vm.shutdown();
+  log(`${name}: ${how === 'powerdown' ? 'clean power-off' : 'power-off timed out, QEMU killed'} after ${Math.round((Date.now() - t0) / 1000)} s`);
+  vm = undefined;
+}
+
+before(async () => {
+  requireRoot();
+  requireCommand('qemu-system-aarch64', 'qemu-system-arm');
+  requireCommand('mkfs.ext4', 'e2fsprogs');
+  if (!existsSync(BUILT)) throw new Error(`${BUILT} is missing: run \`make image\` first (make image-test does)`);
+  work = mkdtempSync(path.join(tmpdir(), 'hcd-image-test-'));
+  image = path.join(work, 'card.img');
+  ssd = path.join(work, 'ssd.img');
+  // A copy: the built image stays pristine. Larger than the image, like a real card, so the root grows.
+  execFileSync('cp', ['--sparse=always', BUILT, image]);
+  execFileSync('truncate', ['-s', `+${GROW_MIB}M`, image]);
+  makeSsd(ssd, DATA_LABEL);
+  const text = bootRead(image, 'homedrive.txt');
+  assert.match(text, /^admin_password=$/m, 'the image ships without an admin password');
+  bootWrite(image, 'homedrive.txt', text.replace(/^admin_password=$/m, `admin_password=${PASSWORD}`).replace(/^wifi_country=.*$/m, 'wifi_country=DE').replace(/^wifi_ssid=.*$/m, 'wifi_ssid=QEMU Drive'));
+  const names = bootList(image);
+  const kernel = names.find((f) => f.startsWith('vmlinuz-'));
+  const initrd = names.find((f) => f.startsWith('initrd.img-'));
+  assert.ok(kernel && initrd, `kernel and initrd on the boot partition: ${names.join(' ')}`);
+  bootFiles = { kernel: path.join(work, 'vmlinuz'), initrd: path.join(work, 'initrd.img'), cmdline: bootRead(image, 'cmdline.txt') };
+  bootExtract(image, kernel, bootFiles.kernel);
+  bootExtract(image, initrd, bootFiles.initrd);
+  assert.match(bootFiles.cmdline, /root=PARTUUID=[0-9a-f]{8}-02 /);
+  await withPartition(image, 2, (root) => {
+    writeFileSync(path.join(root, 'usr/local/sbin/hcd-test-report'), REPORT_SCRIPT, { mode: 0o755 });
+    writeFileSync(path.join(root, 'etc/systemd/system/hcd-test-report.service'), REPORT_UNIT);
+    symlinkSync('/etc/systemd/system/hcd-test-report.service', path.join(root, 'etc/systemd/system/multi-user.target.wants/hcd-test-report.service'));
+  });
+});
+
+after(async () => {
+  vm?.kill();
+  if (timings.length > 0) process.stderr.write(`# image boot timings:\n${timings.map((t) => `#   ${t}`).join('\n')}\n`);
+  if (work && !process.env.HCD_KEEP_IMAGE_TEST) rmSync(work, { recursive: true, force: true });
+});
+
+test('first boot with the SSD: serving, admin from homedrive.txt, upload and download on the SSD, no radio tolerated', async () => {
+  const h = await bootAndWait('boot1-ssd', true);
+  // The SSD may be mounted a moment after the daemon starts answering (device timeout, chown unit).
+  const mounted = await waitFor('storage mounted', 120_000, async () => ((await health())?.storage === 'mounted' ? true : undefined)).catch(() => false);
+  assert.ok(mounted, `health says ${JSON.stringify(h)} and never "mounted"`);
+  const token = await login();
+  const body = `hello from the QEMU image test ${Date.now()}\n`;
+  const put = await api('/api/fs/workspace/qemu/hello.txt', { method: 'PUT', token, body });
+  assert.equal(put.status, 201, await put.clone().text());
+  const get = await api('/api/fs/workspace/qemu/hello.txt', { token });
+  assert.equal(get.status, 200);
+  assert.equal(await get.text(), body);
+  // Big enough to stream through several chunks inside the VM.
+  const big = Buffer.alloc(8 * 1024 * 1024, 7);
+  assert.equal((await api('/api/fs/workspace/qemu/big.bin', { method: 'PUT', token, body: big })).status, 201);
+  assert.equal(Buffer.from(await (await api('/api/fs/workspace/qemu/big.bin', { token })).arrayBuffer()).equals(big), true);
+  // Units, as the report on the console tells them once no start job is left waiting (hostapd waits for wlan0 up to 90 s).
+  const report = await waitFor('a settled report on the serial console', 240_000, async () => {
+    const r = vm ? lastReport(vm.serial()) : undefined;
+    return r && r.state !== 'starting' && r.hostapd !== 'activating' ? r : undefined;
+  });
+  log(`boot1-ssd report: ${JSON.stringify(report)}`);
+  assert.equal(report.homedrive, 'active');
+  assert.equal(report.firstboot, 'active');
+  assert.match(report.ssd ?? '', /^\/dev\/vd[a-z]$/, 'the HOMEDRIVE disk is mounted at /srv/homedrive');
+  // No radio in QEMU: hostapd must not be running, and must not take anything else down with it.
+  assert.notEqual(report.hostapd, 'active');
+  assert.match(report.fbstatus ?? '', /"ok":true/);
+  assert.equal(report.growroot, 'active');
+  // The root file system grew into the larger card (df's size is a little under the partition's).
+  const builtRootMiB = ((partitions(BUILT)[1]?.size ?? 0) * 512) / 2 ** 20;
+  assert.ok(Number(report.rootmib) >= builtRootMiB + GROW_MIB - 64, `root ${report.rootmib} MiB after growth, partition was ${builtRootMiB} MiB`);
+  // Still serving after the radio's units gave up.
+  assert.equal((await health())?.storage, 'mounted');
+  await shutdown('boot1-ssd');
+  await withFilesystem(ssd, (dir) => {
+    assert.equal(readFileSync(path.join(dir, 'workspace/qemu/hello.txt'), 'utf8'), body, 'the upload landed on the SSD');
+  });
+});
+
+test('the first-boot password was scrubbed from the boot partition, the rest kept', async () => {
+  const text = bootRead(image, 'homedrive.txt');
+  assert.doesNotMatch(text, new RegExp(PASSWORD));
+  assert.match(text, /^admin_password=$/m);
+  assert.match(text, /^wifi_country=DE$/m);
+  assert.match(text, /^wifi_ssid=QEMU Drive$/m);
+});
+
+// Guards isMountPoint() against the bind mount that homedrive.service's ReadWritePaths=-/srv/homedrive
+// (ProtectSystem=strict) puts on the empty mount point: that is still the SD card, not the SSD.
+test('boot without the SSD: storage missing, writes refused with 503, still serving', async () => {
+  const h = await bootAndWait('boot2-no-ssd', false);
+  assert.equal(h.storage, 'missing');
+  assert.equal(h.status, 'degraded');
+  const token = await login();
+  const put = await api('/api/fs/workspace/nope.txt', { method: 'PUT', token, body: 'x' });
+  assert.equal(put.status, 503);
+  assert.equal(((await put.json()) as { error: { code: string } }).error.code, 'storage_unavailable');
+  const report = await waitFor('a report on the serial console', 120_000, async () => (vm ? lastReport(vm.serial()) : undefined));
+  log(`boot2-no-ssd report: ${JSON.stringify(report)}`);
+  assert.equal(report.homedrive, 'active');
+  assert.equal(report.ssd, 'none');
+  await shutdown('boot2-no-ssd');
+});
