@@ -258,7 +258,7 @@ export class Drive {
       }
       throw fromFsError(err) ?? err;
     } finally {
-      if (fs.existsSync(tmp)) this.store.removeTemp(id); // committed uploads left nothing behind
+      this.store.removeTemp(id); // a no-op once committed: the link or rename took the file
       this.inflight.delete(id);
       this.uploads.delete(id);
       this.reserved.set(actor.username, (this.reserved.get(actor.username) ?? 0) - reserve);
