@@ -3,7 +3,7 @@
 
 IMAGE_TESTS := $(shell find test/image -name '*.test.ts' 2>/dev/null | sort)
 # What the image targets run on this machine (Debian packages); installed when missing, as `make bench` does.
-IMAGE_APT_PACKAGES := mmdebstrap qemu-user-static binfmt-support qemu-system-arm dosfstools e2fsprogs fdisk \
+IMAGE_APT_PACKAGES := mmdebstrap arch-test qemu-user-static binfmt-support qemu-system-arm dosfstools e2fsprogs fdisk \
   xz-utils g++-aarch64-linux-gnu file mount util-linux mtools
 
 .PHONY: image image-test bundle image-deps image-customize

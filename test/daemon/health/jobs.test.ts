@@ -147,7 +147,7 @@ test('the sessions job forgets sessions idle for 30 days, and only those', async
     const { token: old } = await t.deps.accounts.openSession(row, null, null);
     const { token: fresh } = await t.deps.accounts.openSession(row, null, null);
     const sid = (await t.deps.accounts.authenticate(old))!.sessionId;
-    t.deps.db.prepare('UPDATE sessions SET last_seen_at = ? WHERE id = ?').run(Date.now() - 31 * 86400_000, sid);
+    t.deps.db.prepare('UPDATE sessions SET last_seen_at = ? WHERE id = ?').run(t.clock.now() - 31 * 86400_000, sid);
     const r = await t.health.jobs.run('sessions');
     assert.equal(r.outcome, 'ok');
     assert.deepEqual(r.summary, { removed: 1 });
