@@ -2,7 +2,7 @@
 import { Hono } from 'hono';
 import type { Config } from './config.js';
 import type { Db } from './db/connection.js';
-import { HttpError, badRequest, errorBody, fromFsError } from './errors.js';
+import { HttpError, INTERNAL_MESSAGE, badRequest, errorResponse, fromFsError } from './errors.js';
 import { rawPath, type AppEnv } from './http.js';
 import type { Logger } from './log.js';
 import { Accounts } from './services/accounts.js';
@@ -87,15 +87,15 @@ export function createApp(deps: Deps) {
   app.route('/api/admin', adminHealthRoutes(deps));
   // Captive portal: probes and foreign Host names, before the API's 404 and the web UI's fallback.
   app.route('/', portalRoutes(deps));
-  app.all('/api/*', (c) => c.json(errorBody('not_found', `No API route ${c.req.method} ${c.req.path}.`), 404));
+  app.all('/api/*', (c) => errorResponse('not_found', `No API route ${c.req.method} ${c.req.path}.`));
   app.route('/', webRoutes(deps));
 
   app.onError((err, c) => {
     const e = err instanceof HttpError ? err : fromFsError(err);
-    if (e) return c.json(errorBody(e.code, e.message), e.status as 400, e.headers);
+    if (e) return errorResponse(e.code, e.message, e.headers);
     log.error('unhandled error', { method: c.req.method, path: c.req.path, err: err instanceof Error ? err.stack : String(err) });
-    return c.json(errorBody('internal_error', 'Something went wrong on the drive; the error was logged.'), 500);
+    return errorResponse('internal_error', INTERNAL_MESSAGE);
   });
-  app.notFound((c) => c.json(errorBody('not_found', 'Not found.'), 404));
+  app.notFound(() => errorResponse('not_found', 'Not found.'));
   return app;
 }

@@ -1,55 +1,74 @@
-// The one error vocabulary of the API and its JSON shape {"error":{"code","message"}}.
-export type ErrorCode =
-  | 'bad_request'
-  | 'invalid_json'
-  | 'invalid_path'
-  | 'name_too_long'
-  | 'invalid_username'
-  | 'invalid_password'
-  | 'invalid_role'
-  | 'invalid_quota'
-  | 'unauthenticated'
-  | 'invalid_credentials'
-  | 'forbidden'
-  | 'cross_site_request'
-  | 'symlink_refused'
-  | 'not_found'
-  | 'no_such_user'
-  | 'method_not_allowed'
-  | 'exists'
-  | 'username_taken'
-  | 'not_a_directory'
-  | 'is_a_directory'
-  | 'last_admin'
-  | 'name_conflict'
-  | 'payload_too_large'
-  | 'quota_exceeded'
-  | 'range_not_satisfiable'
-  | 'too_many_attempts'
-  | 'storage_unavailable'
-  | 'shutting_down'
-  | 'disk_full'
-  | 'upload_aborted'
-  | 'internal_error';
+// The one error vocabulary of the API: every code, the status it always has, and the JSON shape
+// {"error":{"code","message"}} (after hono's HTTPException: an error carries its status, one handler renders it).
+
+/** Each code and its status. A code never travels with another status. */
+export const ERROR_STATUS = {
+  bad_request: 400,
+  invalid_json: 400,
+  invalid_path: 400,
+  name_too_long: 400,
+  invalid_username: 400,
+  invalid_password: 400,
+  invalid_role: 400,
+  invalid_quota: 400,
+  upload_aborted: 400,
+  unauthenticated: 401,
+  invalid_credentials: 401,
+  forbidden: 403,
+  wrong_password: 403,
+  cross_site_request: 403,
+  symlink_refused: 403,
+  not_found: 404,
+  no_such_user: 404,
+  method_not_allowed: 405,
+  exists: 409,
+  file_changed: 409,
+  username_taken: 409,
+  not_a_directory: 409,
+  is_a_directory: 409,
+  last_admin: 409,
+  gone: 410,
+  quota_exceeded: 413,
+  range_not_satisfiable: 416,
+  too_many_attempts: 429,
+  internal_error: 500,
+  storage_unavailable: 503,
+  shutting_down: 503,
+  disk_full: 507,
+} as const satisfies Record<string, number>;
+
+export type ErrorCode = keyof typeof ERROR_STATUS;
+export type ErrorStatus = (typeof ERROR_STATUS)[ErrorCode];
+/** The codes whose status is S. */
+export type CodeWith<S extends number> = { [K in ErrorCode]: (typeof ERROR_STATUS)[K] extends S ? K : never }[ErrorCode];
+
+/** The message of every 500: what went wrong is in the log, not in the answer. */
+export const INTERNAL_MESSAGE = 'Something went wrong on the drive; the error was logged.';
 
 export class HttpError extends Error {
+  readonly status: ErrorStatus;
   constructor(
-    readonly status: number,
     readonly code: ErrorCode,
     message: string,
     readonly headers: Record<string, string> = {},
   ) {
     super(message);
+    this.status = ERROR_STATUS[code];
   }
 }
 
-export const badRequest = (code: ErrorCode, message: string) => new HttpError(400, code, message);
-export const forbidden = (message: string, code: ErrorCode = 'forbidden') => new HttpError(403, code, message);
-export const notFound = (message = 'Not found', code: ErrorCode = 'not_found') => new HttpError(404, code, message);
-export const conflict = (code: ErrorCode, message: string) => new HttpError(409, code, message);
+export const badRequest = (code: CodeWith<400>, message: string) => new HttpError(code, message);
+export const forbidden = (message: string, code: CodeWith<403> = 'forbidden') => new HttpError(code, message);
+export const notFound = (message = 'Not found.', code: CodeWith<404> = 'not_found') => new HttpError(code, message);
+export const conflict = (code: CodeWith<409>, message: string) => new HttpError(code, message);
 
 export function errorBody(code: ErrorCode, message: string) {
   return { error: { code, message } };
+}
+
+/** A JSON error response with the code's own status, for the places that answer without Hono's context. */
+export function errorResponse(code: ErrorCode, message: string, headers: Record<string, string> = {}): Response {
+  return Response.json(errorBody(code, message), { status: ERROR_STATUS[code], headers });
 }
 
 /** Maps filesystem errors that reach the edge onto the contract's statuses. */
@@ -58,7 +77,7 @@ export function fromFsError(err: unknown): HttpError | undefined {
   switch (code) {
     case 'ENOSPC':
     case 'EDQUOT':
-      return new HttpError(507, 'disk_full', 'The drive is full: nothing was written.');
+      return new HttpError('disk_full', 'The drive is full: nothing was written.');
     case 'ENOENT':
       return notFound();
     case 'ENOTDIR':
@@ -72,7 +91,7 @@ export function fromFsError(err: unknown): HttpError | undefined {
       return badRequest('name_too_long', 'This name is too long.');
     case 'EROFS':
     case 'EIO':
-      return new HttpError(503, 'storage_unavailable', 'The storage is not writable right now.');
+      return new HttpError('storage_unavailable', 'The storage is not writable right now.');
     default:
       return undefined;
   }

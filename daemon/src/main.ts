@@ -4,7 +4,7 @@ import { createServer } from 'node:http';
 import { createApp } from './app.js';
 import { generatePassword, openState } from './bootstrap.js';
 import { ConfigError } from './config.js';
-import { errorBody } from './errors.js';
+import { INTERNAL_MESSAGE, errorResponse } from './errors.js';
 import { createLogger } from './log.js';
 import { healthOf } from './health/service.js';
 
@@ -64,10 +64,10 @@ async function main() {
     errorHandler: (err) => {
       if (err instanceof RequestError) {
         const code = /path|url/i.test(err.message) ? 'invalid_path' : 'bad_request';
-        return Response.json(errorBody(code, `The request was refused: ${err.message}.`), { status: 400 });
+        return errorResponse(code, `The request was refused: ${err.message}.`);
       }
       log.error('unhandled error', { err: err instanceof Error ? err.stack : String(err) });
-      return Response.json(errorBody('internal_error', 'Something went wrong on the drive; the error was logged.'), { status: 500 });
+      return errorResponse('internal_error', INTERNAL_MESSAGE);
     },
   });
   const server = createServer(listener);

@@ -60,7 +60,7 @@ export function adminHealthRoutes(deps: Deps) {
     const r = await health().run(deps.config.setClockCommand, { seconds, iso });
     const detail = { from: new Date(before).toISOString(), to: iso, ok: r.ok, ...(r.ok ? {} : { output: r.output }) };
     deps.audit.record({ actor: c.get('user').username, ip: clientIp(c), action: 'clock_set', target: 'device', detail });
-    if (!r.ok) throw new HttpError(500, 'internal_error', `The device clock could not be set: ${r.output || `exit code ${r.code}`}.`);
+    if (!r.ok) throw new HttpError('internal_error', `The device clock could not be set: ${r.output || `exit code ${r.code}`}.`);
     return c.json({ previous: detail.from, requested: iso, now: new Date(deps.clock.now()).toISOString() });
   });
 

@@ -132,7 +132,7 @@ export function adminRoutes(deps: Deps) {
   });
 
   app.post('/reconcile', async (c) => {
-    if (!drive.store.available()) throw new HttpError(503, 'storage_unavailable', 'The storage drive is not connected.');
+    if (!drive.store.available()) throw new HttpError('storage_unavailable', 'The storage drive is not connected.');
     const { actor, ip } = who(c);
     return c.json(await reconciler.reconcile(actor, ip));
   });

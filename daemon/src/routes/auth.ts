@@ -20,14 +20,14 @@ export function requireAuth(deps: Deps): MiddlewareHandler<AppEnv> {
     let via: 'cookie' | 'bearer' = 'bearer';
     if (header) {
       const m = /^Bearer\s+(\S+)$/i.exec(header);
-      if (!m) throw new HttpError(401, 'unauthenticated', 'The Authorization header must be "Bearer <token>".');
+      if (!m) throw new HttpError('unauthenticated', 'The Authorization header must be "Bearer <token>".');
       token = m[1];
     } else {
       token = getCookie(c, SESSION_COOKIE);
       via = 'cookie';
     }
     const user = token ? await deps.accounts.authenticate(token) : null;
-    if (!user) throw new HttpError(401, 'unauthenticated', 'Please log in.');
+    if (!user) throw new HttpError('unauthenticated', 'Please log in.');
     c.set('user', user);
     c.set('authVia', via);
     await next();
@@ -43,7 +43,7 @@ export const refuseCrossSite: MiddlewareHandler<AppEnv> = async (c, next) => {
   if (m !== 'GET' && m !== 'HEAD' && m !== 'OPTIONS' && !c.req.header('authorization')) {
     const site = c.req.header('sec-fetch-site');
     if (site === 'cross-site' || site === 'same-site') {
-      throw new HttpError(403, 'cross_site_request', 'Requests from other sites are refused.');
+      throw new HttpError('cross_site_request', 'Requests from other sites are refused.');
     }
     const origin = c.req.header('origin');
     if (origin && origin !== 'null') {
@@ -53,9 +53,9 @@ export const refuseCrossSite: MiddlewareHandler<AppEnv> = async (c, next) => {
       } catch {
         host = undefined;
       }
-      if (host !== c.req.header('host')) throw new HttpError(403, 'cross_site_request', 'Requests from other sites are refused.');
+      if (host !== c.req.header('host')) throw new HttpError('cross_site_request', 'Requests from other sites are refused.');
     } else if (origin === 'null') {
-      throw new HttpError(403, 'cross_site_request', 'Requests from opaque origins are refused.');
+      throw new HttpError('cross_site_request', 'Requests from opaque origins are refused.');
     }
   }
   await next();
@@ -71,7 +71,7 @@ export function authRoutes(deps: Deps) {
     const r = await accounts.login(body.username, body.password, ip, c.req.header('user-agent') ?? null);
     if (!r.ok) {
       audit.record({ actor: r.username, ip, action: 'login_failed', detail: { reason: r.reason } });
-      throw new HttpError(401, 'invalid_credentials', 'Wrong username or password.');
+      throw new HttpError('invalid_credentials', 'Wrong username or password.');
     }
     audit.record({ actor: r.user.username, ip, action: 'login' });
     setSession(c, r.token);
@@ -100,7 +100,7 @@ export function authRoutes(deps: Deps) {
     const current = body.currentPassword ?? body.oldPassword;
     const row = accounts.users.byId(u.id)!;
     if (typeof current !== 'string' || !(await accounts.verifyPassword(row, current))) {
-      throw new HttpError(403, 'invalid_credentials', 'The current password is wrong.');
+      throw new HttpError('wrong_password', 'The current password is wrong.');
     }
     // Every session ends, this one included; the caller gets a fresh token.
     await accounts.setPassword(row, body.newPassword ?? body.password);

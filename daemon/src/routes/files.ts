@@ -82,7 +82,7 @@ export function fileRoutes(deps: Deps) {
       if (!fresh) range = { kind: 'none' };
     }
     if (range.kind === 'unsatisfiable') {
-      throw new HttpError(416, 'range_not_satisfiable', `The file has ${st.size} bytes.`, { 'Content-Range': `bytes */${st.size}` });
+      throw new HttpError('range_not_satisfiable', `The file has ${st.size} bytes.`, { 'Content-Range': `bytes */${st.size}` });
     }
     const start = range.kind === 'range' ? range.start : 0;
     const end = range.kind === 'range' ? range.end : st.size - 1;
@@ -102,7 +102,7 @@ export function fileRoutes(deps: Deps) {
       } finally {
         fs.closeSync(fd);
       }
-      if (n !== length) throw new HttpError(409, 'exists', 'The file changed while it was being read; try again.');
+      if (n !== length) throw new HttpError('file_changed', 'The file changed while it was being read; try again.');
       return c.body(buf, status, headers);
     }
     const stream = fs.createReadStream(abs, { start, end, highWaterMark: 512 * 1024 });

@@ -6,7 +6,7 @@ import { Hono } from 'hono';
 import { getMimeType } from 'hono/utils/mime';
 import type { AppEnv } from '../http.js';
 import type { Deps } from '../app.js';
-import { errorBody } from '../errors.js';
+import { errorResponse } from '../errors.js';
 
 /**
  * The app's own pages: scripts only from the device; blob: for PDF previews and media; no framing by
@@ -64,7 +64,7 @@ export function webRoutes(_deps: Deps, dist = findWebDist()) {
       return c.body(fs.readFileSync(abs), 200, headers);
     }
     // A missing asset is a stale page asking for an old build: a 404, not the app's HTML.
-    if (p.startsWith('/assets/')) return c.json(errorBody('not_found', 'Not found.'), 404);
+    if (p.startsWith('/assets/')) return errorResponse('not_found', 'Not found.');
     const index = files.get('/index.html');
     if (index) return c.body(fs.readFileSync(index), 200, { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-cache', ...PAGE_HEADERS });
     return c.html(

@@ -156,7 +156,7 @@ export class Accounts {
     const wait = this.throttle.retryAfterMs(keys);
     if (wait > 0) {
       const s = Math.ceil(wait / 1000);
-      throw new HttpError(429, 'too_many_attempts', `Too many failed attempts. Try again in ${s} seconds.`, { 'Retry-After': String(s) });
+      throw new HttpError('too_many_attempts', `Too many failed attempts. Try again in ${s} seconds.`, { 'Retry-After': String(s) });
     }
     const user = this.users.byName(username);
     const ok = await this.verifyPassword(user, password);

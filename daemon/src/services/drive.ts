@@ -133,7 +133,7 @@ export class Drive {
 
   async stat(ctx: Ctx, space: Space, names: string[]) {
     this.require(ctx.actor, 'read', space);
-    if (!this.store.available()) throw new HttpError(503, 'storage_unavailable', 'The storage drive is not connected.');
+    if (!this.store.available()) throw new HttpError('storage_unavailable', 'The storage drive is not connected.');
     const r = await this.resolve(space, names);
     if (!r.stat) {
       if (names.length === 0) return { kind: 'dir' as const, abs: r.abs };
@@ -172,7 +172,7 @@ export class Drive {
    * the quota and the free space. Shared by PUT and resumable (tus) uploads.
    */
   async prepareUpload(ctx: Ctx, space: Space, names: string[], opts: { length?: number; overwrite: boolean }): Promise<{ limit: UploadLimit }> {
-    if (this.draining) throw new HttpError(503, 'shutting_down', 'The drive is shutting down; try again in a moment.');
+    if (this.draining) throw new HttpError('shutting_down', 'The drive is shutting down; try again in a moment.');
     if (names.length === 0) throw badRequest('invalid_path', 'An upload needs a file name.');
     const { actor } = ctx;
     this.require(actor, 'create', space);
@@ -195,7 +195,7 @@ export class Drive {
     const used = quota === null ? 0 : this.files.usageOf(actor.username) - credit + this.reservedBy(actor.username);
     const quotaLeft = quota === null ? Infinity : quota - used;
     const quotaError = () =>
-      new HttpError(413, 'quota_exceeded', `This upload does not fit in your quota (${quota} bytes, ${Math.max(0, quota! - used)} left).`);
+      new HttpError('quota_exceeded', `This upload does not fit in your quota (${quota} bytes, ${Math.max(0, quota! - used)} left).`);
     if (opts.length !== undefined) {
       if (opts.length > quotaLeft) throw quotaError();
       await this.store.checkFits(opts.length);
@@ -206,7 +206,7 @@ export class Drive {
       limit:
         quotaLeft < writable
           ? { bytes: quotaLeft, error: quotaError }
-          : { bytes: writable, error: () => new HttpError(507, 'disk_full', 'The drive is full: nothing was written.') },
+          : { bytes: writable, error: () => new HttpError('disk_full', 'The drive is full: nothing was written.') },
     };
   }
 
@@ -236,7 +236,7 @@ export class Drive {
     const work = (async () => {
       const written = await this.store.writeTemp(source, id, limit);
       if (opts.contentLength !== undefined && written.size !== opts.contentLength) {
-        throw new HttpError(400, 'upload_aborted', 'The upload ended before all its bytes arrived; nothing was saved.');
+        throw new HttpError('upload_aborted', 'The upload ended before all its bytes arrived; nothing was saved.');
       }
       if (abortErr) throw abortErr;
       return this.commitUpload(ctx, space, names, tmp, written, opts.overwrite);
@@ -254,7 +254,7 @@ export class Drive {
       // The client went away mid-body (closed tab, dropped Wi-Fi): expected, not a server fault.
       const code = (err as NodeJS.ErrnoException | undefined)?.code;
       if (!(err instanceof HttpError) && (code === 'ECONNRESET' || code === 'ERR_STREAM_PREMATURE_CLOSE')) {
-        throw new HttpError(400, 'upload_aborted', 'The upload ended before all its bytes arrived; nothing was saved.');
+        throw new HttpError('upload_aborted', 'The upload ended before all its bytes arrived; nothing was saved.');
       }
       throw fromFsError(err) ?? err;
     } finally {
@@ -465,7 +465,7 @@ export class Drive {
     const dest = await this.resolve(space, names);
     if (dest.stat) throw conflict('exists', `${displayPath(names)} is taken: restore under another name with {"to": "/new/path"}.`);
     const src = path.join(this.store.trashDir, item.stored);
-    if (!fs.existsSync(src)) throw new HttpError(409, 'not_found', 'The content of this trash item is gone from the disk.');
+    if (!fs.existsSync(src)) throw new HttpError('gone', 'The content of this trash item is gone from the disk.');
     await this.ensureParents(ctx.actor, space, names.slice(0, -1));
     const key = spaceKey(space);
     const rel = names.join('/');
@@ -537,7 +537,7 @@ export class Drive {
     await Promise.race([Promise.all(all.map((u) => u.done)), new Promise((r) => (timer = setTimeout(r, graceMs)))]);
     clearTimeout(timer);
     const left = [...this.inflight.values()];
-    for (const u of left) u.abort(new HttpError(503, 'shutting_down', 'The drive shut down during this upload; nothing was saved.'));
+    for (const u of left) u.abort(new HttpError('shutting_down', 'The drive shut down during this upload; nothing was saved.'));
     await Promise.all(left.map((u) => u.done));
     return { finished: all.length - left.length, aborted: left.length };
   }

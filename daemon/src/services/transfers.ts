@@ -7,7 +7,7 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { Server, type Upload } from '@tus/server';
 import { FileStore as TusFileStore } from '@tus/file-store';
-import { HttpError, errorBody, fromFsError } from '../errors.js';
+import { HttpError, errorBody, fromFsError, notFound } from '../errors.js';
 import { spaceKey } from '../policy/policy.js';
 import { parsePathString } from '../storage/paths.js';
 import type { Logger } from '../log.js';
@@ -125,7 +125,7 @@ export class Transfers {
 
   private ctx(req: Request): Ctx {
     const c = this.ctxOf.get(req);
-    if (!c) throw { status_code: 401, body: JSON.stringify(errorBody('unauthenticated', 'Please log in.')) };
+    if (!c) throw tusError(new HttpError('unauthenticated', 'Please log in.'));
     return c;
   }
 
@@ -155,7 +155,7 @@ export class Transfers {
   private target(ctx: Ctx, meta: Record<string, string | null> | undefined) {
     const space = meta?.space;
     const file = meta?.path ?? meta?.filename;
-    if (!space || !file) throw new HttpError(400, 'bad_request', 'Upload-Metadata needs "space" (workspace, home or users/<name>) and "path".');
+    if (!space || !file) throw new HttpError('bad_request', 'Upload-Metadata needs "space" (workspace, home or users/<name>) and "path".');
     const resolved = this.drive.resolveSpace(ctx.actor, [...space.split('/'), ...parsePathString(file)]);
     return { ...resolved, overwrite: meta?.overwrite === '1' || meta?.overwrite === 'true' };
   }
@@ -163,7 +163,7 @@ export class Transfers {
   private async onCreate(req: Request, upload: Upload) {
     try {
       const ctx = this.ctx(req);
-      if (upload.size === undefined) throw new HttpError(400, 'bad_request', 'Upload-Length is required: the quota and free space are checked before anything is written.');
+      if (upload.size === undefined) throw new HttpError('bad_request', 'Upload-Length is required: the quota and free space are checked before anything is written.');
       const { space, names, overwrite } = this.target(ctx, upload.metadata);
       await this.drive.prepareUpload(ctx, space, names, { length: upload.size, overwrite });
       this.active.set(upload.id, { owner: ctx.actor.username, size: upload.size });
@@ -176,7 +176,7 @@ export class Transfers {
 
   private async onIncoming(req: Request, id: string) {
     const ctx = this.ctx(req);
-    if (req.method === 'GET') throw { status_code: 405, body: JSON.stringify(errorBody('method_not_allowed', 'Download finished files from /api/fs.')) };
+    if (req.method === 'GET') throw tusError(new HttpError('method_not_allowed', 'Download finished files from /api/fs.'));
     let upload: Upload;
     try {
       upload = await this.store.getUpload(id);
@@ -185,7 +185,7 @@ export class Transfers {
     }
     // Another user's upload id is treated as unknown.
     if (upload.metadata?.owner !== ctx.actor.username) {
-      throw { status_code: 404, body: JSON.stringify(errorBody('not_found', 'No such upload.')) };
+      throw tusError(notFound('No such upload.'));
     }
     if (req.method === 'DELETE') {
       this.active.delete(id);

@@ -55,7 +55,7 @@ export class FileStore {
     // A write always looks afresh: a mount state cached from before an unplug would let it land on
     // the bare mount point (the SD card).
     if (!this.available(true)) {
-      throw new HttpError(503, 'storage_unavailable', 'The storage drive is not connected: nothing can be written now.');
+      throw new HttpError('storage_unavailable', 'The storage drive is not connected: nothing can be written now.');
     }
     await this.ensureLayout();
   }
@@ -86,7 +86,7 @@ export class FileStore {
     let { free } = await this.freeBytes(false);
     if (size > (free - this.opts.minFreeBytes) / 8) ({ free } = await this.freeBytes(true));
     if (size > free - this.opts.minFreeBytes) {
-      throw new HttpError(507, 'disk_full', `Not enough free space on the drive for ${size} bytes: nothing was written.`);
+      throw new HttpError('disk_full', `Not enough free space on the drive for ${size} bytes: nothing was written.`);
     }
   }
 

@@ -90,12 +90,12 @@ export async function resolveInside(root: string, names: readonly string[]): Pro
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       if (code === 'ENOENT') return { abs, stat: null };
-      if (code === 'ENOTDIR') throw new HttpError(409, 'not_a_directory', 'A part of this path is a file, not a folder.');
+      if (code === 'ENOTDIR') throw new HttpError('not_a_directory', 'A part of this path is a file, not a folder.');
       throw err;
     }
     if (stat.isSymbolicLink()) throw forbidden('This path goes through a symbolic link, which the drive does not follow.', 'symlink_refused');
     if (i < names.length - 1 && !stat.isDirectory()) {
-      throw new HttpError(409, 'not_a_directory', `"${names.slice(0, i + 1).join('/')}" is a file, not a folder.`);
+      throw new HttpError('not_a_directory', `"${names.slice(0, i + 1).join('/')}" is a file, not a folder.`);
     }
   }
   if (names.length === 0) {

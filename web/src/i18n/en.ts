@@ -243,6 +243,9 @@ export const en = {
   err_shutting_down: 'The drive was shutting down; nothing was saved. Try again once it is back.',
   err_upload_aborted: 'The upload was interrupted; nothing was saved.',
   err_cross_site_request: 'Refused: the request did not come from this page.',
+  err_wrong_password: 'The current password is wrong.',
+  err_file_changed: 'The file changed while it was being read. Try again.',
+  err_gone: 'Its content is no longer on the drive.',
   // ---- admin health dashboard (web/src/views/health*.ts) ----
   health_title: 'Device health',
   health_refresh: 'Refresh',
