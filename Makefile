@@ -3,7 +3,7 @@ SHELL := /bin/bash
 .SHELLFLAGS := -euo pipefail -c
 
 NODE_TEST := node --import tsx --test --test-reporter=spec
-UNIT_TESTS := $(shell find test/daemon/unit test/daemon/http -name '*.test.ts' | sort)
+UNIT_TESTS := $(shell find test/daemon/unit test/daemon/http test/repo -name '*.test.ts' | sort)
 SERVER_TESTS := $(shell find test/daemon/server test/daemon/transfers test/bench -name '*.test.ts' 2>/dev/null | sort)
 PROVISIONING_TESTS := $(shell find test/provisioning -name '*.test.ts' | sort)
 HEALTH_TESTS := $(shell find test/daemon/health -name '*.test.ts' 2>/dev/null | sort)

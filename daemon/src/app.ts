@@ -1,50 +1,19 @@
 // createApp(deps): middleware, one sub-app per capability, and the single error renderer.
 import { Hono } from 'hono';
-import type { Config } from './config.js';
-import type { Db } from './db/connection.js';
 import { HttpError, INTERNAL_MESSAGE, badRequest, errorResponse, fromFsError } from './errors.js';
 import { rawPath, type AppEnv } from './http.js';
-import type { Logger } from './log.js';
-import { Accounts } from './services/accounts.js';
-import { Audit } from './services/audit.js';
-import type { Clock } from './services/clock.js';
-import { Drive } from './services/drive.js';
-import { Reconciler } from './services/reconcile.js';
-import { Transfers } from './services/transfers.js';
-import { FileStore } from './storage/file-store.js';
+import type { Deps } from './deps.js';
 import { adminRoutes } from './routes/admin.js';
-import { adminHealthRoutes, noticeRoutes } from './routes/admin-health.js';
+import { adminHealthRoutes } from './routes/admin-health.js';
 import { authRoutes, refuseCrossSite, requireAuth } from './routes/auth.js';
+import { clockRoutes } from './routes/clock.js';
 import { fileRoutes } from './routes/files.js';
 import { healthRoutes } from './routes/health.js';
+import { noticeRoutes } from './routes/notice.js';
 import { portalRoutes } from './routes/portal.js';
 import { trashRoutes } from './routes/trash.js';
 import { tusRoutes } from './routes/tus.js';
 import { webRoutes } from './routes/web.js';
-
-export interface Deps {
-  config: Config;
-  db: Db;
-  clock: Clock;
-  log: Logger;
-  accounts: Accounts;
-  audit: Audit;
-  drive: Drive;
-  reconciler: Reconciler;
-  transfers: Transfers;
-}
-
-/** Builds the services over an open, migrated database. */
-export function buildDeps(base: { config: Config; db: Db; clock: Clock; log: Logger }): Deps {
-  const { config, db, clock, log } = base;
-  const store = new FileStore(config.dataDir, { requireMount: config.requireMount, minFreeBytes: config.minFreeBytes });
-  const audit = new Audit(db, clock);
-  const accounts = new Accounts(db, clock);
-  const drive = new Drive(db, store, audit, clock);
-  const reconciler = new Reconciler(db, drive, audit, clock, log);
-  const transfers = new Transfers(drive, log);
-  return { ...base, accounts, audit, drive, reconciler, transfers };
-}
 
 export function createApp(deps: Deps) {
   const app = new Hono<AppEnv>();
@@ -54,7 +23,7 @@ export function createApp(deps: Deps) {
     const t0 = performance.now();
     await next();
     const ms = Math.round(performance.now() - t0);
-    const fields = { method: c.req.method, path: c.req.path, status: c.res.status, ms, user: c.var.user?.username };
+    const fields = { method: c.req.method, path: c.req.path, status: c.res.status, ms, user: c.var.caller?.actor.username };
     if (c.res.status >= 500) log.error('request', fields);
     else if (c.req.method === 'GET' || c.req.method === 'HEAD') log.debug('request', fields);
     else log.info('request', fields);
@@ -84,7 +53,8 @@ export function createApp(deps: Deps) {
   app.route('/api/trash', trashRoutes(deps));
   app.route('/api/tus', tusRoutes(deps));
   app.route('/api/admin', adminRoutes(deps));
-  app.route('/api/admin', adminHealthRoutes(deps));
+  app.route('/api/admin/health', adminHealthRoutes(deps));
+  app.route('/api/admin/clock', clockRoutes(deps));
   // Captive portal: probes and foreign Host names, before the API's 404 and the web UI's fallback.
   app.route('/', portalRoutes(deps));
   app.all('/api/*', (c) => errorResponse('not_found', `No API route ${c.req.method} ${c.req.path}.`));

@@ -3,7 +3,7 @@ import crypto from 'node:crypto';
 import { loadConfig, type Config } from './config.js';
 import { openDatabase } from './db/connection.js';
 import { migrate } from './db/migrate.js';
-import { buildDeps, type Deps } from './app.js';
+import { buildDeps, type Deps } from './deps.js';
 import { createLogger, type Logger } from './log.js';
 import { systemClock } from './services/clock.js';
 

@@ -2,11 +2,18 @@
 import type { Context } from 'hono';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { badRequest } from './errors.js';
+import type { Ctx } from './policy/policy.js';
 import type { AuthedUser } from './services/accounts.js';
+
+/** The authenticated caller, set by requireAuth: what routes pass to the services as their Ctx. */
+export interface Caller extends Ctx {
+  readonly actor: AuthedUser;
+  readonly via: 'cookie' | 'bearer';
+}
 
 export type AppEnv = {
   Bindings: { incoming?: IncomingMessage; outgoing?: ServerResponse };
-  Variables: { user: AuthedUser; authVia: 'cookie' | 'bearer' };
+  Variables: { caller: Caller };
 };
 export type AppContext = Context<AppEnv>;
 

@@ -6,7 +6,6 @@ import { generatePassword, openState } from './bootstrap.js';
 import { ConfigError } from './config.js';
 import { INTERNAL_MESSAGE, errorResponse } from './errors.js';
 import { createLogger } from './log.js';
-import { healthOf } from './health/service.js';
 
 // Every fsync, open and stat of an upload runs on libuv's thread pool; its default of 4 threads
 // queues eight concurrent small uploads behind each other's fsyncs. Read when the pool first starts.
@@ -21,7 +20,7 @@ async function main() {
     early.error(err instanceof ConfigError ? err.message : `cannot start: ${(err as Error).message}`);
     process.exit(2);
   }
-  const { config, log, accounts, drive, reconciler, db } = deps;
+  const { config, log, accounts, store, uploads, reconciler, db, health } = deps;
 
   if (config.bootstrapAdmin && accounts.users.countAll() === 0) {
     const password = generatePassword();
@@ -38,7 +37,7 @@ async function main() {
   // make every indexed file look deleted.
   let storageWasUp = false;
   const onStorage = async () => {
-    const up = drive.store.available();
+    const up = store.available();
     if (up && !storageWasUp) {
       const rec = await reconciler.recover();
       const rep = await reconciler.reconcile();
@@ -71,9 +70,6 @@ async function main() {
     },
   });
   const server = createServer(listener);
-  const health = healthOf(deps);
-  // Unfinished resumable uploads past their expiry go with the scheduled clean-up of partial uploads.
-  health.registerCleaner({ name: 'tus-expired', clean: () => deps.transfers.expire() });
   server.listen(config.port, config.host, () => {
     const addr = server.address();
     const port = typeof addr === 'object' && addr ? addr.port : config.port;
@@ -89,7 +85,7 @@ async function main() {
   const shutdown = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    log.info('shutting down', { signal, uploadsInFlight: drive.inflightCount });
+    log.info('shutting down', { signal, uploadsInFlight: uploads.inflightCount });
     clearInterval(storageWatch);
     const jobsStopped = health.stop();
     let serverClosed = false;
@@ -99,7 +95,7 @@ async function main() {
       serverClosed = true;
       for (const f of onClosed) f();
     });
-    const r = await drive.drain(config.shutdownGraceSeconds * 1000);
+    const r = await uploads.drain(config.shutdownGraceSeconds * 1000);
     // The uploads that finished (201) or were aborted (503) still have their answers to send: let
     // them go out, closing each connection once idle, for at most a moment; then cut the rest.
     await new Promise<void>((resolve) => {

@@ -2,7 +2,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createApp, buildDeps, type Deps } from '../../daemon/src/app.js';
+import { createApp } from '../../daemon/src/app.js';
+import { buildDeps, type Deps, type DepsOptions } from '../../daemon/src/deps.js';
 import { loadConfig } from '../../daemon/src/config.js';
 import { openDatabase } from '../../daemon/src/db/connection.js';
 import { migrate } from '../../daemon/src/db/migrate.js';
@@ -34,14 +35,14 @@ export class ManualClock implements Clock {
   }
 }
 
-export async function makeApp(opts: { env?: Record<string, string>; clock?: Clock } = {}) {
+export async function makeApp(opts: { env?: Record<string, string>; clock?: Clock; deps?: (paths: { dir: string; dataDir: string }) => DepsOptions } = {}) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hcd-test-'));
   const config = loadConfig({ HCD_DATA_DIR: path.join(dir, 'data'), HCD_DB: ':memory:', HCD_MIN_FREE_BYTES: '0', ...opts.env }, dir);
   const db = openDatabase(':memory:');
   migrate(db);
   const clock = opts.clock ?? { now: () => Date.now() };
-  const deps: Deps = buildDeps({ config, db, clock, log: silentLogger });
-  if (deps.drive.store.available()) await deps.drive.store.ensureLayout();
+  const deps: Deps = buildDeps({ config, db, clock, log: silentLogger }, opts.deps?.({ dir, dataDir: config.dataDir }));
+  if (deps.store.available()) await deps.store.ensureLayout();
   const app = createApp(deps);
 
   const req = async (method: string, url: string, o: ReqOptions = {}): Promise<Response> => {

@@ -1,7 +1,11 @@
 // The health side of one app: readers, samples, alerts, the power guard and the scheduled jobs, built once per Deps.
-import type { Deps } from '../app.js';
-import { declareJobs, type PartialUploadCleaner } from '../jobs/list.js';
-import { JobRunner } from '../jobs/runner.js';
+import type { Config } from '../config.js';
+import type { Db } from '../db/connection.js';
+import type { JobHealth } from '../jobs/list.js';
+import { JobRunner, type Job } from '../jobs/runner.js';
+import type { Logger } from '../log.js';
+import type { Audit } from '../services/audit.js';
+import type { Clock } from '../services/clock.js';
 import { Alerts, DEFAULT_THRESHOLDS, alertJson, evaluate, type Thresholds } from './alerts.js';
 import { runCommand, type CommandRunner } from './commands.js';
 import { PowerGuard } from './power-guard.js';
@@ -18,19 +22,29 @@ export interface HealthOptions {
   thresholds?: Partial<Thresholds>;
 }
 
-export class HealthService {
+/** What the health side needs from the rest of the daemon. */
+export interface HealthDeps {
+  config: Config;
+  db: Db;
+  clock: Clock;
+  log: Logger;
+  audit: Audit;
+  storageState: () => 'mounted' | 'missing' | 'local';
+}
+
+export class HealthService implements JobHealth {
   readonly samples: HealthSamples;
   readonly alerts: Alerts;
   readonly guard: PowerGuard;
   readonly jobs: JobRunner;
   readonly run: CommandRunner;
-  private readonly cleaners: PartialUploadCleaner[] = [];
   private readonly thresholds: Thresholds;
   private last: Snapshot | null = null;
   private shutdownTimer: NodeJS.Timeout | undefined;
 
   constructor(
-    private readonly deps: Deps,
+    private readonly deps: HealthDeps,
+    jobs: (health: HealthService) => Job[],
     private readonly opts: HealthOptions = {},
   ) {
     const { config, db, clock, log, audit } = deps;
@@ -46,18 +60,12 @@ export class HealthService {
       log: log.child({ component: 'power' }),
       audit,
     });
-    this.jobs = new JobRunner(db, clock, log.child({ component: 'jobs' }), declareJobs(deps, this, this.cleaners));
-  }
-
-  /** Where the transfers code hooks its clean-up of stale partial uploads (run by the hourly job). */
-  registerCleaner(c: PartialUploadCleaner): void {
-    if (this.cleaners.some((x) => x.name === c.name)) throw new Error(`a cleaner named "${c.name}" is already registered`);
-    this.cleaners.push(c);
+    this.jobs = new JobRunner(db, clock, log.child({ component: 'jobs' }), jobs(this));
   }
 
   /** Reads every source now. */
   async read(): Promise<Snapshot> {
-    const { config, drive, clock } = this.deps;
+    const { config, clock } = this.deps;
     const s = await readSnapshot({
       si: this.opts.si ?? realSi,
       sysRoot: this.opts.sysRoot ?? '/sys',
@@ -65,7 +73,7 @@ export class HealthService {
       battery: config.battery,
       pisugarAddress: config.pisugarAddress,
       dataDir: config.dataDir,
-      storageState: () => drive.store.storageState(),
+      storageState: this.deps.storageState,
       now: () => clock.now(),
     });
     this.last = s;
@@ -140,26 +148,4 @@ export class HealthService {
       thresholds: this.thresholds,
     };
   }
-}
-
-// One HealthService per Deps, created on first use: createApp(deps) takes no other argument, so
-// the routes and main.ts find the same instance through the deps object they already share.
-const services = new WeakMap<Deps, HealthService>();
-
-/** The HealthService of these deps (created with the defaults on first use). */
-export function healthOf(deps: Deps): HealthService {
-  let h = services.get(deps);
-  if (!h) {
-    h = new HealthService(deps);
-    services.set(deps, h);
-  }
-  return h;
-}
-
-/** Creates the HealthService of these deps with options (tests: fixture sysfs, fake systeminformation). */
-export function setupHealth(deps: Deps, opts: HealthOptions): HealthService {
-  if (services.has(deps)) throw new Error('health is already set up for these deps');
-  const h = new HealthService(deps, opts);
-  services.set(deps, h);
-  return h;
 }

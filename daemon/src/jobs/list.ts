@@ -2,11 +2,29 @@
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
-import type { Deps } from '../app.js';
+import type { Config } from '../config.js';
+import type { Db } from '../db/connection.js';
 import type { Job } from './runner.js';
-import { SESSION_IDLE_MS } from '../services/accounts.js';
+import { SESSION_IDLE_MS, type Accounts } from '../services/accounts.js';
+import type { Clock } from '../services/clock.js';
+import type { Reconciler } from '../services/reconcile.js';
+import type { Transfers } from '../services/transfers.js';
+import type { Trash } from '../services/trash.js';
+import type { FileStore } from '../storage/file-store.js';
 
-/** A clean-up of stale partial uploads, registered by the transfers code (tus, plain PUT). */
+/** What the jobs act on. */
+export interface JobDeps {
+  config: Config;
+  db: Db;
+  clock: Clock;
+  store: FileStore;
+  accounts: Accounts;
+  trash: Trash;
+  reconciler: Reconciler;
+  transfers: Transfers;
+}
+
+/** One clean-up of stale partial uploads, run by the hourly partial-uploads job. */
 export interface PartialUploadCleaner {
   name: string;
   /** Removes what is stale; returns how many uploads it removed. */
@@ -23,8 +41,25 @@ export interface JobHealth {
 /** Nightly backups kept on the SSD: a week of them. */
 export const BACKUPS_KEPT = 7;
 
-export function declareJobs(deps: Deps, health: JobHealth, cleaners: PartialUploadCleaner[]): Job[] {
-  const { config, db, drive, reconciler, clock, accounts } = deps;
+/** Runs every cleaner (a failing one does not stop the others) and fails if any failed. */
+export async function runCleaners(cleaners: readonly PartialUploadCleaner[]): Promise<Record<string, unknown>> {
+  const out: Record<string, unknown> = {};
+  const errors: string[] = [];
+  for (const c of cleaners) {
+    try {
+      out[c.name] = await c.clean();
+    } catch (err) {
+      errors.push(`${c.name}: ${(err as Error).message}`);
+    }
+  }
+  if (errors.length > 0) throw new Error(errors.join('; '));
+  return { cleaners: cleaners.length, removed: out };
+}
+
+export function declareJobs(deps: JobDeps, health: JobHealth): Job[] {
+  const { config, db, store, trash, reconciler, transfers, clock, accounts } = deps;
+  // PUT's temp files need no cleaner: recovery removes them at start, and a live PUT removes its own.
+  const cleaners: PartialUploadCleaner[] = [{ name: 'tus-expired', clean: () => transfers.expire() }];
   return [
     {
       name: 'sample',
@@ -53,7 +88,7 @@ export function declareJobs(deps: Deps, health: JobHealth, cleaners: PartialUplo
       description: `Copies the database onto the SSD (.hcd/backups), keeping the last ${BACKUPS_KEPT}.`,
       run: async () => {
         // Never onto the SD card's empty mount point: without the SSD there is nowhere to back up to.
-        if (!drive.store.available()) throw new Error('the storage is not mounted: no backup');
+        if (!store.available()) throw new Error('the storage is not mounted: no backup');
         const dir = path.join(config.dataDir, '.hcd', 'backups');
         await fsp.mkdir(dir, { recursive: true, mode: 0o750 });
         const stamp = new Date(clock.now()).toISOString().replace(/[:.]/g, '-');
@@ -71,27 +106,17 @@ export function declareJobs(deps: Deps, health: JobHealth, cleaners: PartialUplo
       schedule: '30 3 * * *',
       description: `Purges trash older than ${config.trashDays} days (HCD_TRASH_DAYS).`,
       run: async () => {
-        if (!drive.store.available()) throw new Error('the storage is not mounted: trash left for later');
-        return { purged: await drive.purgeOlderThan(config.trashDays * 86400_000), olderThanDays: config.trashDays };
+        if (!store.available()) throw new Error('the storage is not mounted: trash left for later');
+        return { purged: await trash.purgeOlderThan(config.trashDays * 86400_000), olderThanDays: config.trashDays };
       },
     },
     {
       name: 'partial-uploads',
       schedule: '20 * * * *',
-      description: 'Removes stale partial uploads (each registered cleaner).',
+      description: 'Removes stale partial uploads (resumable uploads unfinished 24 h after they began).',
       run: async () => {
-        if (!drive.store.available()) return { skipped: 'storage not mounted' };
-        const out: Record<string, unknown> = {};
-        const errors: string[] = [];
-        for (const c of cleaners) {
-          try {
-            out[c.name] = await c.clean();
-          } catch (err) {
-            errors.push(`${c.name}: ${(err as Error).message}`);
-          }
-        }
-        if (errors.length > 0) throw new Error(errors.join('; '));
-        return { cleaners: cleaners.length, removed: out };
+        if (!store.available()) return { skipped: 'storage not mounted' };
+        return runCleaners(cleaners);
       },
     },
     {
@@ -106,7 +131,7 @@ export function declareJobs(deps: Deps, health: JobHealth, cleaners: PartialUplo
       description: 'Re-indexes the disk: files copied onto it, indexed files that vanished.',
       run: async () => {
         // An unplugged SSD must not make every indexed file look deleted.
-        if (!drive.store.available()) throw new Error('the storage is not mounted: not reconciled');
+        if (!store.available()) throw new Error('the storage is not mounted: not reconciled');
         const r = await reconciler.reconcile();
         return { added: r.added, updated: r.updated, missing: r.missing.length, conflicts: r.conflicts.length };
       },

@@ -7,6 +7,12 @@ export interface Actor {
   readonly role: Role;
 }
 
+/** Who is acting, and from which address (for the audit log): what every service call receives. */
+export interface Ctx {
+  readonly actor: Actor;
+  readonly ip: string | null;
+}
+
 /** A space: the shared workspace, or the private container of one user. */
 export type Space = { readonly kind: 'workspace' } | { readonly kind: 'container'; readonly username: string };
 

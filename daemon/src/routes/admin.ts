@@ -1,20 +1,15 @@
 // /api/admin: users, quotas, storage and usage, the audit log, reconciliation. Admins only.
-import { Hono, type Context } from 'hono';
-import { HttpError, badRequest, conflict, forbidden } from '../errors.js';
-import { clientIp, readJson, type AppEnv } from '../http.js';
-import { canAdminister } from '../policy/policy.js';
-import { checkQuota, checkRole, normaliseUsername } from '../services/accounts.js';
+import { Hono } from 'hono';
+import { HttpError, badRequest } from '../errors.js';
+import { readJson, type AppEnv } from '../http.js';
 import type { UserRow } from '../db/queries/users.js';
-import type { Deps } from '../app.js';
+import type { Deps } from '../deps.js';
+import { adminOnly } from './auth.js';
 
 export function adminRoutes(deps: Deps) {
   const app = new Hono<AppEnv>();
-  const { accounts, audit, drive, reconciler, db } = deps;
-
-  app.use('/*', async (c, next) => {
-    if (!canAdminister(c.get('user'))) throw forbidden('Only administrators may do this.');
-    await next();
-  });
+  const { accounts, audit, drive, reconciler } = deps;
+  app.use('/*', adminOnly);
 
   const usage = () => new Map(drive.files.usageByOwner().map((u) => [u.owner, u]));
   const userJson = (u: UserRow, use = usage()) => ({
@@ -27,7 +22,6 @@ export function adminRoutes(deps: Deps) {
     createdAt: new Date(u.created_at).toISOString(),
     deletedAt: u.deleted_at === null ? null : new Date(u.deleted_at).toISOString(),
   });
-  const who = (c: Context<AppEnv>) => ({ actor: c.get('user').username, ip: clientIp(c) });
 
   app.get('/users', (c) => {
     const use = usage();
@@ -39,72 +33,23 @@ export function adminRoutes(deps: Deps) {
   app.post('/users', async (c) => {
     const body = await readJson(c);
     const row = await accounts.createUser({ username: body.username, password: body.password, role: body.role ?? 'user', quotaBytes: body.quotaBytes ?? body.quota });
-    audit.record({ ...who(c), action: 'user_create', target: `user:${row.username}`, detail: { role: row.role, quotaBytes: row.quota_bytes } });
+    audit.by(c.var.caller, 'user_create', `user:${row.username}`, { role: row.role, quotaBytes: row.quota_bytes });
     return c.json(userJson(row), 201);
   });
 
-  /** Would this change leave the device without an active administrator? */
-  const keepsAnAdmin = (u: UserRow) => u.role !== 'admin' || u.disabled === 1 || accounts.users.countActiveAdmins() > 1;
-
   app.patch('/users/:name', async (c) => {
-    const u = accounts.getActive(normaliseUsername(c.req.param('name')));
-    const body = await readJson(c);
-    const changes: Record<string, unknown> = {};
-    const fields: Parameters<typeof accounts.users.update>[1] = {};
-    if (body.role !== undefined) fields.role = checkRole(body.role);
-    if (body.disabled !== undefined) {
-      if (typeof body.disabled !== 'boolean') throw badRequest('bad_request', '"disabled" is true or false.');
-      fields.disabled = body.disabled ? 1 : 0;
-    }
-    const quota = body.quotaBytes !== undefined ? body.quotaBytes : body.quota;
-    if (quota !== undefined) fields.quota_bytes = checkQuota(quota);
-    const demotes = (fields.role !== undefined && fields.role !== 'admin') || fields.disabled === 1;
-    if (demotes && !keepsAnAdmin(u)) throw conflict('last_admin', 'This is the last active administrator: make another one first.');
-    if (body.password !== undefined) {
-      await accounts.setPassword(u, body.password);
-      changes.password = 'reset';
-    }
-    db.transaction(() => {
-      accounts.users.update(u.id, fields, deps.clock.now());
-      // A disabled account is logged out everywhere at once.
-      if (fields.disabled === 1) accounts.sessions.deleteForUser(u.id);
-    })();
-    Object.assign(changes, body.role !== undefined ? { role: fields.role } : {}, body.disabled !== undefined ? { disabled: body.disabled } : {}, quota !== undefined ? { quotaBytes: fields.quota_bytes } : {});
-    if (Object.keys(changes).length === 0) throw badRequest('bad_request', 'Nothing to change: send role, password, disabled or quotaBytes.');
-    audit.record({ ...who(c), action: 'user_update', target: `user:${u.username}`, detail: changes });
-    return c.json(userJson(accounts.users.byId(u.id)!));
+    const { row, changes } = await accounts.updateUser(c.req.param('name'), await readJson(c));
+    audit.by(c.var.caller, 'user_update', `user:${row.username}`, changes);
+    return c.json(userJson(row));
   });
 
   app.delete('/users/:name', (c) => {
-    const u = accounts.getActive(normaliseUsername(c.req.param('name')));
-    if (!keepsAnAdmin(u)) throw conflict('last_admin', 'This is the last active administrator: make another one first.');
-    db.transaction(() => {
-      // Soft delete: the account ends, its name stays reserved, its container stays for the admin.
-      accounts.users.update(u.id, { deleted_at: deps.clock.now(), disabled: 1 }, deps.clock.now());
-      accounts.sessions.deleteForUser(u.id);
-    })();
-    audit.record({ ...who(c), action: 'user_delete', target: `user:${u.username}` });
+    const u = accounts.deleteUser(c.req.param('name'));
+    audit.by(c.var.caller, 'user_delete', `user:${u.username}`);
     return c.json({ username: u.username, deleted: true, container: `users/${u.username}` });
   });
 
-  app.get('/storage', async (c) => {
-    const use = usage();
-    let disk: { total: number; free: number } | null = null;
-    try {
-      disk = drive.store.available() ? await drive.store.freeBytes() : null;
-    } catch {
-      disk = null;
-    }
-    return c.json({
-      storage: drive.store.storageState(),
-      disk: disk && { totalBytes: disk.total, freeBytes: disk.free, usedBytes: disk.total - disk.free },
-      spaces: drive.files.usageBySpace().map((s) => ({ space: s.space, bytes: s.bytes, files: s.files, folders: s.dirs })),
-      users: accounts.users.all().map((u) => ({ username: u.username, bytes: use.get(u.username)?.bytes ?? 0, files: use.get(u.username)?.files ?? 0, quotaBytes: u.quota_bytes, deleted: u.deleted_at !== null })),
-      unownedBytes: use.get(null)?.bytes ?? 0,
-      trash: drive.trash.totals(),
-      missing: drive.files.missing().map((r) => ({ space: r.space, path: '/' + r.path, since: new Date(r.missing_since!).toISOString() })),
-    });
-  });
+  app.get('/storage', async (c) => c.json(await drive.storageReport()));
 
   app.get('/audit', (c) => {
     const q = c.req.query();
@@ -133,8 +78,8 @@ export function adminRoutes(deps: Deps) {
 
   app.post('/reconcile', async (c) => {
     if (!drive.store.available()) throw new HttpError('storage_unavailable', 'The storage drive is not connected.');
-    const { actor, ip } = who(c);
-    return c.json(await reconciler.reconcile(actor, ip));
+    const { actor, ip } = c.var.caller;
+    return c.json(await reconciler.reconcile(actor.username, ip));
   });
 
   return app;

@@ -1,9 +1,10 @@
 // Authentication: login, logout, who am I, password change; and the middleware that authenticates.
 import { Hono, type MiddlewareHandler } from 'hono';
 import { getCookie, setCookie, deleteCookie } from 'hono/cookie';
-import { HttpError } from '../errors.js';
+import { HttpError, forbidden } from '../errors.js';
 import { clientIp, readJson, SESSION_COOKIE, type AppEnv } from '../http.js';
-import type { Deps } from '../app.js';
+import { canAdminister } from '../policy/policy.js';
+import type { Deps } from '../deps.js';
 
 const COOKIE_MAX_AGE = 30 * 24 * 3600;
 
@@ -28,11 +29,17 @@ export function requireAuth(deps: Deps): MiddlewareHandler<AppEnv> {
     }
     const user = token ? await deps.accounts.authenticate(token) : null;
     if (!user) throw new HttpError('unauthenticated', 'Please log in.');
-    c.set('user', user);
-    c.set('authVia', via);
+    c.set('caller', { actor: user, ip: clientIp(c), via });
     await next();
   };
 }
+
+/** Lets only administrators through (after requireAuth); each admin sub-app guards itself with it. */
+export const adminOnly: MiddlewareHandler<AppEnv> = async (c, next) => {
+  const caller = c.get('caller');
+  if (!caller || !canAdminister(caller.actor)) throw forbidden('Only administrators may do this.');
+  await next();
+};
 
 /**
  * Refuses state-changing requests that a browser sent from another site. Requests with an
@@ -81,7 +88,7 @@ export function authRoutes(deps: Deps) {
   app.use('/*', requireAuth(deps));
 
   app.get('/me', (c) => {
-    const u = c.get('user');
+    const u = c.var.caller.actor;
     const row = accounts.users.byId(u.id)!;
     return c.json({
       user: { username: u.username, role: u.role, quotaBytes: row.quota_bytes, usedBytes: deps.drive.files.usageOf(u.username) },
@@ -89,13 +96,14 @@ export function authRoutes(deps: Deps) {
   });
 
   app.post('/logout', (c) => {
-    accounts.logout(c.get('user').sessionId);
+    accounts.logout(c.var.caller.actor.sessionId);
     deleteCookie(c, SESSION_COOKIE, { path: '/' });
     return c.json({ ok: true });
   });
 
   app.post('/password', async (c) => {
-    const u = c.get('user');
+    const caller = c.var.caller;
+    const u = caller.actor;
     const body = await readJson(c);
     const current = body.currentPassword ?? body.oldPassword;
     const row = accounts.users.byId(u.id)!;
@@ -104,8 +112,8 @@ export function authRoutes(deps: Deps) {
     }
     // Every session ends, this one included; the caller gets a fresh token.
     await accounts.setPassword(row, body.newPassword ?? body.password);
-    const s = await accounts.openSession(row, clientIp(c), c.req.header('user-agent') ?? null);
-    audit.record({ actor: u.username, ip: clientIp(c), action: 'password_change', target: `user:${u.username}` });
+    const s = await accounts.openSession(row, caller.ip, c.req.header('user-agent') ?? null);
+    audit.by(caller, 'password_change', `user:${u.username}`);
     setSession(c, s.token);
     return c.json({ token: s.token, user: { username: u.username, role: u.role } });
   });

@@ -6,11 +6,11 @@ import { Hono, type Context } from 'hono';
 import { getMimeType } from 'hono/utils/mime';
 import yazl from 'yazl';
 import { HttpError, badRequest } from '../errors.js';
-import { clientIp, rawPath, readJson, truthy, type AppEnv } from '../http.js';
+import { rawPath, readJson, truthy, type AppEnv } from '../http.js';
 import { decodeUrlPath, parsePathString } from '../storage/paths.js';
 import { parseRange } from '../storage/ranges.js';
-import type { Deps } from '../app.js';
-import type { Ctx } from '../services/drive.js';
+import type { Deps } from '../deps.js';
+import type { Space } from '../policy/policy.js';
 
 const PREFIX = '/api/fs/';
 /** Reads up to this size are served in one synchronous read. */
@@ -34,22 +34,22 @@ function etagMatches(header: string, etag: string): boolean {
 
 export function fileRoutes(deps: Deps) {
   const app = new Hono<AppEnv>();
-  const { drive } = deps;
+  const { drive, uploads, trash } = deps;
 
-  const target = (c: Context<AppEnv>) => {
+  /** The space and the names inside it, from the raw path (decoded and validated here, once). */
+  const located = (c: Context<AppEnv>) => {
     const raw = rawPath(c);
     if (!raw.startsWith(PREFIX)) throw badRequest('invalid_path', 'Paths start with /api/fs/{space}/.');
-    const names = decodeUrlPath(raw.slice(PREFIX.length));
-    const ctx: Ctx = { actor: c.get('user'), ip: clientIp(c) };
-    return { ctx, ...drive.resolveSpace(ctx.actor, names) };
+    return drive.resolveSpace(c.var.caller.actor, decodeUrlPath(raw.slice(PREFIX.length)));
   };
 
   const read = async (c: Context<AppEnv>) => {
-    const { ctx, space, names } = target(c);
-    const found = await drive.stat(ctx, space, names);
+    const { space, names } = located(c);
+    const caller = c.var.caller;
+    const found = await drive.stat(caller, space, names);
     if (found.kind === 'dir') {
-      if (c.req.query('format') === 'zip') return zipResponse(c, ctx, space, names);
-      return c.json(drive.list(ctx, space, names));
+      if (c.req.query('format') === 'zip') return zipResponse(c, space, names);
+      return c.json(drive.list(caller, space, names));
     }
     const { stat: st, abs } = found;
     const name = names[names.length - 1]!;
@@ -119,8 +119,8 @@ export function fileRoutes(deps: Deps) {
     return c.body(Readable.toWeb(stream) as ReadableStream, status, headers);
   };
 
-  const zipResponse = (c: Context<AppEnv>, ctx: Ctx, space: Parameters<typeof drive.zipList>[1], names: string[]) =>
-    drive.zipList(ctx, space, names).then((list) => {
+  const zipResponse = (c: Context<AppEnv>, space: Space, names: string[]) =>
+    drive.zipList(c.var.caller, space, names).then((list) => {
       const zip = new yazl.ZipFile();
       for (const f of list) {
         const mtime = new Date(f.row.mtime);
@@ -141,12 +141,12 @@ export function fileRoutes(deps: Deps) {
   app.on('HEAD', '/*', read);
 
   app.put('/*', async (c) => {
-    const { ctx, space, names } = target(c);
+    const { space, names } = located(c);
     const len = c.req.header('content-length');
     if (len !== undefined && !/^\d+$/.test(len)) throw badRequest('bad_request', 'Invalid Content-Length.');
     const incoming = c.env?.incoming;
     const body = incoming ?? (c.req.raw.body ? Readable.fromWeb(c.req.raw.body as import('node:stream/web').ReadableStream) : Readable.from([]));
-    const entry = await drive.upload(ctx, space, names, body, {
+    const entry = await uploads.upload(c.var.caller, space, names, body, {
       contentLength: len === undefined ? undefined : Number(len),
       overwrite: truthy(c.req.query('overwrite')),
     });
@@ -154,18 +154,18 @@ export function fileRoutes(deps: Deps) {
   });
 
   app.delete('/*', async (c) => {
-    const { ctx, space, names } = target(c);
-    return c.json(await drive.remove(ctx, space, names));
+    const { space, names } = located(c);
+    return c.json(await trash.remove(c.var.caller, space, names));
   });
 
   app.post('/*', async (c) => {
-    const { ctx, space, names } = target(c);
+    const { space, names } = located(c);
     const body = await readJson(c);
     switch (body.op) {
       case 'mkdir':
-        return c.json(await drive.mkdir(ctx, space, names), 201);
+        return c.json(await drive.mkdir(c.var.caller, space, names), 201);
       case 'move':
-        return c.json(await drive.move(ctx, space, names, parsePathString(body.to)));
+        return c.json(await drive.move(c.var.caller, space, names, parsePathString(body.to)));
       default:
         throw badRequest('bad_request', 'POST takes {"op":"mkdir"} or {"op":"move","to":"/new/path"}.');
     }

@@ -1,7 +1,7 @@
 // /api/health: public and minimal, for probes and the UI's "storage missing" banner.
 import { Hono } from 'hono';
 import type { AppEnv } from '../http.js';
-import type { Deps } from '../app.js';
+import type { Deps } from '../deps.js';
 
 export function healthRoutes(deps: Deps) {
   const app = new Hono<AppEnv>();

@@ -1,13 +1,14 @@
 // Captive portal, daemon side: OS connectivity probes, foreign Host names, RFC 8908 /api/captive, /api/portal/accept.
 import { Hono, type Context } from 'hono';
 import { clientIp, type AppEnv } from '../http.js';
-import { hostName, Portal, probeFor } from '../services/portal.js';
-import type { Deps } from '../app.js';
+import { hostName, probeFor } from '../services/portal.js';
+import type { Deps } from '../deps.js';
 
 const NO_STORE = { 'Cache-Control': 'no-store' };
 
-export function portalRoutes(deps: Deps, portal = defaultPortal(deps)) {
+export function portalRoutes(deps: Deps) {
   const app = new Hono<AppEnv>();
+  const { portal } = deps;
 
   const redirect = (c: Context<AppEnv>, to: string) => {
     const href = to.replace(/&/g, '&amp;').replace(/"/g, '&quot;');
@@ -63,9 +64,4 @@ export function portalRoutes(deps: Deps, portal = defaultPortal(deps)) {
   });
 
   return app;
-}
-
-function defaultPortal(deps: Deps): Portal {
-  const { config } = deps;
-  return new Portal({ portalAddress: config.portalAddress, hostname: config.hostname, listenHost: config.host, port: config.port }, deps.clock);
 }

@@ -1,30 +1,29 @@
 // /api/trash: list what the caller may see, restore, purge one or all.
 import { Hono, type Context } from 'hono';
 import { badRequest } from '../errors.js';
-import { clientIp, readJson, type AppEnv } from '../http.js';
+import { readJson, type AppEnv } from '../http.js';
 import { parsePathString } from '../storage/paths.js';
-import type { Deps } from '../app.js';
+import type { Deps } from '../deps.js';
 
 export function trashRoutes(deps: Deps) {
   const app = new Hono<AppEnv>();
-  const { drive } = deps;
-  const ctx = (c: Context<AppEnv>) => ({ actor: c.get('user'), ip: clientIp(c) });
+  const { trash } = deps;
   const id = (c: Context<AppEnv>) => {
     const raw = c.req.param('id') ?? '';
     if (!/^\d{1,15}$/.test(raw)) throw badRequest('bad_request', 'A trash item id is a number.');
     return Number(raw);
   };
 
-  app.get('/', (c) => c.json(drive.trashList(ctx(c))));
+  app.get('/', (c) => c.json(trash.list(c.var.caller)));
   app.post('/:id/restore', async (c) => {
     const body = await readJson(c);
     const to = body.to === undefined ? undefined : parsePathString(body.to);
-    return c.json(await drive.restore(ctx(c), id(c), to));
+    return c.json(await trash.restore(c.var.caller, id(c), to));
   });
   app.delete('/:id', async (c) => {
-    await drive.purge(ctx(c), id(c));
+    await trash.purge(c.var.caller, id(c));
     return c.json({ ok: true });
   });
-  app.delete('/', async (c) => c.json({ purged: await drive.purgeAll(ctx(c)) }));
+  app.delete('/', async (c) => c.json({ purged: await trash.purgeAll(c.var.caller) }));
   return app;
 }

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { Hono } from 'hono';
 import { getMimeType } from 'hono/utils/mime';
 import type { AppEnv } from '../http.js';
-import type { Deps } from '../app.js';
+import type { Deps } from '../deps.js';
 import { errorResponse } from '../errors.js';
 
 /**

@@ -3,7 +3,7 @@ import crypto from 'node:crypto';
 import bcrypt from 'bcryptjs';
 import { sign, verify } from 'hono/jwt';
 import type { Db } from '../db/connection.js';
-import { userQueries, type UserRow } from '../db/queries/users.js';
+import { userQueries, type UserQueries, type UserRow } from '../db/queries/users.js';
 import { sessionQueries } from '../db/queries/sessions.js';
 import { settingsQueries } from '../db/queries/settings.js';
 import { HttpError, badRequest, conflict, notFound } from '../errors.js';
@@ -128,6 +128,58 @@ export class Accounts {
   getActive(username: string): UserRow {
     const u = this.users.byName(username);
     if (!u || u.deleted_at) throw notFound(`No user "${username}".`, 'no_such_user');
+    return u;
+  }
+
+  /** Would this change leave the device without an active administrator? */
+  private keepsAnAdmin(u: UserRow): boolean {
+    return u.role !== 'admin' || u.disabled === 1 || this.users.countActiveAdmins() > 1;
+  }
+
+  /**
+   * An administrator's change to an account: role, disabled, quota, password. The last active
+   * administrator cannot be demoted or disabled; a disabled account is logged out everywhere.
+   * Returns the updated row and what changed (for the audit log).
+   */
+  async updateUser(username: string, body: Record<string, unknown>): Promise<{ row: UserRow; changes: Record<string, unknown> }> {
+    const u = this.getActive(normaliseUsername(username));
+    const changes: Record<string, unknown> = {};
+    const fields: Parameters<UserQueries['update']>[1] = {};
+    if (body.role !== undefined) fields.role = checkRole(body.role);
+    if (body.disabled !== undefined) {
+      if (typeof body.disabled !== 'boolean') throw badRequest('bad_request', '"disabled" is true or false.');
+      fields.disabled = body.disabled ? 1 : 0;
+    }
+    const quota = body.quotaBytes !== undefined ? body.quotaBytes : body.quota;
+    if (quota !== undefined) fields.quota_bytes = checkQuota(quota);
+    const demotes = (fields.role !== undefined && fields.role !== 'admin') || fields.disabled === 1;
+    if (demotes && !this.keepsAnAdmin(u)) throw conflict('last_admin', 'This is the last active administrator: make another one first.');
+    if (body.password !== undefined) {
+      await this.setPassword(u, body.password);
+      changes.password = 'reset';
+    }
+    this.db.transaction(() => {
+      this.users.update(u.id, fields, this.clock.now());
+      if (fields.disabled === 1) this.sessions.deleteForUser(u.id);
+    })();
+    if (body.role !== undefined) changes.role = fields.role;
+    if (body.disabled !== undefined) changes.disabled = body.disabled;
+    if (quota !== undefined) changes.quotaBytes = fields.quota_bytes;
+    if (Object.keys(changes).length === 0) throw badRequest('bad_request', 'Nothing to change: send role, password, disabled or quotaBytes.');
+    return { row: this.users.byId(u.id)!, changes };
+  }
+
+  /**
+   * Ends an account (soft delete): its sessions end, its name stays reserved, its container and
+   * files stay for the administrators at users/<name>. Never the last active administrator.
+   */
+  deleteUser(username: string): UserRow {
+    const u = this.getActive(normaliseUsername(username));
+    if (!this.keepsAnAdmin(u)) throw conflict('last_admin', 'This is the last active administrator: make another one first.');
+    this.db.transaction(() => {
+      this.users.update(u.id, { deleted_at: this.clock.now(), disabled: 1 }, this.clock.now());
+      this.sessions.deleteForUser(u.id);
+    })();
     return u;
   }
 

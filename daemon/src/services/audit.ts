@@ -1,6 +1,7 @@
 // The audit trail: who did what, when, from which address.
 import type { Db } from '../db/connection.js';
 import { auditQueries, type AuditFilter, type AuditRow } from '../db/queries/audit.js';
+import type { Ctx } from '../policy/policy.js';
 import type { Clock } from './clock.js';
 
 export interface AuditEvent {
@@ -18,6 +19,10 @@ export class Audit {
   }
   record(e: AuditEvent): void {
     this.q.insert({ ...e, at: this.clock.now() });
+  }
+  /** Records an action of this caller. */
+  by(ctx: Ctx, action: string, target?: string | null, detail?: unknown): void {
+    this.record({ actor: ctx.actor.username, ip: ctx.ip, action, target, detail });
   }
   page(f: AuditFilter): { entries: ReturnType<typeof toJson>[]; next: number | null } {
     const rows = this.q.page({ ...f, limit: f.limit + 1 });

@@ -10,6 +10,8 @@ import { USERNAME_RULE } from './accounts.js';
 import type { Audit } from './audit.js';
 import type { Clock } from './clock.js';
 import type { Drive } from './drive.js';
+import type { Trash, TrashRecovery } from './trash.js';
+import type { UploadRecovery, Uploads } from './uploads.js';
 
 export interface ReconcileReport {
   added: number;
@@ -21,19 +23,14 @@ export interface ReconcileReport {
   skipped: { space: string; path: string; reason: string }[];
 }
 
-export interface RecoveryReport {
-  uploadsDiscarded: number;
-  uploadsCompleted: number;
-  tempFilesRemoved: number;
-  deletesCompleted: number;
-  trashMissing: number[];
-  trashOrphans: string[];
-}
+export type RecoveryReport = UploadRecovery & TrashRecovery;
 
 export class Reconciler {
   constructor(
     private readonly db: Db,
     private readonly drive: Drive,
+    private readonly uploads: Uploads,
+    private readonly trash: Trash,
     private readonly audit: Audit,
     private readonly clock: Clock,
     private readonly log: Logger,
@@ -41,50 +38,8 @@ export class Reconciler {
 
   /** Repairs what a crash or power cut may have left half-done. Runs before the server listens. */
   async recover(): Promise<RecoveryReport> {
-    const { store, files, uploads, trash } = this.drive;
-    await store.ensureLayout();
-    const rep: RecoveryReport = { uploadsDiscarded: 0, uploadsCompleted: 0, tempFilesRemoved: 0, deletesCompleted: 0, trashMissing: [], trashOrphans: [] };
-    // Recovery also runs when an SSD is plugged in while the daemon runs; uploads that started since
-    // are alive, not leftovers of a crash, and keep their temp files.
-    for (const u of uploads.all()) {
-      if (this.drive.isInflight(u.id)) continue;
-      const tmp = store.tmpPath(u.id);
-      if (fs.existsSync(tmp)) {
-        fs.rmSync(tmp, { force: true });
-        rep.uploadsDiscarded++;
-      }
-      // The rename may have happened before the crash while the index did not learn of it.
-      const dest = path.join(store.spaceRoot(u.space), ...u.path.split('/'));
-      const st = fs.lstatSync(dest, { throwIfNoEntry: false });
-      const row = files.get(u.space, u.path);
-      if (st?.isFile() && (!row || row.size !== st.size || row.mtime !== Math.floor(st.mtimeMs))) {
-        files.upsert({ space: u.space, path: u.path, type: 'file', size: st.size, owner: u.owner, sha256: null, created_at: this.clock.now(), mtime: Math.floor(st.mtimeMs) });
-        rep.uploadsCompleted++;
-      }
-      uploads.delete(u.id);
-    }
-    for (const name of await fsp.readdir(store.tmpDir)) {
-      if (this.drive.isInflight(name)) continue;
-      await fsp.rm(path.join(store.tmpDir, name), { recursive: true, force: true });
-      rep.tempFilesRemoved++;
-    }
-    const referenced = new Set<string>();
-    for (const t of trash.all()) {
-      referenced.add(t.stored);
-      const content = path.join(store.trashDir, t.stored);
-      if (fs.existsSync(content)) continue;
-      const original = path.join(store.spaceRoot(t.space), ...t.path.split('/'));
-      if (t.reason === 'delete' && fs.existsSync(original) && !files.get(t.space, t.path)) {
-        fs.renameSync(original, content); // the delete was indexed but its rename never ran
-        rep.deletesCompleted++;
-      } else {
-        rep.trashMissing.push(t.id);
-      }
-    }
-    for (const name of await fsp.readdir(store.trashDir)) {
-      if (name.startsWith('purging-')) await fsp.rm(path.join(store.trashDir, name), { recursive: true, force: true });
-      else if (!referenced.has(name)) rep.trashOrphans.push(name); // kept: nothing is deleted silently
-    }
+    await this.drive.store.ensureLayout();
+    const rep: RecoveryReport = { ...(await this.uploads.recover()), ...(await this.trash.recover()) };
     if (rep.trashMissing.length || rep.trashOrphans.length) this.log.warn('trash and index disagree', { missing: rep.trashMissing, orphans: rep.trashOrphans });
     return rep;
   }

@@ -11,8 +11,9 @@ import { HttpError, errorBody, fromFsError, notFound } from '../errors.js';
 import { spaceKey } from '../policy/policy.js';
 import { parsePathString } from '../storage/paths.js';
 import type { Logger } from '../log.js';
-import type { Ctx, Drive } from './drive.js';
-import { spaceOfKey } from './drive.js';
+import type { Drive } from './drive.js';
+import { spaceOfKey, type Ctx } from './tree.js';
+import type { Uploads } from './uploads.js';
 
 /** Unfinished uploads are kept this long after creation, then expired by the clean-up job. */
 export const TUS_EXPIRY_MS = 24 * 3600 * 1000;
@@ -92,12 +93,13 @@ export class Transfers {
   readonly server: Server;
   private readonly store: HashingStore;
   private readonly ctxOf = new WeakMap<Request, Ctx>();
-  /** Unfinished uploads: their owner and declared length, for quota reservations. */
-  private readonly active = new Map<string, { owner: string; size: number }>();
+  /** Unfinished uploads (their declared length is reserved in the uploads' ledger). */
+  private readonly active = new Set<string>();
   private loaded: Promise<void> | null = null;
 
   constructor(
     private readonly drive: Drive,
+    private readonly uploads: Uploads,
     private readonly log: Logger,
   ) {
     // Under .hcd on the data disk: the finished file is renamed into place, never copied.
@@ -113,7 +115,6 @@ export class Transfers {
       onIncomingRequest: (req, id) => this.onIncoming(req as unknown as Request, id),
       onUploadFinish: (req, upload) => this.onFinish(req as unknown as Request, upload),
     });
-    drive.externalReservations = (owner) => this.reservedBy(owner);
   }
 
   /** Serves one tus request for an authenticated caller. */
@@ -140,16 +141,20 @@ export class Transfers {
       for (const id of await this.store.configstore.list!()) {
         const u = await this.store.configstore.get(id);
         const owner = u?.metadata?.owner;
-        if (u && owner) this.active.set(id, { owner, size: u.size ?? 0 });
+        if (u && owner) this.track(id, owner, u.size ?? 0);
       }
     })();
     return this.loaded;
   }
 
-  reservedBy(owner: string): number {
-    let n = 0;
-    for (const a of this.active.values()) if (a.owner === owner) n += a.size;
-    return n;
+  private track(id: string, owner: string, size: number): void {
+    this.active.add(id);
+    this.uploads.reserve(id, owner, size);
+  }
+
+  private untrack(id: string): void {
+    this.active.delete(id);
+    this.uploads.release(id);
   }
 
   private target(ctx: Ctx, meta: Record<string, string | null> | undefined) {
@@ -165,8 +170,8 @@ export class Transfers {
       const ctx = this.ctx(req);
       if (upload.size === undefined) throw new HttpError('bad_request', 'Upload-Length is required: the quota and free space are checked before anything is written.');
       const { space, names, overwrite } = this.target(ctx, upload.metadata);
-      await this.drive.prepareUpload(ctx, space, names, { length: upload.size, overwrite });
-      this.active.set(upload.id, { owner: ctx.actor.username, size: upload.size });
+      await this.uploads.prepare(ctx, space, names, { length: upload.size, overwrite });
+      this.track(upload.id, ctx.actor.username, upload.size);
       // The canonical space and path, and who may continue this upload.
       return { metadata: { ...upload.metadata, space: spaceKey(space), path: names.join('/'), overwrite: overwrite ? '1' : '0', owner: ctx.actor.username } };
     } catch (err) {
@@ -188,7 +193,7 @@ export class Transfers {
       throw tusError(notFound('No such upload.'));
     }
     if (req.method === 'DELETE') {
-      this.active.delete(id);
+      this.untrack(id);
       this.store.forget(id);
     }
   }
@@ -209,14 +214,14 @@ export class Transfers {
         fs.closeSync(fd);
       }
       const sha256 = await this.store.digest(upload.id, st.size);
-      const entry = await this.drive.commitUpload(ctx, space, names, file, { size: st.size, sha256, mtime: Math.floor(st.mtimeMs) }, meta.overwrite === '1');
+      const entry = await this.uploads.commit(ctx, space, names, file, { size: st.size, sha256, mtime: Math.floor(st.mtimeMs) }, meta.overwrite === '1');
       return { status_code: 204, headers: { 'X-HCD-Path': encodeURIComponent(`/${names.join('/')}`), 'X-HCD-SHA256': sha256 }, body: JSON.stringify(entry) };
     } catch (err) {
       // A refused commit (the name was taken meanwhile, rights changed) ends the upload: a retry gets 404.
       await fsp.rm(file, { force: true });
       throw tusError(err);
     } finally {
-      this.active.delete(upload.id);
+      this.untrack(upload.id);
       await this.store.configstore.delete(upload.id).catch(() => {});
     }
   }
@@ -227,7 +232,7 @@ export class Transfers {
     await this.load();
     const n = await this.store.deleteExpired();
     const ids = new Set(await this.store.configstore.list!());
-    for (const id of this.active.keys()) if (!ids.has(id)) this.active.delete(id);
+    for (const id of [...this.active]) if (!ids.has(id)) this.untrack(id);
     if (n) this.log.info('expired unfinished uploads', { count: n });
     return n;
   }

@@ -106,11 +106,11 @@ export async function fakePiSugar(answers: Record<string, string>, opts: { befor
 /** An in-process app (in-memory DB, manual clock) whose health side reads fixtures instead of this machine. */
 export async function healthApp(opts: { env?: Record<string, string>; sys?: Record<string, string>; si?: (dataDir: string) => SiSource } = {}) {
   const { makeApp, ManualClock } = await import('../../helpers/app.js');
-  const { setupHealth } = await import('../../../daemon/src/health/service.js');
   const clock = new ManualClock();
-  const t = await makeApp({ clock, env: opts.env });
   const sysRoot = fakeSys(opts.sys ?? PI_SYS('0'));
-  const health = setupHealth(t.deps, { sysRoot, vcgencmd: null, si: (opts.si ?? ((d: string) => fakeSi(d)))(t.dataDir) });
+  const si = opts.si ?? ((d: string) => fakeSi(d));
+  const t = await makeApp({ clock, env: opts.env, deps: ({ dataDir }) => ({ health: { sysRoot, vcgencmd: null, si: si(dataDir) } }) });
+  const health = t.deps.health;
   return {
     ...t,
     clock,

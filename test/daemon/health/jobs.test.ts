@@ -6,6 +6,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { healthApp } from './fixtures.js';
+import { runCleaners } from '../../../daemon/src/jobs/list.js';
+import { JobRunner } from '../../../daemon/src/jobs/runner.js';
+import { silentLogger } from '../../../daemon/src/log.js';
 
 const DAY = 86400_000;
 
@@ -108,20 +111,45 @@ test('trash older than HCD_TRASH_DAYS is purged, younger trash kept', async () =
   }
 });
 
-test('stale partial uploads: the job calls every registered cleaner, a failing one fails the run', async () => {
+test('stale partial uploads: every cleaner is called, a failing one fails the run', async () => {
+  const calls: string[] = [];
+  const ok = await runCleaners([
+    { name: 'tus', clean: async () => (calls.push('tus'), 2) },
+    { name: 'put', clean: async () => (calls.push('put'), 0) },
+  ]);
+  assert.deepEqual(ok, { cleaners: 2, removed: { tus: 2, put: 0 } });
+  await assert.rejects(
+    runCleaners([
+      { name: 'tus', clean: async () => (calls.push('tus'), 2) },
+      { name: 'broken', clean: async () => { throw new Error('disk says no'); } },
+      { name: 'put', clean: async () => (calls.push('put'), 0) },
+    ]),
+    /broken: disk says no/,
+  );
+  assert.deepEqual(calls, ['tus', 'put', 'tus', 'put'], 'a failing cleaner does not stop the others');
+});
+
+test('the partial-uploads job expires resumable uploads unfinished after 24 h (declared in jobs/list.ts)', async () => {
   const t = await healthApp();
   try {
-    const calls: string[] = [];
-    t.health.registerCleaner({ name: 'tus', clean: async () => (calls.push('tus'), 2) });
-    t.health.registerCleaner({ name: 'put', clean: async () => (calls.push('put'), 0) });
-    assert.throws(() => t.health.registerCleaner({ name: 'tus', clean: async () => 0 }), /already registered/);
-    const ok = await t.health.jobs.run('partial-uploads');
-    assert.deepEqual(ok.summary, { cleaners: 2, removed: { tus: 2, put: 0 } });
-    t.health.registerCleaner({ name: 'broken', clean: async () => { throw new Error('disk says no'); } });
-    const bad = await t.health.jobs.run('partial-uploads');
-    assert.equal(bad.outcome, 'failed');
-    assert.match(bad.error!, /broken: disk says no/);
-    assert.deepEqual(calls, ['tus', 'put', 'tus', 'put']);
+    const u = await t.user('tess', 'user');
+    const b64 = (s: string) => Buffer.from(s).toString('base64');
+    const res = await t.req('POST', '/api/tus', {
+      token: u.token,
+      headers: { 'tus-resumable': '1.0.0', 'upload-length': '10', 'upload-metadata': `space ${b64('workspace')},path ${b64('old.bin')}` },
+    });
+    assert.equal(res.status, 201);
+    const id = res.headers.get('location')!.split('/').pop()!;
+    const info = path.join(t.dataDir, '.hcd/tus', `${id}.json`);
+    const j = JSON.parse(fs.readFileSync(info, 'utf8'));
+    // @tus/server dates its uploads with the real clock, not the app's.
+    j.creation_date = new Date(Date.now() - 25 * 3600 * 1000).toISOString();
+    fs.writeFileSync(info, JSON.stringify(j));
+    const r = await t.health.jobs.run('partial-uploads');
+    assert.equal(r.outcome, 'ok', r.error ?? '');
+    assert.deepEqual(r.summary, { cleaners: 1, removed: { 'tus-expired': 1 } });
+    assert.deepEqual(fs.readdirSync(path.join(t.dataDir, '.hcd/tus')), []);
+    assert.equal(t.deps.uploads.reservedBy('tess'), 0);
   } finally {
     await t.close();
   }
@@ -131,8 +159,9 @@ test('a run already in progress is joined, not started twice', async () => {
   const t = await healthApp();
   try {
     let n = 0;
-    t.health.registerCleaner({ name: 'slow', clean: async () => (n++, await new Promise((r) => setTimeout(r, 50)), 1) });
-    const [a, b] = await Promise.all([t.health.jobs.run('partial-uploads'), t.health.jobs.run('partial-uploads')]);
+    const slow = { name: 'slow', schedule: '0 0 * * *', description: 'slow', run: async () => (n++, await new Promise((r) => setTimeout(r, 50)), { n }) };
+    const runner = new JobRunner(t.deps.db, t.clock, silentLogger, [slow]);
+    const [a, b] = await Promise.all([runner.run('slow'), runner.run('slow')]);
     assert.equal(n, 1);
     assert.equal(a, b);
   } finally {

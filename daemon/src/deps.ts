@@ -1,0 +1,67 @@
+// The composition root: every service of one daemon, built once over an open, migrated database.
+// main.ts, the CLI and the tests build the same graph here; nothing else constructs a service.
+import type { Config } from './config.js';
+import type { Db } from './db/connection.js';
+import { HealthService, type HealthOptions } from './health/service.js';
+import { declareJobs } from './jobs/list.js';
+import type { Logger } from './log.js';
+import { Accounts } from './services/accounts.js';
+import { Audit } from './services/audit.js';
+import type { Clock } from './services/clock.js';
+import { Drive } from './services/drive.js';
+import { Portal } from './services/portal.js';
+import { Reconciler } from './services/reconcile.js';
+import { Transfers } from './services/transfers.js';
+import { Trash } from './services/trash.js';
+import { Tree } from './services/tree.js';
+import { Uploads } from './services/uploads.js';
+import { FileStore } from './storage/file-store.js';
+
+export interface Deps {
+  config: Config;
+  db: Db;
+  clock: Clock;
+  log: Logger;
+  store: FileStore;
+  accounts: Accounts;
+  audit: Audit;
+  drive: Drive;
+  uploads: Uploads;
+  trash: Trash;
+  reconciler: Reconciler;
+  transfers: Transfers;
+  health: HealthService;
+  portal: Portal;
+}
+
+export interface BaseDeps {
+  config: Config;
+  db: Db;
+  clock: Clock;
+  log: Logger;
+}
+
+/** Options for tests: the health side reads fixtures instead of this machine. */
+export interface DepsOptions {
+  health?: HealthOptions;
+}
+
+export function buildDeps(base: BaseDeps, opts: DepsOptions = {}): Deps {
+  const { config, db, clock, log } = base;
+  const store = new FileStore(config.dataDir, { requireMount: config.requireMount, minFreeBytes: config.minFreeBytes });
+  const audit = new Audit(db, clock);
+  const accounts = new Accounts(db, clock);
+  const tree = new Tree(store, db, clock);
+  const trash = new Trash(db, tree, audit, clock);
+  const uploads = new Uploads(db, tree, trash, audit, clock);
+  const drive = new Drive(db, tree, trash, audit);
+  const reconciler = new Reconciler(db, drive, uploads, trash, audit, clock, log);
+  const transfers = new Transfers(drive, uploads, log);
+  const health = new HealthService(
+    { config, db, clock, log, audit, storageState: () => store.storageState() },
+    (h) => declareJobs({ config, db, clock, store, accounts, trash, reconciler, transfers }, h),
+    opts.health,
+  );
+  const portal = new Portal({ portalAddress: config.portalAddress, hostname: config.hostname, listenHost: config.host, port: config.port }, clock);
+  return { ...base, store, accounts, audit, drive, uploads, trash, reconciler, transfers, health, portal };
+}

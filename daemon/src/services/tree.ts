@@ -1,0 +1,125 @@
+// What the drive, uploads and trash share about one space's tree: where it lives, the permission
+// checks with their messages, entries as the API shows them, and parent folders made or indexed.
+import fs from 'node:fs';
+import fsp from 'node:fs/promises';
+import path from 'node:path';
+import type { Db } from '../db/connection.js';
+import { fileQueries, type FileRow, type EntryType } from '../db/queries/files.js';
+import { conflict, forbidden } from '../errors.js';
+import { can, ownersAllow, spaceKey, type Action, type Actor, type Space } from '../policy/policy.js';
+import type { FileStore } from '../storage/file-store.js';
+import { resolveInside, type Resolved } from '../storage/paths.js';
+import type { Clock } from './clock.js';
+
+export interface Entry {
+  name: string;
+  type: EntryType;
+  size: number;
+  mtime: string;
+  owner: string | null;
+  canDelete: boolean;
+}
+
+export type { Ctx } from '../policy/policy.js';
+
+export const displayPath = (names: readonly string[]) => '/' + names.join('/');
+
+export function spaceOfKey(key: string): Space {
+  return key === 'workspace' ? { kind: 'workspace' } : { kind: 'container', username: key.slice('users/'.length) };
+}
+
+export const existsError = (names: string[]) =>
+  conflict('exists', `${displayPath(names)} already exists. Send ?overwrite=1 to replace it (if you may delete it).`);
+
+export class Tree {
+  readonly files;
+
+  constructor(
+    readonly store: FileStore,
+    db: Db,
+    private readonly clock: Clock,
+  ) {
+    this.files = fileQueries(db);
+  }
+
+  root(space: Space): string {
+    return this.store.spaceRoot(spaceKey(space));
+  }
+
+  async resolve(space: Space, names: readonly string[]): Promise<Resolved> {
+    return resolveInside(this.root(space), names);
+  }
+
+  /** Throws 403, with a message that says what the role may do instead, unless the policy allows it. */
+  require(actor: Actor, action: Action, space: Space, owner?: string | null): void {
+    if (can(actor, action, space, owner)) return;
+    if (action === 'modify') {
+      throw forbidden(
+        actor.role === 'user'
+          ? 'Your account may upload and download, but not change or delete files.'
+          : 'You may only change or delete files you uploaded yourself.',
+      );
+    }
+    throw forbidden('You are not allowed to do this here.');
+  }
+
+  /** Checks that the actor may modify (delete, move, overwrite) the entry and everything under it. */
+  requireModifyTree(actor: Actor, space: Space, rel: string, isDir: boolean): void {
+    const key = spaceKey(space);
+    this.require(actor, 'modify', space, this.files.get(key, rel)?.owner ?? null);
+    if (isDir && !ownersAllow(actor, space, this.files.foreignInSubtree(key, rel, actor.username))) {
+      throw forbidden('This folder holds files uploaded by others: only an administrator may change it.');
+    }
+  }
+
+  entry(actor: Actor, space: Space, row: Pick<FileRow, 'name' | 'type' | 'size' | 'mtime' | 'owner'>): Entry {
+    return {
+      name: row.name,
+      type: row.type,
+      size: row.type === 'file' ? row.size : 0,
+      mtime: new Date(row.mtime).toISOString(),
+      owner: row.owner,
+      // For a folder this reflects its own owner; a delete re-checks every entry inside.
+      canDelete: can(actor, 'modify', space, row.owner),
+    };
+  }
+
+  /** Index rows for existing parent folders that lack one (made outside the API), owned by the actor. */
+  indexParents(actor: Actor, space: Space, dirs: string[]): void {
+    const key = spaceKey(space);
+    const now = this.clock.now();
+    for (let i = 1; i <= dirs.length; i++) {
+      this.files.insertIgnore({ space: key, path: dirs.slice(0, i).join('/'), type: 'dir', size: 0, owner: actor.username, sha256: null, created_at: now, mtime: now });
+    }
+  }
+
+  /** Creates missing parent folders on disk and in the index, owned by the actor. */
+  async ensureParents(actor: Actor, space: Space, dirs: string[]): Promise<void> {
+    const root = this.root(space);
+    await fsp.mkdir(root, { recursive: true, mode: 0o750 });
+    const key = spaceKey(space);
+    let cur = root;
+    for (let i = 0; i < dirs.length; i++) {
+      cur = path.join(cur, dirs[i]!);
+      try {
+        await fsp.mkdir(cur, { mode: 0o750 });
+        await this.store.syncDir(path.dirname(cur));
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+        const st = await fsp.lstat(cur);
+        if (st.isSymbolicLink()) throw forbidden('This path goes through a symbolic link.', 'symlink_refused');
+        if (!st.isDirectory()) throw conflict('not_a_directory', `"${dirs.slice(0, i + 1).join('/')}" is a file, not a folder.`);
+      }
+      const now = this.clock.now();
+      this.files.insertIgnore({ space: key, path: dirs.slice(0, i + 1).join('/'), type: 'dir', size: 0, owner: actor.username, sha256: null, created_at: now, mtime: now });
+    }
+  }
+
+  /** Makes sure the parent folders of `names` exist: one lstat when they already do (most uploads). */
+  async parentsFor(actor: Actor, space: Space, names: string[]): Promise<void> {
+    const dirs = names.slice(0, -1);
+    const parent = fs.lstatSync(path.join(this.root(space), ...dirs), { throwIfNoEntry: false });
+    if (parent?.isDirectory() && !parent.isSymbolicLink()) this.indexParents(actor, space, dirs);
+    else await this.ensureParents(actor, space, dirs);
+  }
+}
