@@ -62,7 +62,10 @@ export function createApp(deps: Deps) {
 
   app.onError((err, c) => {
     const e = err instanceof HttpError ? err : fromFsError(err);
-    if (e) return errorResponse(e.code, e.message, e.headers);
+    if (e) {
+      if (e.code === 'disk_full') log.warn('disk full: write refused', { method: c.req.method, path: c.req.path, user: c.var.caller?.actor.username });
+      return errorResponse(e.code, e.message, e.headers);
+    }
     log.error('unhandled error', { method: c.req.method, path: c.req.path, err: err instanceof Error ? err.stack : String(err) });
     return errorResponse('internal_error', INTERNAL_MESSAGE);
   });

@@ -14,7 +14,7 @@ import { Reconciler } from './services/reconcile.js';
 import { Transfers } from './services/transfers.js';
 import { Trash } from './services/trash.js';
 import { Tree } from './services/tree.js';
-import { Uploads } from './services/uploads.js';
+import { Ledger, Uploads } from './services/uploads.js';
 import { FileStore } from './storage/file-store.js';
 
 export interface Deps {
@@ -52,8 +52,9 @@ export function buildDeps(base: BaseDeps, opts: DepsOptions = {}): Deps {
   const audit = new Audit(db, clock);
   const accounts = new Accounts(db, clock);
   const tree = new Tree(store, db, clock);
-  const trash = new Trash(db, tree, audit, clock);
-  const uploads = new Uploads(db, tree, trash, audit, clock);
+  const ledger = new Ledger(db);
+  const trash = new Trash(db, tree, audit, clock, ledger);
+  const uploads = new Uploads(db, ledger, tree, trash, audit, clock);
   const drive = new Drive(db, tree, trash, audit);
   const reconciler = new Reconciler(db, drive, uploads, trash, audit, clock, log);
   const transfers = new Transfers(drive, uploads, log);

@@ -28,6 +28,7 @@ export const ERROR_STATUS = {
   is_a_directory: 409,
   last_admin: 409,
   gone: 410,
+  payload_too_large: 413,
   quota_exceeded: 413,
   range_not_satisfiable: 416,
   too_many_attempts: 429,
@@ -87,6 +88,8 @@ export function fromFsError(err: unknown): HttpError | undefined {
     case 'EEXIST':
     case 'ENOTEMPTY':
       return conflict('exists', 'Something already exists at this path.');
+    case 'ELOOP':
+      return forbidden('This path is a symbolic link, which the drive does not follow.', 'symlink_refused');
     case 'ENAMETOOLONG':
       return badRequest('name_too_long', 'This name is too long.');
     case 'EROFS':

@@ -1,7 +1,7 @@
 // Shared HTTP plumbing: the app's typed context, client address, JSON bodies, raw paths.
 import type { Context } from 'hono';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { badRequest } from './errors.js';
+import { HttpError, badRequest } from './errors.js';
 import type { Ctx } from './policy/policy.js';
 import type { AuthedUser } from './services/accounts.js';
 
@@ -33,8 +33,36 @@ export function rawPath(c: Context): string {
   return q < 0 ? raw : raw.slice(0, q);
 }
 
-export async function readJson(c: Context): Promise<Record<string, unknown>> {
-  const text = await c.req.text();
+/** The largest JSON body most routes accept: a move's two paths fit many times over. */
+export const JSON_LIMIT = 64 * 1024;
+/** Login and password changes: a name and a password or two. */
+export const AUTH_JSON_LIMIT = 4 * 1024;
+
+/**
+ * Reads a JSON object body of at most `limit` bytes. A larger one is refused with 413 before it is
+ * read (by its Content-Length) or as soon as it passes the limit (chunked), never held whole.
+ */
+export async function readJson(c: Context, limit = JSON_LIMIT): Promise<Record<string, unknown>> {
+  const tooLarge = () => new HttpError('payload_too_large', `This request's body is larger than ${limit} bytes.`);
+  const len = c.req.header('content-length');
+  if (len !== undefined && /^\d+$/.test(len) && Number(len) > limit) throw tooLarge();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  const stream = c.req.raw.body;
+  if (stream) {
+    const reader = stream.getReader();
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      size += value.byteLength;
+      if (size > limit) {
+        await reader.cancel().catch(() => {});
+        throw tooLarge();
+      }
+      chunks.push(value);
+    }
+  }
+  const text = Buffer.concat(chunks).toString('utf8');
   if (text.trim() === '') return {};
   let body: unknown;
   try {

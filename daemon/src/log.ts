@@ -16,11 +16,18 @@ export interface Logger {
   child(fields: Fields): Logger;
 }
 
+/** Characters that would forge or hide parts of a log line: controls (C0, DEL, C1), line separators, bidi overrides. */
+const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069\u061c]/g;
+/** A field longer than this is cut: a log line is for reading, and the SD card wears. */
+export const MAX_FIELD_CHARS = 1000;
+
 export function formatValue(v: unknown): string {
   if (v instanceof Error) v = v.message;
   if (v === undefined || v === null) return '-';
-  const s = typeof v === 'string' ? v : typeof v === 'number' || typeof v === 'boolean' ? String(v) : JSON.stringify(v);
-  return /^[^\s"=]+$/.test(s) ? s : JSON.stringify(s);
+  let s = typeof v === 'string' ? v : typeof v === 'number' || typeof v === 'boolean' ? String(v) : JSON.stringify(v);
+  if (s.length > MAX_FIELD_CHARS) s = `${s.slice(0, MAX_FIELD_CHARS)}…(${s.length} chars)`;
+  if (/^[^\s"=]+$/.test(s) && !new RegExp(UNSAFE.source).test(s)) return s;
+  return JSON.stringify(s).replace(UNSAFE, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 export function createLogger(opts: {

@@ -11,6 +11,9 @@ import { createLogger } from './log.js';
 // queues eight concurrent small uploads behind each other's fsyncs. Read when the pool first starts.
 process.env.UV_THREADPOOL_SIZE ??= '16';
 
+/** How long a connection may stay silent, in both directions, before it is closed. */
+const IDLE_TIMEOUT_MS = 120_000;
+
 async function main() {
   const early = createLogger();
   let deps;
@@ -69,7 +72,19 @@ async function main() {
       return errorResponse('internal_error', INTERNAL_MESSAGE);
     },
   });
-  const server = createServer(listener);
+  const server = createServer(
+    {
+      // Node's default answers 408 to any request that lasts 300 s in all: a 1 GB video over a busy
+      // Wi-Fi takes longer. No total limit; a connection is cut when it stays idle instead (below).
+      requestTimeout: 0,
+      // The request line and headers must still arrive promptly (slowloris).
+      headersTimeout: 30_000,
+      keepAliveTimeout: 5_000,
+    },
+    listener,
+  );
+  // A socket with no byte in either direction for this long is dead (a phone that left the Wi-Fi).
+  server.setTimeout(IDLE_TIMEOUT_MS, (socket) => socket.destroy());
   server.listen(config.port, config.host, () => {
     const addr = server.address();
     const port = typeof addr === 'object' && addr ? addr.port : config.port;

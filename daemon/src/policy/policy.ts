@@ -49,9 +49,17 @@ export const hasContainer = (actor: Actor): boolean => actor.role !== 'user';
 /** Users, quotas, storage, audit log, health dashboard. */
 export const canAdminister = (actor: Actor): boolean => actor.role === 'admin';
 
-/** Trash entries an actor sees, restores and purges: admins all, others what they deleted. */
-export const canManageTrashItem = (actor: Actor, item: { deleted_by: string }): boolean =>
-  actor.role === 'admin' || item.deleted_by === actor.username;
+/**
+ * Trash entries an actor sees, restores and purges: admins all; others what they deleted, as long as
+ * their role today may still change that entry where it was (a demoted admin loses what it deleted in
+ * others' containers and others' files in the workspace).
+ */
+export const canManageTrashItem = (actor: Actor, item: { deleted_by: string; space: string; owner: string | null }): boolean =>
+  actor.role === 'admin' || (item.deleted_by === actor.username && can(actor, 'modify', spaceOfKey(item.space), item.owner));
+
+export function spaceOfKey(key: string): Space {
+  return key === 'workspace' ? { kind: 'workspace' } : { kind: 'container', username: key.slice('users/'.length) };
+}
 
 /** Whether a folder with these owners may be modified as a whole. */
 export function ownersAllow(actor: Actor, space: Space, foreignCount: number): boolean {

@@ -2,7 +2,7 @@
 import { Hono, type MiddlewareHandler } from 'hono';
 import { getCookie, setCookie, deleteCookie } from 'hono/cookie';
 import { HttpError, forbidden } from '../errors.js';
-import { clientIp, readJson, SESSION_COOKIE, type AppEnv } from '../http.js';
+import { AUTH_JSON_LIMIT, clientIp, readJson, SESSION_COOKIE, type AppEnv } from '../http.js';
 import { canAdminister } from '../policy/policy.js';
 import type { Deps } from '../deps.js';
 
@@ -73,7 +73,7 @@ export function authRoutes(deps: Deps) {
   const { accounts, audit } = deps;
 
   app.post('/login', async (c) => {
-    const body = await readJson(c);
+    const body = await readJson(c, AUTH_JSON_LIMIT);
     const ip = clientIp(c);
     const r = await accounts.login(body.username, body.password, ip, c.req.header('user-agent') ?? null);
     if (!r.ok) {
@@ -104,7 +104,7 @@ export function authRoutes(deps: Deps) {
   app.post('/password', async (c) => {
     const caller = c.var.caller;
     const u = caller.actor;
-    const body = await readJson(c);
+    const body = await readJson(c, AUTH_JSON_LIMIT);
     const current = body.currentPassword ?? body.oldPassword;
     const row = accounts.users.byId(u.id)!;
     if (typeof current !== 'string' || !(await accounts.verifyPassword(row, current))) {

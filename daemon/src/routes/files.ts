@@ -4,11 +4,11 @@ import { Readable } from 'node:stream';
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
 import { Hono, type Context } from 'hono';
 import { getMimeType } from 'hono/utils/mime';
-import yazl from 'yazl';
 import { HttpError, badRequest } from '../errors.js';
 import { rawPath, readJson, truthy, type AppEnv } from '../http.js';
 import { decodeUrlPath, parsePathString } from '../storage/paths.js';
 import { parseRange } from '../storage/ranges.js';
+import { zipStream } from '../storage/zip.js';
 import type { Deps } from '../deps.js';
 import type { Space } from '../policy/policy.js';
 
@@ -30,6 +30,28 @@ function etagOf(st: fs.Stats): string {
 function etagMatches(header: string, etag: string): boolean {
   if (header.trim() === '*') return true;
   return header.split(',').some((t) => t.trim().replace(/^W\//, '') === etag);
+}
+
+/** At most this much of a refused upload's body is read and thrown away before the connection is cut. */
+const DISCARD_LIMIT = 64 * 1024 * 1024;
+const DISCARD_MS = 30_000;
+
+/**
+ * Reads and drops what is left of a request body, up to a bound: closing a socket that still has
+ * unread bytes makes the kernel send a reset, which can destroy the answer before the client reads it
+ * (clients see EPIPE or ECONNRESET instead of the 413 or 507).
+ */
+function discardRest(incoming: import('node:http').IncomingMessage): void {
+  let seen = 0;
+  const timer = setTimeout(() => incoming.destroy(), DISCARD_MS);
+  timer.unref();
+  incoming.on('data', (chunk: Buffer) => {
+    seen += chunk.length;
+    if (seen > DISCARD_LIMIT) incoming.destroy();
+  });
+  incoming.on('close', () => clearTimeout(timer));
+  incoming.on('error', () => {});
+  incoming.resume();
 }
 
 export function fileRoutes(deps: Deps) {
@@ -95,7 +117,7 @@ export function fileRoutes(deps: Deps) {
       // Small files in one synchronous read: four thread-pool round trips (open, read, read, close)
       // cost more than the read itself, which the page cache or an SSD answers in microseconds.
       const buf = Buffer.allocUnsafe(length);
-      const fd = fs.openSync(abs, 'r');
+      const fd = fs.openSync(abs, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
       let n: number;
       try {
         n = fs.readSync(fd, buf, 0, length, start);
@@ -105,7 +127,9 @@ export function fileRoutes(deps: Deps) {
       if (n !== length) throw new HttpError('file_changed', 'The file changed while it was being read; try again.');
       return c.body(buf, status, headers);
     }
-    const stream = fs.createReadStream(abs, { start, end, highWaterMark: 512 * 1024 });
+    // O_NOFOLLOW: a symlink swapped in after resolveInside's lstat is still not followed.
+    const fd = await new Promise<number>((resolve, reject) => fs.open(abs, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW, (e, f) => (e ? reject(e) : resolve(f))));
+    const stream = fs.createReadStream('', { fd, start, end, highWaterMark: 512 * 1024 });
     const outgoing = c.env?.outgoing;
     if (outgoing) {
       // On the real server, pipe the file straight into the socket: a web stream in between
@@ -119,23 +143,19 @@ export function fileRoutes(deps: Deps) {
     return c.body(Readable.toWeb(stream) as ReadableStream, status, headers);
   };
 
-  const zipResponse = (c: Context<AppEnv>, space: Space, names: string[]) =>
-    drive.zipList(c.var.caller, space, names).then((list) => {
-      const zip = new yazl.ZipFile();
-      for (const f of list) {
-        const mtime = new Date(f.row.mtime);
-        if (f.row.type === 'dir') zip.addEmptyDirectory(f.name, { mtime });
-        // Stored, not deflated: photos and videos are already compressed and the Pi's CPU is precious.
-        else zip.addReadStreamLazy(f.name, { mtime, size: f.row.size, compress: false }, (cb) => cb(null, fs.createReadStream(f.abs)));
-      }
-      zip.end();
-      const base = names.length ? names[names.length - 1]! : space.kind === 'workspace' ? 'workspace' : space.username;
-      return c.body(Readable.toWeb(zip.outputStream as Readable) as ReadableStream, 200, {
-        'Content-Type': 'application/zip',
-        'Content-Disposition': contentDisposition('attachment', `${base}.zip`),
-        'Cache-Control': 'no-store',
-      });
+  const zipResponse = async (c: Context<AppEnv>, space: Space, names: string[]) => {
+    const list = await drive.zipList(c.var.caller, space, names);
+    const stream = zipStream(
+      list.map((f) => ({ name: f.name, abs: f.abs, type: f.row.type, mtime: f.row.mtime })),
+      deps.log.child({ user: c.var.caller.actor.username }),
+    );
+    const base = names.length ? names[names.length - 1]! : space.kind === 'workspace' ? 'workspace' : space.username;
+    return c.body(Readable.toWeb(stream) as ReadableStream, 200, {
+      'Content-Type': 'application/zip',
+      'Content-Disposition': contentDisposition('attachment', `${base}.zip`),
+      'Cache-Control': 'no-store',
     });
+  };
 
   app.get('/*', read);
   app.on('HEAD', '/*', read);
@@ -146,11 +166,18 @@ export function fileRoutes(deps: Deps) {
     if (len !== undefined && !/^\d+$/.test(len)) throw badRequest('bad_request', 'Invalid Content-Length.');
     const incoming = c.env?.incoming;
     const body = incoming ?? (c.req.raw.body ? Readable.fromWeb(c.req.raw.body as import('node:stream/web').ReadableStream) : Readable.from([]));
-    const entry = await uploads.upload(c.var.caller, space, names, body, {
-      contentLength: len === undefined ? undefined : Number(len),
-      overwrite: truthy(c.req.query('overwrite')),
-    });
-    return c.json(entry, 201);
+    try {
+      const entry = await uploads.upload(c.var.caller, space, names, body, {
+        contentLength: len === undefined ? undefined : Number(len),
+        overwrite: truthy(c.req.query('overwrite')),
+      });
+      return c.json(entry, 201);
+    } catch (err) {
+      // Refused before the body ended (413, 507, 403…): the rest is read and dropped (up to a bound) so
+      // the connection stays open while the client reads the answer, rather than being reset under it.
+      if (incoming && !incoming.complete && !incoming.destroyed) discardRest(incoming);
+      throw err;
+    }
   });
 
   app.delete('/*', async (c) => {

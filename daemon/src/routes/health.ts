@@ -5,11 +5,21 @@ import type { Deps } from '../deps.js';
 
 export function healthRoutes(deps: Deps) {
   const app = new Hono<AppEnv>();
-  app.get('/', (c) => {
-    const storage = deps.drive.store.storageState();
-    const status = storage === 'missing' ? 'degraded' : 'ok';
+  const { store, config } = deps;
+  app.get('/', async (c) => {
+    const storage = store.storageState();
+    // A disk down to its reserve takes no upload: as much a fault as a missing one.
+    let diskFull = false;
+    if (storage !== 'missing') {
+      try {
+        diskFull = (await store.freeBytes(false)).free <= config.minFreeBytes && config.minFreeBytes > 0;
+      } catch {
+        diskFull = false;
+      }
+    }
+    const status = storage === 'missing' || diskFull ? 'degraded' : 'ok';
     // Without HCD_REQUIRE_MOUNT the data root is a plain folder: usable, so reported as mounted.
-    return c.json({ status, storage: storage === 'local' ? 'mounted' : storage, mountRequired: storage !== 'local' }, 200, { 'Cache-Control': 'no-store' });
+    return c.json({ status, storage: storage === 'local' ? 'mounted' : storage, mountRequired: storage !== 'local', diskFull }, 200, { 'Cache-Control': 'no-store' });
   });
   return app;
 }

@@ -35,9 +35,25 @@ export function normaliseUsername(raw: unknown): string {
   return name;
 }
 
+/**
+ * Passwords refused although long enough: the first ones any guesser tries (English and French
+ * keyboards and words). Compared without case; a password made of one repeated character is refused too.
+ */
+export const TRIVIAL_PASSWORDS: ReadonlySet<string> = new Set([
+  'password', 'password1', 'password123', 'motdepasse', 'motdepasse1', '12345678', '123456789', '1234567890',
+  '87654321', '00000000', '01234567', 'azertyuiop', 'azerty123', 'qwertyuiop', 'qwerty123', 'abcdefgh',
+  'abcd1234', 'iloveyou', 'jetaime1', 'letmein1', 'welcome1', 'bienvenue', 'sunshine', 'football', 'baseball',
+  'homedrive', 'changeme', 'administrator', 'admin123', 'soleil123', 'doudou123', 'loulou123', 'chouchou',
+]);
+
 export function checkPassword(password: unknown, username?: string): string {
   if (typeof password !== 'string' || password.length === 0) throw badRequest('invalid_password', 'A password is required.');
   if ([...password].length < 8) throw badRequest('invalid_password', 'A password needs at least 8 characters.');
+  if (password.trim() === '') throw badRequest('invalid_password', 'A password cannot be only spaces.');
+  const lower = password.toLowerCase();
+  if (TRIVIAL_PASSWORDS.has(lower) || new Set([...lower]).size === 1) {
+    throw badRequest('invalid_password', 'This password is among the first ones anyone would guess: choose another.');
+  }
   // bcrypt only looks at the first 72 bytes; longer passwords would silently lose their tail.
   if (Buffer.byteLength(password) > 72) throw badRequest('invalid_password', 'A password may be at most 72 bytes long.');
   if (username && password.toLowerCase() === username.toLowerCase()) {
@@ -204,20 +220,24 @@ export class Accounts {
       throw badRequest('bad_request', 'Both "username" and "password" are required.');
     }
     const username = rawUsername.trim().toLowerCase();
-    const keys = [`u:${ip}:${username}`, `ip:${ip}`];
+    const keys = [`u:${ip}:${username.slice(0, 64)}`, `ip:${ip}`];
     const wait = this.throttle.retryAfterMs(keys);
     if (wait > 0) {
       const s = Math.ceil(wait / 1000);
       throw new HttpError('too_many_attempts', `Too many failed attempts. Try again in ${s} seconds.`, { 'Retry-After': String(s) });
     }
+    // Counted as a failure before the (slow) hash and taken back on success: guesses sent in parallel
+    // are each counted before any of them is checked, so they meet the throttle like sequential ones.
+    this.throttle.fail(keys[0]!);
+    this.throttle.fail(keys[1]!, 20); // one address trying many names
     const user = this.users.byName(username);
-    const ok = await this.verifyPassword(user, password);
+    // bcrypt reads only 72 bytes: a longer password would log in with any tail. None can have been set.
+    const ok = Buffer.byteLength(password) <= 72 && (await this.verifyPassword(user, password));
     if (!ok || !user || user.disabled || user.deleted_at) {
-      this.throttle.fail(keys[0]!);
-      this.throttle.fail(keys[1]!, 20); // one address trying many names
       return { ok: false as const, username, reason: !ok || !user ? 'bad_credentials' : user.disabled ? 'disabled' : 'deleted' };
     }
     this.throttle.succeed(keys[0]!);
+    this.throttle.forgive(keys[1]!);
     const session = await this.openSession(user, ip, userAgent);
     return { ok: true as const, user, ...session };
   }

@@ -12,13 +12,29 @@ export interface AuditEvent {
   detail?: unknown;
 }
 
+/** A detail whose JSON is longer than this is replaced by a short preview. */
+const MAX_DETAIL_CHARS = 4096;
+
+/** Cuts a text field to `max` characters, with its control characters removed. */
+function bound(s: string | null, max: number): string | null {
+  if (s === null) return null;
+  // eslint-disable-next-line no-control-regex
+  const clean = s.replace(/[\u0000-\u001f\u007f-\u009f]/g, '');
+  return clean.length > max ? `${clean.slice(0, max - 1)}…` : clean;
+}
+
 export class Audit {
   private readonly q;
   constructor(db: Db, private readonly clock: Clock) {
     this.q = auditQueries(db);
   }
+  /** Records an event. Every field is bounded: a 1 MB username must not make a 1 MB row on the SD card. */
   record(e: AuditEvent): void {
-    this.q.insert({ ...e, at: this.clock.now() });
+    let detail = e.detail;
+    if (detail !== undefined && detail !== null && JSON.stringify(detail).length > MAX_DETAIL_CHARS) {
+      detail = { truncated: true, preview: JSON.stringify(detail).slice(0, 200) };
+    }
+    this.q.insert({ ...e, actor: bound(e.actor, 64), target: bound(e.target ?? null, 1024), detail, at: this.clock.now() });
   }
   /** Records an action of this caller. */
   by(ctx: Ctx, action: string, target?: string | null, detail?: unknown): void {

@@ -49,6 +49,14 @@ export class LoginThrottle {
     this.entries.delete(key);
   }
 
+  /** Takes back one failure counted ahead of a check that then succeeded. */
+  forgive(key: string): void {
+    const e = this.entries.get(key);
+    if (!e) return;
+    e.failures = Math.max(0, e.failures - 1);
+    if (e.failures === 0) this.entries.delete(key);
+  }
+
   private prune(): void {
     const t = this.now();
     for (const [k, e] of this.entries) if (t - e.last > this.opts.windowMs && e.blockedUntil < t) this.entries.delete(k);

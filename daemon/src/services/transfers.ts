@@ -7,7 +7,7 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { Server, type Upload } from '@tus/server';
 import { FileStore as TusFileStore } from '@tus/file-store';
-import { HttpError, errorBody, fromFsError, notFound } from '../errors.js';
+import { HttpError, badRequest, errorBody, fromFsError, notFound } from '../errors.js';
 import { spaceKey } from '../policy/policy.js';
 import { parsePathString } from '../storage/paths.js';
 import type { Logger } from '../log.js';
@@ -25,6 +25,8 @@ export const TUS_EXPIRY_MS = 24 * 3600 * 1000;
  */
 class HashingStore extends TusFileStore {
   private readonly hashes = new Map<string, { hash: crypto.Hash; offset: number }>();
+  /** Told the new offset after each write (the free-space ledger counts what is on disk). */
+  onWritten: (id: string, offset: number) => void = () => {};
 
   override async write(readable: Readable, id: string, offset: number): Promise<number> {
     let st = this.hashes.get(id);
@@ -50,6 +52,7 @@ class HashingStore extends TusFileStore {
       : readable;
     try {
       const next = await super.write(source, id, offset);
+      this.onWritten(id, next);
       if (state) {
         if (seen === next) state.offset = next;
         else this.hashes.delete(id);
@@ -57,6 +60,8 @@ class HashingStore extends TusFileStore {
       return next;
     } catch (err) {
       this.hashes.delete(id);
+      // A full disk is the contract's 507, not tus's generic 500.
+      if ((err as NodeJS.ErrnoException).code === 'ENOSPC') throw tusError(err);
       throw err;
     }
   }
@@ -73,6 +78,18 @@ class HashingStore extends TusFileStore {
 
   forget(id: string): void {
     this.hashes.delete(id);
+  }
+
+  /** Uploads finished and committed a moment ago, so that tus's own look-up right after still finds them. */
+  private readonly finished = new Map<string, Upload>();
+
+  remember(upload: Upload): void {
+    this.finished.set(upload.id, upload);
+    setTimeout(() => this.finished.delete(upload.id), 60_000).unref();
+  }
+
+  override async getUpload(id: string): Promise<Upload> {
+    return this.finished.get(id) ?? super.getUpload(id);
   }
 }
 
@@ -105,6 +122,7 @@ export class Transfers {
     // Under .hcd on the data disk: the finished file is renamed into place, never copied.
     this.dir = path.join(drive.store.dataDir, '.hcd', 'tus');
     this.store = new HashingStore({ directory: this.dir, expirationPeriodInMilliseconds: TUS_EXPIRY_MS });
+    this.store.onWritten = (id, offset) => uploads.ledger.progress(id, offset);
     this.server = new Server({
       path: '/api/tus',
       datastore: this.store,
@@ -121,7 +139,16 @@ export class Transfers {
   async handle(req: Request, ctx: Ctx): Promise<Response> {
     await this.load();
     this.ctxOf.set(req, ctx);
-    return this.server.handleWeb(req);
+    const res = await this.server.handleWeb(req);
+    // @tus/server sends every error body as text/plain; ours are the contract's JSON errors.
+    if (res.status === 507) this.log.warn('disk full: resumable upload refused', { user: ctx.actor.username });
+    if (res.status >= 400 && res.body) {
+      const text = await res.text();
+      const headers = new Headers(res.headers);
+      if (text.startsWith('{"error":')) headers.set('Content-Type', 'application/json');
+      return new Response(text, { status: res.status, headers });
+    }
+    return res;
   }
 
   private ctx(req: Request): Ctx {
@@ -141,28 +168,33 @@ export class Transfers {
       for (const id of await this.store.configstore.list!()) {
         const u = await this.store.configstore.get(id);
         const owner = u?.metadata?.owner;
-        if (u && owner) this.track(id, owner, u.size ?? 0);
+        if (u && owner) this.track(id, owner, u.size ?? 0, u.offset);
       }
     })();
     return this.loaded;
   }
 
-  private track(id: string, owner: string, size: number): void {
+  private track(id: string, owner: string, size: number, written: number): void {
     this.active.add(id);
-    this.uploads.reserve(id, owner, size);
+    this.uploads.ledger.reserve(id, owner, size, written);
   }
 
   private untrack(id: string): void {
     this.active.delete(id);
-    this.uploads.release(id);
+    this.uploads.ledger.release(id);
   }
 
   private target(ctx: Ctx, meta: Record<string, string | null> | undefined) {
     const space = meta?.space;
     const file = meta?.path ?? meta?.filename;
     if (!space || !file) throw new HttpError('bad_request', 'Upload-Metadata needs "space" (workspace, home or users/<name>) and "path".');
-    const resolved = this.drive.resolveSpace(ctx.actor, [...space.split('/'), ...parsePathString(file)]);
-    return { ...resolved, overwrite: meta?.overwrite === '1' || meta?.overwrite === 'true' };
+    // The space goes through the same parser as a URL's path: "workspace/." or "workspace/../x" are
+    // refused, and it must name a space exactly (workspace, home or users/<name>), nothing inside one.
+    const where = this.drive.resolveSpace(ctx.actor, parsePathString(space));
+    if (where.names.length > 0) throw badRequest('invalid_path', '"space" is workspace, home or users/<name>; the folders go in "path".');
+    const names = parsePathString(file);
+    if (names.length === 0) throw badRequest('invalid_path', 'An upload needs a file name in "path".');
+    return { space: where.space, names, overwrite: meta?.overwrite === '1' || meta?.overwrite === 'true' };
   }
 
   private async onCreate(req: Request, upload: Upload) {
@@ -170,8 +202,14 @@ export class Transfers {
       const ctx = this.ctx(req);
       if (upload.size === undefined) throw new HttpError('bad_request', 'Upload-Length is required: the quota and free space are checked before anything is written.');
       const { space, names, overwrite } = this.target(ctx, upload.metadata);
-      await this.uploads.prepare(ctx, space, names, { length: upload.size, overwrite });
-      this.track(upload.id, ctx.actor.username, upload.size);
+      try {
+        // Reserves the whole length against the quota and the free space, before a byte is written.
+        await this.uploads.prepare(ctx, space, names, { id: upload.id, length: upload.size, overwrite });
+      } catch (err) {
+        this.uploads.ledger.release(upload.id);
+        throw err;
+      }
+      this.active.add(upload.id);
       // The canonical space and path, and who may continue this upload.
       return { metadata: { ...upload.metadata, space: spaceKey(space), path: names.join('/'), overwrite: overwrite ? '1' : '0', owner: ctx.actor.username } };
     } catch (err) {
@@ -214,8 +252,14 @@ export class Transfers {
         fs.closeSync(fd);
       }
       const sha256 = await this.store.digest(upload.id, st.size);
+      fs.chmodSync(file, 0o640); // as PUT's files: readable by the daemon's group (backups), nobody else
       const entry = await this.uploads.commit(ctx, space, names, file, { size: st.size, sha256, mtime: Math.floor(st.mtimeMs) }, meta.overwrite === '1');
-      return { status_code: 204, headers: { 'X-HCD-Path': encodeURIComponent(`/${names.join('/')}`), 'X-HCD-SHA256': sha256 }, body: JSON.stringify(entry) };
+      // Finished by its creation (an empty file, or creation-with-upload): tus still looks the upload
+      // up after this hook to decide on Upload-Expires; answer with what it was.
+      upload.offset = st.size;
+      this.store.remember(upload);
+      // A creation keeps its 201 (and Location); a PATCH that finishes answers 204.
+      return { status_code: req.method === 'POST' ? 201 : 204, headers: { 'X-HCD-Path': encodeURIComponent(`/${names.join('/')}`), 'X-HCD-SHA256': sha256 }, body: JSON.stringify(entry) };
     } catch (err) {
       // A refused commit (the name was taken meanwhile, rights changed) ends the upload: a retry gets 404.
       await fsp.rm(file, { force: true });

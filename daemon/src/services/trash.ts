@@ -41,6 +41,8 @@ export class Trash {
     private readonly tree: Tree,
     private readonly audit: Audit,
     private readonly clock: Clock,
+    /** The quota check of uploads (their ledger), which restores pass too. */
+    private readonly quota: { check(owner: string, bytes: number): void },
   ) {
     this.rows = trashQueries(db);
   }
@@ -112,7 +114,8 @@ export class Trash {
 
   /** What the caller may see: admins everything, others what they deleted. */
   private visible(ctx: Ctx): TrashRow[] {
-    return ctx.actor.role === 'admin' ? this.rows.all() : this.rows.byDeleter(ctx.actor.username);
+    if (ctx.actor.role === 'admin') return this.rows.all();
+    return this.rows.byDeleter(ctx.actor.username).filter((r) => canManageTrashItem(ctx.actor, r));
   }
 
   list(ctx: Ctx) {
@@ -138,10 +141,14 @@ export class Trash {
     if (dest.stat) throw conflict('exists', `${displayPath(names)} is taken: restore under another name with {"to": "/new/path"}.`);
     const src = path.join(this.dir, item.stored);
     if (!fs.existsSync(src)) throw new HttpError('gone', 'The content of this trash item is gone from the disk.');
+    const items = JSON.parse(item.items) as TrashItem[];
+    // What comes back counts against its owner's quota again, as an upload would: a restore is no way
+    // around it. Administrators restoring others' files are not held to those users' quotas.
+    const mine = items.filter((it) => it.type === 'file' && it.owner === ctx.actor.username).reduce((a, it) => a + it.size, 0);
+    if (mine > 0 && ctx.actor.role !== 'admin') this.quota.check(ctx.actor.username, mine);
     await tree.ensureParents(ctx.actor, space, names.slice(0, -1));
     const key = spaceKey(space);
     const rel = names.join('/');
-    const items = JSON.parse(item.items) as TrashItem[];
     this.db.transaction(() => {
       for (const it of items) {
         tree.files.upsert({ space: key, path: it.path === '' ? rel : `${rel}/${it.path}`, type: it.type, size: it.size, owner: it.owner, sha256: it.sha256, created_at: it.created_at, mtime: it.mtime });

@@ -24,9 +24,7 @@ export type { Ctx } from '../policy/policy.js';
 
 export const displayPath = (names: readonly string[]) => '/' + names.join('/');
 
-export function spaceOfKey(key: string): Space {
-  return key === 'workspace' ? { kind: 'workspace' } : { kind: 'container', username: key.slice('users/'.length) };
-}
+export { spaceOfKey } from '../policy/policy.js';
 
 export const existsError = (names: string[]) =>
   conflict('exists', `${displayPath(names)} already exists. Send ?overwrite=1 to replace it (if you may delete it).`);

@@ -9,17 +9,25 @@ import type { Readable } from 'node:stream';
 import type { Db } from '../db/connection.js';
 import { uploadQueries } from '../db/queries/trash.js';
 import { userQueries } from '../db/queries/users.js';
-import { HttpError, badRequest, conflict, fromFsError } from '../errors.js';
+import { fileQueries } from '../db/queries/files.js';
+import { HttpError, badRequest, conflict, forbidden, fromFsError } from '../errors.js';
 import { spaceKey, type Space } from '../policy/policy.js';
 import type { Audit } from './audit.js';
 import type { Clock } from './clock.js';
 import type { Trash } from './trash.js';
 import { displayPath, existsError, type Ctx, type Entry, type Tree } from './tree.js';
 
+/** What a body may grow to: asked with the bytes so far, refuses with `error()` once past what was granted. */
 export interface UploadLimit {
-  bytes: number;
-  error: () => HttpError;
+  allow(size: number): boolean;
+  error(): HttpError;
 }
+
+/**
+ * Bodies of unknown length (chunked PUTs) reserve quota in steps of this size as they grow: each step
+ * is one synchronous check of the owner's usage, so parallel uploads can never overrun a quota.
+ */
+const GRANT_STEP = 4 * 1024 * 1024;
 
 export interface UploadRecovery {
   uploadsDiscarded: number;
@@ -27,17 +35,84 @@ export interface UploadRecovery {
   tempFilesRemoved: number;
 }
 
+/**
+ * The one ledger of bytes promised to unfinished uploads (PUT bodies and resumable uploads), by upload
+ * id, with how many of them are already on the disk. Quota checks count the promises; free-space
+ * checks count the part not yet written. Restores from the trash are checked against it too.
+ */
+export class Ledger {
+  private readonly entries = new Map<string, { owner: string; bytes: number; written: number }>();
+  private readonly users;
+  private readonly files;
+
+  constructor(db: Db) {
+    this.users = userQueries(db);
+    this.files = fileQueries(db);
+  }
+
+  /** Promises `bytes` of `owner`'s quota (and of the disk) to the unfinished upload `id`, `written` of them already on disk. */
+  reserve(id: string, owner: string, bytes: number, written = 0): void {
+    this.entries.set(id, { owner, bytes, written });
+  }
+
+  get(id: string) {
+    return this.entries.get(id);
+  }
+
+  /** How many bytes of upload `id` are on the disk now. */
+  progress(id: string, written: number): void {
+    const r = this.entries.get(id);
+    if (r) r.written = written;
+  }
+
+  release(id: string): void {
+    this.entries.delete(id);
+  }
+
+  /** Bytes promised to unfinished uploads by this owner. */
+  reservedBy(owner: string): number {
+    let n = 0;
+    for (const r of this.entries.values()) if (r.owner === owner) n += r.bytes;
+    return n;
+  }
+
+  /** Bytes promised to unfinished uploads that are not on the disk yet (all owners but upload `except`). */
+  pendingBytes(except?: string): number {
+    let n = 0;
+    for (const [id, r] of this.entries) if (id !== except) n += Math.max(0, r.bytes - r.written);
+    return n;
+  }
+
+  /**
+   * What the owner's quota leaves beyond upload `id`'s own reservation, with `credit` bytes about to be
+   * freed (the file an overwrite replaces). Synchronous (one SQL sum), so check-then-reserve is atomic.
+   */
+  quotaLeft(owner: string, credit = 0, id?: string): { bytes: number; error: () => HttpError } {
+    const quota = this.users.byName(owner)?.quota_bytes ?? null;
+    if (quota === null) return { bytes: Infinity, error: () => new HttpError('quota_exceeded', 'Over quota.') };
+    const own = id === undefined ? 0 : (this.entries.get(id)?.bytes ?? 0);
+    const used = this.files.usageOf(owner) - credit + this.reservedBy(owner) - own;
+    const left = Math.max(0, quota - used);
+    return { bytes: left, error: () => new HttpError('quota_exceeded', `This does not fit in your quota (${quota} bytes, ${left} left).`) };
+  }
+
+  /** Throws 413 unless `bytes` more fit in the owner's quota. */
+  check(owner: string, bytes: number): void {
+    const left = this.quotaLeft(owner);
+    if (bytes > left.bytes) throw left.error();
+  }
+}
+
 export class Uploads {
   private readonly rows;
   private readonly users;
   /** Uploads in flight, to wait for or abort at shutdown. */
   private readonly inflight = new Map<string, { abort: (err: Error) => void; done: Promise<unknown> }>();
-  /** Bytes promised to unfinished uploads (PUT bodies and resumable uploads), by upload id. */
-  private readonly ledger = new Map<string, { owner: string; bytes: number }>();
   private draining = false;
 
   constructor(
     private readonly db: Db,
+    readonly ledger: Ledger,
     private readonly tree: Tree,
     private readonly trash: Trash,
     private readonly audit: Audit,
@@ -47,31 +122,15 @@ export class Uploads {
     this.users = userQueries(db);
   }
 
-  // ---- the reservation ledger ------------------------------------------------------------------
-
-  /** Promises `bytes` of `owner`'s quota to the unfinished upload `id`. */
-  reserve(id: string, owner: string, bytes: number): void {
-    this.ledger.set(id, { owner, bytes });
-  }
-
-  release(id: string): void {
-    this.ledger.delete(id);
-  }
-
-  /** Bytes promised to unfinished uploads by this owner. */
-  reservedBy(owner: string): number {
-    let n = 0;
-    for (const r of this.ledger.values()) if (r.owner === owner) n += r.bytes;
-    return n;
-  }
-
   // ---- before, during and after the bytes ------------------------------------------------------
 
   /**
-   * Every check an upload passes before a byte is written: permission, the overwrite rule,
-   * the quota and the free space. Shared by PUT and resumable (tus) uploads.
+   * Every check an upload passes before a byte is written — permission, the overwrite rule, the quota
+   * and the free space — and the reservation of its bytes under `id`, made in the same synchronous step
+   * as the checks (after the last await), so that uploads racing each other cannot all pass.
+   * Shared by PUT and resumable (tus) uploads; the caller releases `id` when the upload ends.
    */
-  async prepare(ctx: Ctx, space: Space, names: string[], opts: { length?: number; overwrite: boolean }): Promise<{ limit: UploadLimit }> {
+  async prepare(ctx: Ctx, space: Space, names: string[], opts: { id: string; length?: number; overwrite: boolean }): Promise<{ limit: UploadLimit }> {
     if (this.draining) throw new HttpError('shutting_down', 'The drive is shutting down; try again in a moment.');
     if (names.length === 0) throw badRequest('invalid_path', 'An upload needs a file name.');
     const { actor } = ctx;
@@ -88,40 +147,60 @@ export class Uploads {
       replacing = tree.files.get(key, rel);
       tree.require(actor, 'modify', space, replacing?.owner ?? null);
     }
-    // Parents must not be files or symlinks either (resolve checked the existing ones).
-    const user = this.users.byName(actor.username);
-    const quota = user?.quota_bytes ?? null;
+    const writable = await tree.store.writableBytes(opts.length === undefined || opts.length > GRANT_STEP);
+    // ---- from here to the reservation, no await: the checks and the promise are one step.
     const credit = replacing && replacing.owner === actor.username ? replacing.size : 0;
-    // Summing a user's files costs a scan of their rows: only done when there is a quota to check.
-    const used = quota === null ? 0 : tree.files.usageOf(actor.username) - credit + this.reservedBy(actor.username);
-    const quotaLeft = quota === null ? Infinity : quota - used;
-    const quotaError = () =>
-      new HttpError('quota_exceeded', `This upload does not fit in your quota (${quota} bytes, ${Math.max(0, quota! - used)} left).`);
+    const diskLeft = writable - this.ledger.pendingBytes(opts.id);
+    const diskFull = () => new HttpError('disk_full', 'The drive is full: nothing was written.');
     if (opts.length !== undefined) {
-      if (opts.length > quotaLeft) throw quotaError();
-      await tree.store.checkFits(opts.length);
-      return { limit: { bytes: opts.length, error: () => badRequest('bad_request', 'The body is longer than its Content-Length.') } };
+      const left = this.ledger.quotaLeft(actor.username, credit, opts.id);
+      if (opts.length > left.bytes) throw left.error();
+      if (opts.length > diskLeft) throw diskFull();
+      this.ledger.reserve(opts.id, actor.username, opts.length);
+      const length = opts.length;
+      return { limit: { allow: (size) => (this.ledger.progress(opts.id, size), size <= length), error: () => badRequest('bad_request', 'The body is longer than its Content-Length.') } };
     }
-    const writable = await tree.store.writableBytes();
+    // Unknown length: quota granted in steps as the body grows; the disk bounded by what was free at the start.
+    this.ledger.reserve(opts.id, actor.username, 0);
+    let error = diskFull;
     return {
-      limit:
-        quotaLeft < writable
-          ? { bytes: quotaLeft, error: quotaError }
-          : { bytes: writable, error: () => new HttpError('disk_full', 'The drive is full: nothing was written.') },
+      limit: {
+        allow: (size) => {
+          this.ledger.progress(opts.id, size);
+          const r = this.ledger.get(opts.id);
+          if (!r) return false;
+          if (size > diskLeft) return (error = diskFull), false;
+          if (size <= r.bytes) return true;
+          const left = this.ledger.quotaLeft(actor.username, credit, opts.id);
+          const want = Math.max(size, r.bytes + GRANT_STEP);
+          if (left.bytes >= want) r.bytes = want;
+          else if (left.bytes >= size) r.bytes = left.bytes;
+          else return (error = left.error), false;
+          return true;
+        },
+        error: () => error(),
+      },
     };
   }
 
   /** A PUT: the body streamed to a temp file (hashed, fsynced), then committed. */
   async upload(ctx: Ctx, space: Space, names: string[], source: Readable, opts: { contentLength?: number; overwrite: boolean }): Promise<Entry> {
-    const { limit } = await this.prepare(ctx, space, names, { length: opts.contentLength, overwrite: opts.overwrite });
     const { actor } = ctx;
     const id = crypto.randomUUID();
+    let limit: UploadLimit;
+    try {
+      ({ limit } = await this.prepare(ctx, space, names, { id, length: opts.contentLength, overwrite: opts.overwrite }));
+    } catch (err) {
+      this.ledger.release(id);
+      throw err;
+    }
     const tmp = this.tree.store.tmpPath(id);
-    this.reserve(id, actor.username, opts.contentLength ?? 0);
     this.rows.insert({ id, space: spaceKey(space), path: names.join('/'), owner: actor.username, started_at: this.clock.now() });
     let abortErr: Error | undefined;
     const work = (async () => {
-      const written = await this.tree.store.writeTemp(source, id, limit);
+      // Iterated without destroying the source on an early stop: a body refused partway (413, 507) is
+      // left to the route, which reads the rest so the client gets the answer rather than a reset.
+      const written = await this.tree.store.writeTemp(source.iterator({ destroyOnReturn: false }), id, limit);
       if (opts.contentLength !== undefined && written.size !== opts.contentLength) {
         throw new HttpError('upload_aborted', 'The upload ended before all its bytes arrived; nothing was saved.');
       }
@@ -148,7 +227,7 @@ export class Uploads {
       this.tree.store.removeTemp(id); // a no-op once committed: the link or rename took the file
       this.inflight.delete(id);
       this.rows.delete(id);
-      this.release(id);
+      this.ledger.release(id);
     }
   }
 
@@ -156,8 +235,12 @@ export class Uploads {
    * Puts a finished, fsynced temporary file at its place and indexes it. The overwrite rule is
    * checked again here: the place may have been taken while the bytes were arriving.
    */
-  async commit(ctx: Ctx, space: Space, names: string[], tmp: string, w: { size: number; sha256: string; mtime: number }, overwrite: boolean): Promise<Entry> {
+  async commit(caller: Ctx, space: Space, names: string[], tmp: string, w: { size: number; sha256: string; mtime: number }, overwrite: boolean): Promise<Entry> {
     const { tree } = this;
+    // The rights of now, not of when the upload began: a long or resumed upload by someone demoted,
+    // disabled or deleted meanwhile must not land where they may no longer write.
+    const ctx = this.current(caller);
+    tree.require(ctx.actor, 'create', space);
     await tree.parentsFor(ctx.actor, space, names);
     const key = spaceKey(space);
     const rel = names.join('/');
@@ -188,6 +271,13 @@ export class Uploads {
       this.audit.record({ actor: ctx.actor.username, ip: ctx.ip, action: replaced ? 'overwrite' : 'upload', target: `${key}:${displayPath(names)}`, detail: { size: w.size, sha256: w.sha256 } });
     })();
     return tree.entry(ctx.actor, space, { ...row, name: names[names.length - 1]! });
+  }
+
+  /** The caller with the role its account has now; 403 if the account was disabled or deleted. */
+  private current(ctx: Ctx): Ctx {
+    const row = this.users.byName(ctx.actor.username);
+    if (!row || row.disabled || row.deleted_at) throw forbidden('This account is no longer active: the upload was not saved.');
+    return row.role === ctx.actor.role ? ctx : { ...ctx, actor: { username: row.username, role: row.role } };
   }
 
   // ---- shutdown and recovery ------------------------------------------------------------------

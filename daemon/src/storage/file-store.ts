@@ -79,20 +79,9 @@ export class FileStore {
     return this.freeCache;
   }
 
-  /** Refuses (507) an upload of `size` bytes that would eat into the reserved free space. */
-  async checkFits(size: number): Promise<void> {
-    // A figure up to a second old is good enough for an upload that is small beside the free space
-    // (a write that still runs out gets ENOSPC, hence 507, and leaves nothing); others look afresh.
-    let { free } = await this.freeBytes(false);
-    if (size > (free - this.opts.minFreeBytes) / 8) ({ free } = await this.freeBytes(true));
-    if (size > free - this.opts.minFreeBytes) {
-      throw new HttpError('disk_full', `Not enough free space on the drive for ${size} bytes: nothing was written.`);
-    }
-  }
-
-  /** Bytes still writable before the reserve, for uploads of unknown length. */
-  async writableBytes(): Promise<number> {
-    const { free } = await this.freeBytes();
+  /** Bytes writable before the reserve (`fresh`: a new statfs, else a figure up to a second old). */
+  async writableBytes(fresh = true): Promise<number> {
+    const { free } = await this.freeBytes(fresh);
     return Math.max(0, free - this.opts.minFreeBytes);
   }
 
@@ -104,7 +93,7 @@ export class FileStore {
    * Streams `source` into the temporary file `id`, hashing as it goes, and fsyncs it.
    * `limit` aborts the write with the given error once exceeded. The temp file is removed on failure.
    */
-  async writeTemp(source: Readable | AsyncIterable<Buffer>, id: string, limit?: { bytes: number; error: () => HttpError }): Promise<WriteResult> {
+  async writeTemp(source: Readable | AsyncIterable<Buffer>, id: string, limit?: { allow: (size: number) => boolean; error: () => HttpError }): Promise<WriteResult> {
     const tmp = this.tmpPath(id);
     const hash = crypto.createHash('sha256');
     let size = 0;
@@ -134,7 +123,7 @@ export class FileStore {
         async function* (chunks: AsyncIterable<Buffer>) {
           for await (const chunk of chunks) {
             size += chunk.length;
-            if (limit && size > limit.bytes) throw limit.error();
+            if (limit && !limit.allow(size)) throw limit.error();
             hash.update(chunk);
             if (size - synced >= SYNC_EVERY && !syncing) startSync();
             yield chunk;

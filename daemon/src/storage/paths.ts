@@ -8,8 +8,12 @@ import { badRequest, forbidden, HttpError } from '../errors.js';
 export const MAX_NAME_BYTES = 255; // ext4's limit per name
 export const MAX_PATH_BYTES = 4096; // Linux PATH_MAX
 
-// C0 controls and DEL: invisible in listings, dangerous in headers and terminals.
-const CONTROL = /[\u0000-\u001f\u007f]/;
+// C0 and C1 controls and DEL: invisible in listings, dangerous in headers and terminals.
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+// Bidirectional overrides, embeddings, isolates and marks: "invoice\u202Efdp.exe" shows as "invoiceexe.pdf".
+const BIDI = /[\u200e\u200f\u061c\u202a-\u202e\u2066-\u2069]/;
+// Names Windows reserves for devices, with or without an extension ("con.txt" is the console there too).
+const WINDOWS_DEVICE = /^(con|prn|aux|nul|com[1-9¹²³]|lpt[1-9¹²³])(\..*)?$/i;
 
 /** Validates one name and returns it in NFC, so that NFD input (macOS, some phones) names the same entry. */
 export function validateName(raw: string): string {
@@ -21,6 +25,10 @@ export function validateName(raw: string): string {
   }
   if (name.includes('\0')) throw badRequest('invalid_path', 'Names cannot contain a NUL character.');
   if (CONTROL.test(name)) throw badRequest('invalid_path', 'Names cannot contain control characters.');
+  if (BIDI.test(name)) throw badRequest('invalid_path', 'Names cannot contain text-direction characters (they can disguise a file\'s type).');
+  // Files leave the drive onto Windows laptops and FAT/exFAT sticks, where these names cannot exist.
+  if (/[. ]$/.test(name)) throw badRequest('invalid_path', 'Names cannot end with a dot or a space (Windows cannot store them).');
+  if (WINDOWS_DEVICE.test(name)) throw badRequest('invalid_path', `"${name}" is reserved by Windows for a device: choose another name.`);
   if (Buffer.byteLength(name) > MAX_NAME_BYTES) {
     throw badRequest('name_too_long', `A name may be at most ${MAX_NAME_BYTES} bytes long.`);
   }

@@ -149,7 +149,7 @@ test('the partial-uploads job expires resumable uploads unfinished after 24 h (d
     assert.equal(r.outcome, 'ok', r.error ?? '');
     assert.deepEqual(r.summary, { cleaners: 1, removed: { 'tus-expired': 1 } });
     assert.deepEqual(fs.readdirSync(path.join(t.dataDir, '.hcd/tus')), []);
-    assert.equal(t.deps.uploads.reservedBy('tess'), 0);
+    assert.equal(t.deps.uploads.ledger.reservedBy('tess'), 0);
   } finally {
     await t.close();
   }

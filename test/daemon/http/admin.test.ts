@@ -161,5 +161,5 @@ test('appliance mode: with the data root not mounted, writes are refused with 50
   assert.equal(await errorCode(r), 'storage_unavailable');
   assert.equal((await h.req('POST', '/api/fs/workspace/d', { token: admin.token, body: { op: 'mkdir' } })).status, 503);
   assert.equal(fs.existsSync(path.join(h.dataDir, 'workspace')), false, 'nothing written onto the empty mount point');
-  assert.deepEqual(await h.json(h.req('GET', '/api/health')), { status: 'degraded', storage: 'missing', mountRequired: true });
+  assert.deepEqual(await h.json(h.req('GET', '/api/health')), { status: 'degraded', storage: 'missing', mountRequired: true, diskFull: false });
 });

@@ -88,7 +88,7 @@ test("another user's upload is unknown to them; termination removes an unfinishe
   assert.equal((await h.req('DELETE', loc, { token: a.token, headers: { 'tus-resumable': '1.0.0' } })).status, 204);
   assert.equal((await h.req('HEAD', loc, { token: a.token, headers: { 'tus-resumable': '1.0.0' } })).status, 404);
   assert.deepEqual(fs.readdirSync(path.join(h.dataDir, '.hcd/tus')), []);
-  assert.equal(h.deps.uploads.reservedBy('ada'), 0);
+  assert.equal(h.deps.uploads.ledger.reservedBy('ada'), 0);
 });
 
 test('stale unfinished uploads expire through the clean-up job', async (t) => {
@@ -103,5 +103,5 @@ test('stale unfinished uploads expire through the clean-up job', async (t) => {
   fs.writeFileSync(info, JSON.stringify(j));
   assert.equal(await h.deps.transfers.expire(), 1);
   assert.deepEqual(fs.readdirSync(path.join(h.dataDir, '.hcd/tus')).sort(), [fresh, `${fresh}.json`].sort());
-  assert.equal(h.deps.uploads.reservedBy('ada'), 10);
+  assert.equal(h.deps.uploads.ledger.reservedBy('ada'), 10);
 });

@@ -48,11 +48,18 @@ test('users, quotas, storage, audit log, health: only admin', () => {
   assert.deepEqual([user, adv, admin].map(canAdminister), [false, false, true]);
 });
 
-test('trash: admin manages any item, others only what they deleted', () => {
-  assert.equal(canManageTrashItem(admin, { deleted_by: 'ada' }), true);
-  assert.equal(canManageTrashItem(adv, { deleted_by: 'ada' }), true);
-  assert.equal(canManageTrashItem(adv, { deleted_by: 'root1' }), false);
-  assert.equal(canManageTrashItem(user, { deleted_by: 'ada' }), false);
+test('trash: admin manages any item, others what they deleted and their role may still change there', () => {
+  const item = (deleted_by: string, space: string, owner: string | null) => ({ deleted_by, space, owner });
+  assert.equal(canManageTrashItem(admin, item('ada', 'workspace', 'ada')), true);
+  assert.equal(canManageTrashItem(admin, item('someone', 'users/bob', 'bob')), true);
+  assert.equal(canManageTrashItem(adv, item('ada', 'workspace', 'ada')), true);
+  assert.equal(canManageTrashItem(adv, item('ada', 'users/ada', 'ada')), true);
+  assert.equal(canManageTrashItem(adv, item('root1', 'workspace', 'ada')), false, 'deleted by someone else');
+  assert.equal(canManageTrashItem(user, item('ada', 'workspace', 'ada')), false);
+  // A demoted administrator: what it deleted as admin is no longer its own to see or purge.
+  assert.equal(canManageTrashItem(adv, item('ada', 'users/bob', 'bob')), false, "another's container");
+  assert.equal(canManageTrashItem(adv, item('ada', 'workspace', 'bob')), false, "another's workspace file");
+  assert.equal(canManageTrashItem({ username: 'ada', role: 'user' }, item('ada', 'workspace', 'ada')), false, 'demoted to user');
 });
 
 test('folders: advanced may modify a workspace folder only when everything inside is theirs', () => {
