@@ -1,7 +1,7 @@
 // createApp(deps): middleware, one sub-app per capability, and the single error renderer.
 import { Hono } from 'hono';
 import { HttpError, INTERNAL_MESSAGE, badRequest, errorResponse, fromFsError } from './errors.js';
-import { rawPath, type AppEnv } from './http.js';
+import { discardUnreadBody, rawPath, type AppEnv } from './http.js';
 import type { Deps } from './deps.js';
 import { adminRoutes } from './routes/admin.js';
 import { adminHealthRoutes } from './routes/admin-health.js';
@@ -19,6 +19,7 @@ export function createApp(deps: Deps) {
   const app = new Hono<AppEnv>();
   const { log } = deps;
 
+  app.use('*', discardUnreadBody);
   app.use('*', async (c, next) => {
     const t0 = performance.now();
     await next();

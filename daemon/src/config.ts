@@ -14,6 +14,8 @@ export interface Config {
   readonly bootstrapAdmin: boolean;
   /** Seconds a shutdown waits for uploads in flight before aborting them. */
   readonly shutdownGraceSeconds: number;
+  /** A connection silent this long in both directions is closed (there is no limit on a request's total time). */
+  readonly idleTimeoutSeconds: number;
   /** The device's own address on its access point (e.g. 10.42.0.1); '' = no captive-portal host redirect. */
   readonly portalAddress: string;
   /** The device's name, answered by DNS on its network (`homedrive`, `homedrive.local`). */
@@ -93,6 +95,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     minFreeBytes: int('HCD_MIN_FREE_BYTES', 64 * 1024 * 1024, 0, Number.MAX_SAFE_INTEGER),
     bootstrapAdmin: bool('HCD_BOOTSTRAP_ADMIN', true),
     shutdownGraceSeconds: int('HCD_SHUTDOWN_GRACE_SECONDS', 10, 0, 3600),
+    idleTimeoutSeconds: int('HCD_IDLE_TIMEOUT_SECONDS', 120, 1, 3600),
     portalAddress: str('HCD_PORTAL_ADDRESS', '').toLowerCase(),
     hostname: str('HCD_HOSTNAME', 'homedrive').toLowerCase(),
     battery: battery as BatterySource,

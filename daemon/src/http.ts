@@ -1,5 +1,5 @@
 // Shared HTTP plumbing: the app's typed context, client address, JSON bodies, raw paths.
-import type { Context } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HttpError, badRequest } from './errors.js';
 import type { Ctx } from './policy/policy.js';
@@ -73,5 +73,44 @@ export async function readJson(c: Context, limit = JSON_LIMIT): Promise<Record<s
   if (typeof body !== 'object' || body === null || Array.isArray(body)) throw badRequest('invalid_json', 'The request body must be a JSON object.');
   return body as Record<string, unknown>;
 }
+
+/** At most this much of a refused request's body is read and thrown away before the connection is cut. */
+const DISCARD_LIMIT = 64 * 1024 * 1024;
+const DISCARD_MS = 30_000;
+
+/**
+ * After an answer given before the request's body ended (413, 507, 403…): reads and drops the rest, up
+ * to a bound, and closes the connection only after that ("lingering close", RFC 9112 §9.6). Closing a
+ * socket that still has unread bytes makes the kernel send a reset, which can destroy the answer before
+ * the client reads it: clients saw EPIPE or ECONNRESET instead of their 413. (@hono/node-server's own
+ * clean-up gives a body 500 ms, too short for a phone on a busy Wi-Fi, and Node closes at once when the
+ * client asked for "Connection: close".)
+ */
+export const discardUnreadBody: MiddlewareHandler<AppEnv> = async (c, next) => {
+  await next();
+  const incoming = (c.env as AppEnv['Bindings'] | undefined)?.incoming;
+  if (!incoming || incoming.complete || incoming.destroyed || c.req.method === 'GET' || c.req.method === 'HEAD') return;
+  const socket = incoming.socket as import('node:net').Socket & { destroySoon?: () => void };
+  const cut = () => socket.destroy();
+  let seen = 0;
+  const timer = setTimeout(cut, DISCARD_MS);
+  timer.unref();
+  incoming.on('data', (chunk: Buffer) => {
+    seen += chunk.length;
+    if (seen > DISCARD_LIMIT) cut();
+  });
+  incoming.on('error', () => {});
+  // Node ends a "Connection: close" exchange with socket.destroySoon() once the answer is written:
+  // for this socket, send the FIN then, but destroy it only when the body has been read to its end.
+  socket.destroySoon = function lingeringClose(this: typeof socket) {
+    this.end();
+    if (incoming.complete) return void this.destroy();
+    incoming.once('end', () => this.destroy());
+  };
+  socket.once('close', () => clearTimeout(timer));
+  // Resumed on the next tick: a 'readable' listener removed just now (the upload's iterator) would
+  // otherwise keep the stream paused.
+  setImmediate(() => incoming.resume());
+};
 
 export const truthy = (v: string | undefined) => v !== undefined && ['1', 'true', 'yes', ''].includes(v.toLowerCase());

@@ -11,9 +11,6 @@ import { createLogger } from './log.js';
 // queues eight concurrent small uploads behind each other's fsyncs. Read when the pool first starts.
 process.env.UV_THREADPOOL_SIZE ??= '16';
 
-/** How long a connection may stay silent, in both directions, before it is closed. */
-const IDLE_TIMEOUT_MS = 120_000;
-
 async function main() {
   const early = createLogger();
   let deps;
@@ -63,6 +60,8 @@ async function main() {
   // header); they still get the contract's JSON error rather than an empty 400.
   const listener = getRequestListener(app.fetch, {
     hostname: config.host,
+    // Unread request bodies are drained by the app itself (http.ts, discardUnreadBody), with more patience.
+    autoCleanupIncoming: false,
     errorHandler: (err) => {
       if (err instanceof RequestError) {
         const code = /path|url/i.test(err.message) ? 'invalid_path' : 'bad_request';
@@ -84,7 +83,7 @@ async function main() {
     listener,
   );
   // A socket with no byte in either direction for this long is dead (a phone that left the Wi-Fi).
-  server.setTimeout(IDLE_TIMEOUT_MS, (socket) => socket.destroy());
+  server.setTimeout(config.idleTimeoutSeconds * 1000, (socket) => socket.destroy());
   server.listen(config.port, config.host, () => {
     const addr = server.address();
     const port = typeof addr === 'object' && addr ? addr.port : config.port;

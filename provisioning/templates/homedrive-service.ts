@@ -25,6 +25,11 @@ Restart=on-failure
 RestartSec=3
 TimeoutStopSec=20
 UMask=0077
+# A leak must not take the Pi down (its 4 GB also hold the page cache that serves downloads): the
+# daemon normally lives in 100 to 250 MB; past MemoryHigh the kernel reclaims from it hard, at
+# MemoryMax it is killed and Restart= brings it back in seconds.
+MemoryHigh=768M
+MemoryMax=1G
 
 # Port 80 without root: this one capability, and nothing else.
 AmbientCapabilities=CAP_NET_BIND_SERVICE

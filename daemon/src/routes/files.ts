@@ -32,28 +32,6 @@ function etagMatches(header: string, etag: string): boolean {
   return header.split(',').some((t) => t.trim().replace(/^W\//, '') === etag);
 }
 
-/** At most this much of a refused upload's body is read and thrown away before the connection is cut. */
-const DISCARD_LIMIT = 64 * 1024 * 1024;
-const DISCARD_MS = 30_000;
-
-/**
- * Reads and drops what is left of a request body, up to a bound: closing a socket that still has
- * unread bytes makes the kernel send a reset, which can destroy the answer before the client reads it
- * (clients see EPIPE or ECONNRESET instead of the 413 or 507).
- */
-function discardRest(incoming: import('node:http').IncomingMessage): void {
-  let seen = 0;
-  const timer = setTimeout(() => incoming.destroy(), DISCARD_MS);
-  timer.unref();
-  incoming.on('data', (chunk: Buffer) => {
-    seen += chunk.length;
-    if (seen > DISCARD_LIMIT) incoming.destroy();
-  });
-  incoming.on('close', () => clearTimeout(timer));
-  incoming.on('error', () => {});
-  incoming.resume();
-}
-
 export function fileRoutes(deps: Deps) {
   const app = new Hono<AppEnv>();
   const { drive, uploads, trash } = deps;
@@ -166,18 +144,11 @@ export function fileRoutes(deps: Deps) {
     if (len !== undefined && !/^\d+$/.test(len)) throw badRequest('bad_request', 'Invalid Content-Length.');
     const incoming = c.env?.incoming;
     const body = incoming ?? (c.req.raw.body ? Readable.fromWeb(c.req.raw.body as import('node:stream/web').ReadableStream) : Readable.from([]));
-    try {
-      const entry = await uploads.upload(c.var.caller, space, names, body, {
-        contentLength: len === undefined ? undefined : Number(len),
-        overwrite: truthy(c.req.query('overwrite')),
-      });
-      return c.json(entry, 201);
-    } catch (err) {
-      // Refused before the body ended (413, 507, 403…): the rest is read and dropped (up to a bound) so
-      // the connection stays open while the client reads the answer, rather than being reset under it.
-      if (incoming && !incoming.complete && !incoming.destroyed) discardRest(incoming);
-      throw err;
-    }
+    const entry = await uploads.upload(c.var.caller, space, names, body, {
+      contentLength: len === undefined ? undefined : Number(len),
+      overwrite: truthy(c.req.query('overwrite')),
+    });
+    return c.json(entry, 201);
   });
 
   app.delete('/*', async (c) => {

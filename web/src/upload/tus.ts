@@ -6,6 +6,22 @@ import { UploadFailure, type TransferHandle, type UploadTarget, type UploadTrans
 /** tus-js-client's own retries cover short drops; after these the queue retries when the page is back. */
 const RETRY_DELAYS_MS = [0, 1000, 3000, 5000, 10000];
 
+/**
+ * Each PATCH carries at most 8 MiB. At what one phone gets on a Wi-Fi shared by a class (0.5 to 2 MB/s)
+ * that is 4 to 16 s of sending: a drop loses at most that, and no request lives long enough to meet an
+ * idle or total timeout anywhere. Larger than the drive's hashing and the request's own overhead by
+ * far (one round trip per 8 MiB is under 1 % at those speeds).
+ */
+export const CHUNK_BYTES = 8 * 1024 * 1024;
+
+/** Statuses after which trying again may work: timeouts, throttling, a busy lock, the server's own errors. */
+export function retriable(status: number, method: string | undefined): boolean {
+  // A PATCH's 409 is an offset conflict (the drive was still writing the cut request's last bytes):
+  // ask for the offset again. Other refusals (403, a POST's 409 "exists", 413, 507…) will not change.
+  if (status === 409) return method === 'PATCH';
+  return status === 0 || status === 408 || status === 423 || status === 429 || (status >= 500 && status !== 507);
+}
+
 function failure(err: Error): UploadFailure {
   const res = (err as DetailedError).originalResponse;
   if (!res) return new UploadFailure('network');
@@ -41,6 +57,7 @@ export class TusTransport implements UploadTransport {
         uploadUrl: known && known.key === key ? known.url : null,
         metadata: { space: target.space, path: '/' + target.names.join('/'), overwrite: target.overwrite ? '1' : '0', filename: target.names[target.names.length - 1]! },
         retryDelays: RETRY_DELAYS_MS,
+        chunkSize: CHUNK_BYTES,
         // The offset lives on the drive; the page's memory (above) is enough to find it again.
         storeFingerprintForResuming: false,
         onUploadUrlAvailable: () => {
@@ -49,12 +66,7 @@ export class TusTransport implements UploadTransport {
         onProgress: (sent) => onProgress(sent),
         onShouldRetry: (err) => {
           const e = err as DetailedError;
-          const status = e.originalResponse?.getStatus() ?? 0;
-          // A PATCH's 409 is an offset conflict (the drive was still writing the cut request's last
-          // bytes): ask for the offset again. Other refusals (403, a POST's 409 "exists", 413, 507…)
-          // will not change by trying again; network trouble might.
-          const offsetConflict = status === 409 && e.originalRequest?.getMethod() === 'PATCH';
-          return !aborted && (status === 0 || status >= 500 || status === 423 || offsetConflict);
+          return !aborted && retriable(e.originalResponse?.getStatus() ?? 0, e.originalRequest?.getMethod());
         },
         onSuccess: () => {
           this.urls.delete(file);
