@@ -1,6 +1,6 @@
 // Shared HTTP plumbing: the app's typed context, client address, JSON bodies, raw paths.
 import type { Context, MiddlewareHandler } from 'hono';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { IncomingMessage, type ServerResponse } from 'node:http';
 import { HttpError, badRequest } from './errors.js';
 import type { Ctx } from './policy/policy.js';
 import type { AuthedUser } from './services/accounts.js';
@@ -89,7 +89,7 @@ const DISCARD_MS = 30_000;
 export const discardUnreadBody: MiddlewareHandler<AppEnv> = async (c, next) => {
   await next();
   const incoming = (c.env as AppEnv['Bindings'] | undefined)?.incoming;
-  if (!incoming || incoming.complete || incoming.destroyed || c.req.method === 'GET' || c.req.method === 'HEAD') return;
+  if (!(incoming instanceof IncomingMessage) || incoming.complete || incoming.destroyed || c.req.method === 'GET' || c.req.method === 'HEAD') return;
   const socket = incoming.socket as import('node:net').Socket & { destroySoon?: () => void };
   const cut = () => socket.destroy();
   let seen = 0;
