@@ -3,8 +3,9 @@ SHELL := /bin/bash
 .SHELLFLAGS := -euo pipefail -c
 
 NODE_TEST := node --import tsx --test --test-reporter=spec
-# A test file named *.root.test.ts needs root (mounts, loop devices, network namespaces, chroot);
-# the others run as any user. Each file runs in exactly one tier.
+# A test file named *.root.test.ts needs root throughout (mounts, loop devices, network namespaces,
+# chroot); of the others, only two tests of test/provisioning/real-programs.test.ts need it (hostapd,
+# update-alternatives). Each file runs in exactly one tier.
 UNIT_TESTS := $(shell find test/daemon/unit test/daemon/http -name '*.test.ts' ! -name '*.root.test.ts' | sort)
 UNIT_ROOT_TESTS := $(shell find test/daemon/unit test/daemon/http -name '*.root.test.ts' | sort)
 SERVER_TESTS := $(shell find test/daemon/server test/daemon/transfers test/bench -name '*.test.ts' 2>/dev/null | sort)
@@ -40,7 +41,7 @@ test-unit:
 test-unit-root:
 	$(NODE_TEST) $(UNIT_ROOT_TESTS)
 
-# Real daemon processes over HTTP (needs `build`); some need root (tmpfs mounts).
+# Real daemon processes over HTTP (needs `build`); disk-full.root.test.ts needs root (tmpfs mounts).
 test-server: build
 	$(NODE_TEST) $(SERVER_TESTS)
 
