@@ -3,14 +3,18 @@ SHELL := /bin/bash
 .SHELLFLAGS := -euo pipefail -c
 
 NODE_TEST := node --import tsx --test --test-reporter=spec
-UNIT_TESTS := $(shell find test/daemon/unit test/daemon/http test/repo -name '*.test.ts' | sort)
+# A test file named *.root.test.ts needs root throughout (mounts, loop devices, network namespaces,
+# chroot); of the others, only two tests of test/provisioning/real-programs.test.ts need it (hostapd,
+# update-alternatives). Each file runs in exactly one tier.
+UNIT_TESTS := $(shell find test/daemon/unit test/daemon/http test/repo -name '*.test.ts' ! -name '*.root.test.ts' | sort)
+UNIT_ROOT_TESTS := $(shell find test/daemon/unit test/daemon/http test/repo -name '*.root.test.ts' | sort)
 SERVER_TESTS := $(shell find test/daemon/server test/daemon/transfers test/bench -name '*.test.ts' 2>/dev/null | sort)
 PROVISIONING_TESTS := $(shell find test/provisioning -name '*.test.ts' | sort)
 HEALTH_TESTS := $(shell find test/daemon/health -name '*.test.ts' 2>/dev/null | sort)
 WEB_TESTS := $(shell find test/web -name '*.test.ts' 2>/dev/null | sort)
 NETWORK_TESTS := $(shell find test/network -name '*.test.ts' 2>/dev/null | sort)
 
-.PHONY: all build typecheck test test-unit test-server test-health test-web test-network test-provisioning bench clean
+.PHONY: all build typecheck check test test-unit test-unit-root test-server test-health test-web test-network test-provisioning bench clean
 
 all: build
 
@@ -19,15 +23,25 @@ build:
 
 typecheck:
 	npx tsc -p tsconfig.json
+	npx tsc -p web/tsconfig.json
+
+# Before a commit, as any user, in well under a minute: the types, and the unit and in-process HTTP
+# tests that need no root.
+check: typecheck test-unit
 
 # The whole suite: types, unit and in-process HTTP tests, real-server tests, health, the browser,
 # the network namespaces, provisioning, and the SD-card image built and booted under QEMU.
-test: typecheck build test-unit test-server test-health test-web test-network test-provisioning image-test
+test: typecheck build test-unit test-unit-root test-server test-health test-web test-network test-provisioning image-test
 
+# Unit and in-process HTTP tests (`app.request()`), as any user.
 test-unit:
 	$(NODE_TEST) $(UNIT_TESTS)
 
-# Real daemon processes over HTTP (needs `build`); some need root (tmpfs mounts).
+# The unit tests that need root: isMountPoint against a real tmpfs and a bind mount.
+test-unit-root:
+	$(NODE_TEST) $(UNIT_ROOT_TESTS)
+
+# Real daemon processes over HTTP (needs `build`); disk-full.root.test.ts needs root (tmpfs mounts).
 test-server: build
 	$(NODE_TEST) $(SERVER_TESTS)
 

@@ -2,7 +2,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import path from 'node:path';
 import { errorCode } from '../../helpers/app.js';
 import { METRICS } from '../../../daemon/src/health/samples.js';
 import { healthApp } from './fixtures.js';

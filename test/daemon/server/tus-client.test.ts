@@ -75,7 +75,6 @@ test('tus-js-client: an upload survives a daemon restart in the middle', async (
   await d.stop('SIGKILL');
   d2 = await startDaemon({ dir });
   // The real client resumes from the URL it was given.
-  const events = { retries: 0 };
   await new Promise<void>((resolve, reject) => {
     const up = new tus.Upload(data, {
       endpoint: `${d2!.base}/api/tus`,

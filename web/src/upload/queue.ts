@@ -46,11 +46,6 @@ export class UploadQueue {
     return this.transport.resumable;
   }
 
-  /** Swaps the transport (tus when it lands); uploads already running keep theirs. */
-  setTransport(t: UploadTransport): void {
-    this.transport = t;
-  }
-
   subscribe(f: (item?: UploadItem) => void): () => void {
     this.listeners.add(f);
     return () => this.listeners.delete(f);

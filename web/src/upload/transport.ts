@@ -1,4 +1,4 @@
-// The upload transport interface: plain PUT today; a resumable tus transport slots in behind the same shape.
+// The upload transport interface, which the resumable tus transport (tus.ts) implements.
 export interface UploadTarget {
   /** "workspace", "home" or "users/<name>". */
   space: string;
