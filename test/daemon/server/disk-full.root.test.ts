@@ -111,6 +111,62 @@ describe('a full disk: 507 disk_full and nothing partial', { timeout: 120_000 },
   });
 });
 
+describe('unfinished resumable uploads reserve free space (issue 12, item 9)', { timeout: 120_000 }, () => {
+  let dir = '';
+  let d: Daemon | undefined;
+  let auth: Record<string, string> = {};
+  const tus = (length: number, name: string) =>
+    request(d!.port, 'POST', '/api/tus', {
+      headers: { ...auth, 'tus-resumable': '1.0.0', 'upload-length': String(length), 'upload-metadata': `space ${Buffer.from('workspace').toString('base64')},path ${Buffer.from(name).toString('base64')}` },
+    });
+
+  before(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hcd-tusfull-'));
+    fs.mkdirSync(path.join(dir, 'data'));
+    mountTmpfs(path.join(dir, 'data'), '48m');
+    // 8 MiB kept free: about 39 MiB writable, as in the report.
+    d = await startDaemon({ dir, env: { HCD_MIN_FREE_BYTES: String(8 * MiB) } });
+    auth = { authorization: `Bearer ${await login(d.base, 'admin', d.adminPassword!)}` };
+  });
+  after(async () => {
+    await dispose(d, { keepDir: true });
+    umount(path.join(dir, 'data'));
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('three 15 MiB creations on ~39 MiB: the third is 507, the reserve is never eaten, health says so', async () => {
+    const a = await tus(15 * MiB, 'a.bin');
+    const b = await tus(15 * MiB, 'b.bin');
+    assert.equal(a.status, 201, a.text());
+    assert.equal(b.status, 201, b.text());
+    const c = await tus(15 * MiB, 'c.bin');
+    assert.equal(c.status, 507, c.text());
+    assert.equal(errorCodeOf(c), 'disk_full');
+    assert.match(String(c.headers['content-type']), /application\/json/);
+    // Filling both accepted uploads leaves the reserve untouched.
+    for (const r of [a, b]) {
+      const body = Buffer.alloc(15 * MiB, 3);
+      const p = await request(d!.port, 'PATCH', r.headers.location!, {
+        headers: { ...auth, 'tus-resumable': '1.0.0', 'upload-offset': '0', 'content-type': 'application/offset+octet-stream', 'content-length': String(body.length) },
+        body,
+      });
+      assert.equal(p.status, 204, p.text());
+    }
+    const { bavail, bsize } = fs.statfsSync(path.join(dir, 'data'));
+    assert.ok(bavail * bsize >= 8 * MiB - 64 * 1024, `free ${bavail * bsize}`);
+    assert.match(d!.output(), /disk full: resumable upload refused/);
+    assert.equal((await tus(16 * MiB, 'd.bin')).status, 507);
+    assert.equal((await api(d!.base, null, 'GET', '/api/health')).json.diskFull, false, 'the reserve is still free');
+    // Something else eats into the reserve (a copy onto the disk, the trash): health now reports it.
+    const { bavail: left, bsize: bs } = fs.statfsSync(path.join(dir, 'data'));
+    fs.writeFileSync(path.join(dir, 'data', '.hcd', 'filler'), Buffer.alloc(left * bs - 4 * MiB));
+    await new Promise((r) => setTimeout(r, 1100)); // the free-space figure is cached for a second
+    const h = await api(d!.base, null, 'GET', '/api/health');
+    assert.equal(h.json.status, 'degraded');
+    assert.equal(h.json.diskFull, true);
+  });
+});
+
 describe('HCD_REQUIRE_MOUNT=1: the mount guard', { timeout: 120_000 }, () => {
   let dir = '';
   let dataDir = '';
