@@ -1,6 +1,7 @@
 // The composition root: every service of one daemon, built once over an open, migrated database.
 // main.ts, the CLI and the tests build the same graph here; nothing else constructs a service.
 import type { Config } from './config.js';
+import { CommitBarrier } from './db/commit-barrier.js';
 import type { Db } from './db/connection.js';
 import { HealthService, type HealthOptions } from './health/service.js';
 import { declareJobs } from './jobs/list.js';
@@ -51,7 +52,7 @@ export function buildDeps(base: BaseDeps, opts: DepsOptions = {}): Deps {
   const store = new FileStore(config.dataDir, { requireMount: config.requireMount, minFreeBytes: config.minFreeBytes });
   const audit = new Audit(db, clock);
   const accounts = new Accounts(db, clock);
-  const tree = new Tree(store, db, clock);
+  const tree = new Tree(store, db, clock, new CommitBarrier(config.dbPath));
   const ledger = new Ledger(db);
   const trash = new Trash(db, tree, audit, clock, ledger);
   const uploads = new Uploads(db, ledger, tree, trash, audit, clock);

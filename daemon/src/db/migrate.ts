@@ -3,11 +3,13 @@ import type { Db } from './connection.js';
 import * as m0001 from './migrations/0001-initial.js';
 import * as m0002 from './migrations/0002-health.js';
 import * as m0003 from './migrations/0003-listing-index.js';
+import * as m0004 from './migrations/0004-intents.js';
 
 export const migrations: ReadonlyArray<{ name: string; sql: string }> = [
   { name: '0001-initial', sql: m0001.sql },
   { name: '0002-health', sql: m0002.sql },
   { name: '0003-listing-index', sql: m0003.sql },
+  { name: '0004-intents', sql: m0004.sql },
 ];
 
 export function migrate(db: Db, list = migrations): { from: number; to: number } {

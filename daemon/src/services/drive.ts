@@ -120,18 +120,45 @@ export class Drive {
     const dst = await tree.resolve(space, to);
     if (dst.stat) throw conflict('exists', `${displayPath(to)} already exists.`);
     await tree.ensureParents(ctx.actor, space, to.slice(0, -1));
-    this.db.transaction(() => {
-      if (fs.existsSync(dst.abs)) throw conflict('exists', `${displayPath(to)} already exists.`);
-      this.files.move(key, fromRel, toRel);
+    if (fs.existsSync(dst.abs)) throw conflict('exists', `${displayPath(to)} already exists.`);
+    // Intent, rename, then the index and the strike-off in one transaction: a crash in between is
+    // finished or forgotten by recovery (recoverMoves), never a file that lost its owner.
+    const intent = tree.intend('move', key, fromRel, toRel, ctx.actor.username);
+    try {
       fs.renameSync(src.abs, dst.abs);
-    })();
+    } catch (err) {
+      tree.intents.delete(intent);
+      throw err;
+    }
     await this.store.syncDir(path.dirname(dst.abs));
     if (path.dirname(src.abs) !== path.dirname(dst.abs)) await this.store.syncDir(path.dirname(src.abs));
+    this.db.transaction(() => {
+      this.files.move(key, fromRel, toRel);
+      tree.intents.delete(intent);
+    })();
+    await tree.commits.sync();
     this.audit.record({ actor: ctx.actor.username, ip: ctx.ip, action: 'move', target: `${key}:${displayPath(from)}`, detail: { to: displayPath(to) } });
     const row = this.files.get(key, toRel);
     if (row) return tree.entry(ctx.actor, space, row);
     const st = fs.lstatSync(dst.abs);
     return tree.entry(ctx.actor, space, { name: to[to.length - 1]!, type: st.isDirectory() ? 'dir' : 'file', size: st.size, mtime: st.mtimeMs, owner: null });
+  }
+
+  /** Finishes the moves a crash cut between their rename and their index update, forgets the others. */
+  recoverMoves(): number {
+    let finished = 0;
+    for (const it of this.tree.intents.all()) {
+      if (it.kind !== 'move') continue;
+      const root = this.store.spaceRoot(it.space);
+      const src = fs.existsSync(path.join(root, ...it.path.split('/')));
+      const dst = fs.existsSync(path.join(root, ...it.target.split('/')));
+      this.db.transaction(() => {
+        // Renamed, not yet indexed: move the rows (the file keeps its owner).
+        if (dst && !src && this.files.get(it.space, it.path)) (this.files.move(it.space, it.path, it.target), finished++);
+        this.tree.intents.delete(it.id);
+      })();
+    }
+    return finished;
   }
 
   // ---- the admin's storage report ----------------------------------------------------------------

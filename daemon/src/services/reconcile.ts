@@ -23,7 +23,7 @@ export interface ReconcileReport {
   skipped: { space: string; path: string; reason: string }[];
 }
 
-export type RecoveryReport = UploadRecovery & TrashRecovery;
+export type RecoveryReport = UploadRecovery & TrashRecovery & { movesCompleted: number };
 
 export class Reconciler {
   constructor(
@@ -39,7 +39,7 @@ export class Reconciler {
   /** Repairs what a crash or power cut may have left half-done. Runs before the server listens. */
   async recover(): Promise<RecoveryReport> {
     await this.drive.store.ensureLayout();
-    const rep: RecoveryReport = { ...(await this.uploads.recover()), ...(await this.trash.recover()) };
+    const rep: RecoveryReport = { ...(await this.uploads.recover()), ...(await this.trash.recover()), movesCompleted: this.drive.recoverMoves() };
     if (rep.trashMissing.length || rep.trashOrphans.length) this.log.warn('trash and index disagree', { missing: rep.trashMissing, orphans: rep.trashOrphans });
     return rep;
   }

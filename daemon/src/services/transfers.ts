@@ -120,7 +120,7 @@ export class Transfers {
     private readonly log: Logger,
   ) {
     // Under .hcd on the data disk: the finished file is renamed into place, never copied.
-    this.dir = path.join(drive.store.dataDir, '.hcd', 'tus');
+    this.dir = drive.store.tusDir;
     this.store = new HashingStore({ directory: this.dir, expirationPeriodInMilliseconds: TUS_EXPIRY_MS });
     this.store.onWritten = (id, offset) => uploads.ledger.progress(id, offset);
     this.server = new Server({
@@ -239,6 +239,7 @@ export class Transfers {
   private async onFinish(req: Request, upload: Upload) {
     const ctx = this.ctx(req);
     const file = path.join(this.dir, upload.id);
+    let intent: string | undefined;
     try {
       const meta = upload.metadata ?? {};
       const space = spaceOfKey(meta.space!);
@@ -253,6 +254,9 @@ export class Transfers {
       }
       const sha256 = await this.store.digest(upload.id, st.size);
       fs.chmodSync(file, 0o640); // as PUT's files: readable by the daemon's group (backups), nobody else
+      // Written down first: a crash between the link and the index is finished at start
+      // (Uploads.recover) under this owner, instead of leaving an ownerless file and a 410.
+      intent = this.uploads.intendTus(upload.id, meta.space!, names, ctx.actor.username, st.size);
       const entry = await this.uploads.commit(ctx, space, names, file, { size: st.size, sha256, mtime: Math.floor(st.mtimeMs) }, meta.overwrite === '1');
       // Finished by its creation (an empty file, or creation-with-upload): tus still looks the upload
       // up after this hook to decide on Upload-Expires; answer with what it was.
@@ -267,6 +271,7 @@ export class Transfers {
     } finally {
       this.untrack(upload.id);
       await this.store.configstore.delete(upload.id).catch(() => {});
+      if (intent) this.uploads.forgetIntent(intent);
     }
   }
 

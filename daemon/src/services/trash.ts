@@ -29,6 +29,7 @@ interface TrashItem {
 
 export interface TrashRecovery {
   deletesCompleted: number;
+  restoresCompleted: number;
   trashMissing: number[];
   trashOrphans: string[];
 }
@@ -86,6 +87,7 @@ export class Trash {
       throw err;
     }
     this.audit.record({ actor: ctx.actor.username, ip: ctx.ip, action: 'delete', target: `${key}:${displayPath(names)}`, detail: { trashId, type: isDir ? 'dir' : 'file', size } });
+    await tree.commits.sync();
     return { trashId };
   }
 
@@ -149,16 +151,30 @@ export class Trash {
     await tree.ensureParents(ctx.actor, space, names.slice(0, -1));
     const key = spaceKey(space);
     const rel = names.join('/');
-    this.db.transaction(() => {
-      for (const it of items) {
-        tree.files.upsert({ space: key, path: it.path === '' ? rel : `${rel}/${it.path}`, type: it.type, size: it.size, owner: it.owner, sha256: it.sha256, created_at: it.created_at, mtime: it.mtime });
-      }
-      this.rows.delete(item.id);
+    // Intent, rename, then the index, the trash row and the strike-off in one transaction: a crash in
+    // between is finished by recovery (the restored files keep their owners, the trash row goes).
+    const intent = tree.intend('restore', key, String(item.id), rel, ctx.actor.username);
+    try {
       fs.renameSync(src, dest.abs);
-    })();
+    } catch (err) {
+      tree.intents.delete(intent);
+      throw err;
+    }
     await tree.store.syncDir(path.dirname(dest.abs));
+    this.db.transaction(() => {
+      this.reindex(key, rel, items);
+      this.rows.delete(item.id);
+      tree.intents.delete(intent);
+    })();
+    await tree.commits.sync();
     this.audit.record({ actor: ctx.actor.username, ip: ctx.ip, action: 'restore', target: `${key}:${displayPath(names)}`, detail: { trashId: id } });
     return tree.entry(ctx.actor, space, tree.files.get(key, rel)!);
+  }
+
+  private reindex(key: string, rel: string, items: TrashItem[]): void {
+    for (const it of items) {
+      this.tree.files.upsert({ space: key, path: it.path === '' ? rel : `${rel}/${it.path}`, type: it.type, size: it.size, owner: it.owner, sha256: it.sha256, created_at: it.created_at, mtime: it.mtime });
+    }
   }
 
   async purge(ctx: Ctx, id: number): Promise<void> {
@@ -203,7 +219,21 @@ export class Trash {
    */
   async recover(): Promise<TrashRecovery> {
     const { store, files } = this.tree;
-    const rep: TrashRecovery = { deletesCompleted: 0, trashMissing: [], trashOrphans: [] };
+    const rep: TrashRecovery = { deletesCompleted: 0, restoresCompleted: 0, trashMissing: [], trashOrphans: [] };
+    for (const it of this.tree.intents.all()) {
+      if (it.kind !== 'restore') continue;
+      const item = this.rows.get(Number(it.path));
+      const dest = path.join(store.spaceRoot(it.space), ...it.target.split('/'));
+      this.db.transaction(() => {
+        // Renamed out of the trash, not yet indexed: index it under its owners and drop the trash row.
+        if (item && !fs.existsSync(path.join(this.dir, item.stored)) && fs.existsSync(dest)) {
+          this.reindex(it.space, it.target, JSON.parse(item.items) as TrashItem[]);
+          this.rows.delete(item.id);
+          rep.restoresCompleted++;
+        }
+        this.tree.intents.delete(it.id);
+      })();
+    }
     const referenced = new Set<string>();
     for (const t of this.rows.all()) {
       referenced.add(t.stored);

@@ -3,7 +3,10 @@
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
+import crypto from 'node:crypto';
+import type { CommitBarrier } from '../db/commit-barrier.js';
 import type { Db } from '../db/connection.js';
+import { intentQueries, type IntentRow } from '../db/queries/intents.js';
 import { fileQueries, type FileRow, type EntryType } from '../db/queries/files.js';
 import { conflict, forbidden } from '../errors.js';
 import { can, ownersAllow, spaceKey, type Action, type Actor, type Space } from '../policy/policy.js';
@@ -31,13 +34,24 @@ export const existsError = (names: string[]) =>
 
 export class Tree {
   readonly files;
+  readonly intents;
 
   constructor(
     readonly store: FileStore,
     db: Db,
     private readonly clock: Clock,
+    /** Makes committed index changes durable before they are acknowledged (see db/commit-barrier.ts). */
+    readonly commits: CommitBarrier,
   ) {
     this.files = fileQueries(db);
+    this.intents = intentQueries(db);
+  }
+
+  /** Writes down (committed) what is about to happen on the disk; strike it off with intents.delete(id). */
+  intend(kind: IntentRow['kind'], space: string, p: string, target: string, actor: string | null, detail: unknown = null): string {
+    const id = crypto.randomUUID();
+    this.intents.insert({ id, kind, space, path: p, target, actor, detail: detail === null ? null : JSON.stringify(detail), created_at: this.clock.now() });
+    return id;
   }
 
   root(space: Space): string {

@@ -7,11 +7,12 @@ import path from 'node:path';
 import crypto from 'node:crypto';
 import type { Readable } from 'node:stream';
 import type { Db } from '../db/connection.js';
+import type { IntentRow } from '../db/queries/intents.js';
 import { uploadQueries } from '../db/queries/trash.js';
 import { userQueries } from '../db/queries/users.js';
 import { fileQueries } from '../db/queries/files.js';
 import { HttpError, badRequest, conflict, forbidden, fromFsError } from '../errors.js';
-import { spaceKey, type Space } from '../policy/policy.js';
+import { spaceKey, spaceOfKey, type Space } from '../policy/policy.js';
 import type { Audit } from './audit.js';
 import type { Clock } from './clock.js';
 import type { Trash } from './trash.js';
@@ -270,7 +271,18 @@ export class Uploads {
       tree.files.upsert(row);
       this.audit.record({ actor: ctx.actor.username, ip: ctx.ip, action: replaced ? 'overwrite' : 'upload', target: `${key}:${displayPath(names)}`, detail: { size: w.size, sha256: w.sha256 } });
     })();
+    // Acknowledged only once the index row is on stable storage (group commit with other uploads).
+    await tree.commits.sync();
     return tree.entry(ctx.actor, space, { ...row, name: names[names.length - 1]! });
+  }
+
+  /** Writes down that a finished resumable upload is about to be put in place (see recover). */
+  intendTus(uploadId: string, space: string, names: string[], owner: string, size: number): string {
+    return this.tree.intend('tus', space, uploadId, names.join('/'), owner, { size });
+  }
+
+  forgetIntent(id: string): void {
+    this.tree.intents.delete(id);
   }
 
   /** The caller with the role its account has now; 403 if the account was disabled or deleted. */
@@ -281,6 +293,37 @@ export class Uploads {
   }
 
   // ---- shutdown and recovery ------------------------------------------------------------------
+
+  /**
+   * A resumable upload whose finish a crash interrupted: every byte had arrived. Put in place if the
+   * link never happened, indexed under its owner if the index never learned of it; its tus files go.
+   */
+  private async recoverTusFinish(it: IntentRow): Promise<boolean> {
+    const { store, files } = this.tree;
+    const data = path.join(store.tusDir, it.path);
+    const size = (JSON.parse(it.detail ?? '{}') as { size?: number }).size;
+    const names = it.target.split('/');
+    const dest = path.join(store.spaceRoot(it.space), ...names);
+    let done = false;
+    const dataSt = fs.lstatSync(data, { throwIfNoEntry: false });
+    let st = fs.lstatSync(dest, { throwIfNoEntry: false });
+    if (!st && dataSt?.isFile() && dataSt.size === size && it.actor) {
+      await this.tree.ensureParents({ username: it.actor, role: 'user' }, spaceOfKey(it.space), names.slice(0, -1));
+      store.commitFile(data, dest, false);
+      await store.syncDir(path.dirname(dest));
+      st = fs.lstatSync(dest, { throwIfNoEntry: false });
+    }
+    const row = files.get(it.space, it.target);
+    if (st?.isFile() && (!row || row.owner === null || row.size !== st.size)) {
+      files.upsert({ space: it.space, path: it.target, type: 'file', size: st.size, owner: it.actor, sha256: null, created_at: this.clock.now(), mtime: Math.floor(st.mtimeMs) });
+      done = true;
+    }
+    if (st?.isFile()) {
+      await fsp.rm(data, { force: true });
+      await fsp.rm(`${data}.json`, { force: true });
+    }
+    return done;
+  }
 
   get inflightCount(): number {
     return this.inflight.size;
@@ -332,6 +375,11 @@ export class Uploads {
       if (this.isInflight(name)) continue;
       await fsp.rm(path.join(store.tmpDir, name), { recursive: true, force: true });
       rep.tempFilesRemoved++;
+    }
+    for (const it of this.tree.intents.all()) {
+      if (it.kind !== 'tus') continue;
+      if (await this.recoverTusFinish(it)) rep.uploadsCompleted++;
+      this.tree.intents.delete(it.id);
     }
     return rep;
   }

@@ -19,6 +19,8 @@ export interface WriteResult {
 export class FileStore {
   readonly tmpDir: string;
   readonly trashDir: string;
+  /** Unfinished resumable uploads (@tus/file-store's folder): same filesystem, so a finish is a link or rename. */
+  readonly tusDir: string;
   private readonly dirSync = new DirSync();
   private mountCache: { at: number; mounted: boolean } | null = null;
 
@@ -28,6 +30,7 @@ export class FileStore {
   ) {
     this.tmpDir = path.join(dataDir, '.hcd', 'tmp');
     this.trashDir = path.join(dataDir, '.hcd', 'trash');
+    this.tusDir = path.join(dataDir, '.hcd', 'tus');
   }
 
   spaceRoot(spaceKey: string): string {
