@@ -8,7 +8,8 @@ import { ConfigError } from '../config.js';
 import { HttpError } from '../errors.js';
 import { isMountPoint } from '../storage/file-store.js';
 import { createLogger } from '../log.js';
-import { migrations } from '../db/migrate.js';
+import { quickCheck } from '../db/connection.js';
+import { migrations, schemaVersion } from '../db/migrate.js';
 
 const USAGE = `usage: npm run hcd -- <command>
 
@@ -138,9 +139,9 @@ async function main(argv: string[]): Promise<number> {
         line(false, `storage not writable: ${(err as Error).message}`);
       }
     }
-    const integrity = db.pragma('quick_check', { simple: true });
-    line(integrity === 'ok', `database integrity: ${String(integrity)}`);
-    const version = db.pragma('user_version', { simple: true }) as number;
+    const integrity = quickCheck(db);
+    line(integrity === 'ok', `database integrity: ${integrity}`);
+    const version = schemaVersion(db);
     line(version === migrations.length, `database schema version ${version} of ${migrations.length}`);
     const admins = d.accounts.users.countActiveAdmins();
     line(admins > 0, admins > 0 ? `${admins} active administrator(s)` : 'no active administrator: run create-admin');

@@ -1,4 +1,4 @@
-// Opens the SQLite database with the pragmas the daemon relies on.
+// Opens the SQLite database with the pragmas the daemon relies on; checks its integrity on demand.
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
@@ -18,4 +18,9 @@ export function openDatabase(file: string): Db {
   // Wait for the CLI (a second connection) instead of failing with SQLITE_BUSY at once.
   db.pragma('busy_timeout = 5000');
   return db;
+}
+
+/** SQLite's quick_check: "ok", or the first problem it found (the CLI's doctor reports it). */
+export function quickCheck(db: Db): string {
+  return String(db.pragma('quick_check', { simple: true }));
 }

@@ -12,8 +12,13 @@ export const migrations: ReadonlyArray<{ name: string; sql: string }> = [
   { name: '0004-intents', sql: m0004.sql },
 ];
 
+/** The schema version the database is at: the number of migrations applied. */
+export function schemaVersion(db: Db): number {
+  return db.pragma('user_version', { simple: true }) as number;
+}
+
 export function migrate(db: Db, list = migrations): { from: number; to: number } {
-  const from = db.pragma('user_version', { simple: true }) as number;
+  const from = schemaVersion(db);
   if (from > list.length) {
     throw new Error(`database schema version ${from} is newer than this daemon (${list.length}); refusing to run`);
   }

@@ -1,8 +1,9 @@
 // Alert thresholds over a snapshot, and the alerts table: raised once, kept while they hold, cleared when they stop.
 import type { Db } from '../db/connection.js';
+import { alertQueries, type AlertQueries, type AlertRow, type Severity } from '../db/queries/alerts.js';
 import type { Snapshot } from './snapshot.js';
 
-export type Severity = 'warning' | 'critical';
+export type { AlertRow, Severity } from '../db/queries/alerts.js';
 
 export interface AlertCandidate {
   key: string;
@@ -86,17 +87,6 @@ export function evaluate(s: Snapshot, t: Thresholds = DEFAULT_THRESHOLDS): Alert
   return out;
 }
 
-export interface AlertRow {
-  id: number;
-  key: string;
-  severity: Severity;
-  message: string;
-  value: number | null;
-  raised_at: number;
-  last_seen_at: number;
-  cleared_at: number | null;
-}
-
 export interface AlertJson {
   key: string;
   severity: Severity;
@@ -121,14 +111,17 @@ export const alertJson = (r: AlertRow): AlertJson => ({
 export const ALERT_RETENTION_MS = 90 * 86400_000;
 
 export class Alerts {
-  constructor(private readonly db: Db) {}
+  private readonly q: AlertQueries;
+  constructor(private readonly db: Db) {
+    this.q = alertQueries(db);
+  }
 
   active(): AlertRow[] {
-    return this.db.prepare("SELECT * FROM alerts WHERE cleared_at IS NULL ORDER BY CASE severity WHEN 'critical' THEN 0 ELSE 1 END, raised_at").all() as AlertRow[];
+    return this.q.active();
   }
 
   recent(limit = 20): AlertRow[] {
-    return this.db.prepare('SELECT * FROM alerts WHERE cleared_at IS NOT NULL ORDER BY cleared_at DESC LIMIT ?').all(limit) as AlertRow[];
+    return this.q.recent(limit);
   }
 
   /** Makes the table match `now`: returns what was raised and what cleared, for the log. */
@@ -141,15 +134,15 @@ export class Alerts {
         const row = active.get(c.key);
         active.delete(c.key);
         if (!row) {
-          this.db.prepare('INSERT INTO alerts (key, severity, message, value, raised_at, last_seen_at) VALUES (?, ?, ?, ?, ?, ?)').run(c.key, c.severity, c.message, c.value, at, at);
+          this.q.insert(c, at);
           raised.push(c);
         } else {
           if (row.severity !== c.severity) changed.push(c);
-          this.db.prepare('UPDATE alerts SET severity = ?, message = ?, value = ?, last_seen_at = ? WHERE id = ?').run(c.severity, c.message, c.value, at, row.id);
+          this.q.update(row.id, c, at);
         }
       }
-      for (const row of active.values()) this.db.prepare('UPDATE alerts SET cleared_at = ? WHERE id = ?').run(at, row.id);
-      this.db.prepare('DELETE FROM alerts WHERE cleared_at IS NOT NULL AND cleared_at < ?').run(at - ALERT_RETENTION_MS);
+      for (const row of active.values()) this.q.clear(row.id, at);
+      this.q.deleteClearedBefore(at - ALERT_RETENTION_MS);
       return { raised, cleared: [...active.values()], changed };
     })();
   }

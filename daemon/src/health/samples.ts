@@ -1,28 +1,9 @@
-// The health history in SQLite: minute samples, hourly roll-ups, and their bounded retention.
+// The health history: snapshots flattened to minute samples, hourly roll-ups, their bounded retention, and the chart series.
 import type { Db } from '../db/connection.js';
+import { healthSampleQueries, type HealthSampleQueries, type Metric, type SampleRow } from '../db/queries/health-samples.js';
 import type { Snapshot } from './snapshot.js';
 
-/** Every stored metric: a column of health_samples and avg/min/max columns of health_hourly. */
-export const METRICS = [
-  'cpu_temp',
-  'load1',
-  'cpu_pct',
-  'mem_pct',
-  'data_pct',
-  'data_free',
-  'root_pct',
-  'root_free',
-  'ssd_present',
-  'battery_pct',
-  'battery_v',
-  'charging',
-  'under_voltage',
-  'throttled',
-  'io_r',
-  'io_w',
-] as const;
-export type Metric = (typeof METRICS)[number];
-export type SampleRow = { at: number } & Record<Metric, number | null> & { power_flags: number | null };
+export { METRICS, type Metric, type SampleRow } from '../db/queries/health-samples.js';
 
 /**
  * Retention. Minute samples: 48 h, twice what the 24 h chart needs, so a roll-up missed while the
@@ -74,24 +55,22 @@ export interface History {
 }
 
 export class HealthSamples {
-  private readonly insert;
+  private readonly q: HealthSampleQueries;
   constructor(private readonly db: Db) {
-    const cols = ['at', ...METRICS, 'power_flags'];
-    // REPLACE: a second sample in the same second (a manual run next to the scheduled one) wins.
-    this.insert = db.prepare(`INSERT OR REPLACE INTO health_samples (${cols.join(', ')}) VALUES (${cols.map((c) => '@' + c).join(', ')})`);
+    this.q = healthSampleQueries(db);
   }
 
   add(row: SampleRow): void {
-    this.insert.run(row);
+    this.q.insert(row);
   }
 
   latest(): SampleRow | undefined {
-    return this.db.prepare('SELECT * FROM health_samples ORDER BY at DESC LIMIT 1').get() as SampleRow | undefined;
+    return this.q.latest();
   }
 
   count(): { samples: number; hourly: number } {
-    const samples = (this.db.prepare('SELECT count(*) AS n FROM health_samples').get() as { n: number }).n;
-    const hourly = (this.db.prepare('SELECT count(*) AS n FROM health_hourly').get() as { n: number }).n;
+    const samples = this.q.countSamples();
+    const hourly = this.q.countHourly();
     return { samples, hourly };
   }
 
@@ -101,18 +80,9 @@ export class HealthSamples {
    */
   rollup(nowSec: number): number {
     const currentHour = Math.floor(nowSec / 3600) * 3600;
-    const aggs = METRICS.map((m) => `avg(${m}), min(${m}), max(${m})`).join(', ');
-    const cols = METRICS.map((m) => `${m}_avg, ${m}_min, ${m}_max`).join(', ');
-    const last = (this.db.prepare('SELECT max(hour) AS h FROM health_hourly').get() as { h: number | null }).h;
+    const last = this.q.lastHour();
     const from = last === null ? 0 : last - 2 * 3600;
-    const r = this.db
-      .prepare(
-        `INSERT OR REPLACE INTO health_hourly (hour, n, ${cols})
-         SELECT (at / 3600) * 3600 AS hour, count(*), ${aggs} FROM health_samples
-         WHERE at >= ? AND at < ? GROUP BY hour`,
-      )
-      .run(from, currentHour);
-    return r.changes;
+    return this.q.rollup(from, currentHour);
   }
 
   /**
@@ -122,25 +92,20 @@ export class HealthSamples {
    */
   prune(nowSec: number): { samples: number; hourly: number } {
     return this.db.transaction(() => {
-      const samples = this.db.prepare('DELETE FROM health_samples WHERE at < ? OR at > ?').run(nowSec - RETENTION.minuteSeconds, nowSec + 3600).changes;
-      const hourly = this.db.prepare('DELETE FROM health_hourly WHERE hour < ? OR hour > ?').run(nowSec - RETENTION.hourlySeconds, nowSec + 3600).changes;
+      const samples = this.q.pruneSamples(nowSec - RETENTION.minuteSeconds, nowSec + 3600);
+      const hourly = this.q.pruneHourly(nowSec - RETENTION.hourlySeconds, nowSec + 3600);
       return { samples, hourly };
     })();
   }
 
   history(range: '24h' | '7d', metrics: Metric[], nowSec: number): History {
     if (range === '24h') {
-      const rows = this.db
-        .prepare(`SELECT at, ${metrics.join(', ')} FROM health_samples WHERE at > ? AND at <= ? ORDER BY at`)
-        .all(nowSec - 86400, nowSec + 60) as Record<string, number | null>[];
+      const rows = this.q.samplesBetween(nowSec - 86400, nowSec + 60);
       const series: History['series'] = {};
       for (const m of metrics) series[m] = rows.map((r) => r[m] ?? null);
-      return { range, step: 60, metrics, t: rows.map((r) => r.at as number), series };
+      return { range, step: 60, metrics, t: rows.map((r) => r.at), series };
     }
-    const sel = metrics.map((m) => `${m}_avg, ${m}_min, ${m}_max`).join(', ');
-    const rows = this.db
-      .prepare(`SELECT hour, ${sel} FROM health_hourly WHERE hour > ? AND hour <= ? ORDER BY hour`)
-      .all(nowSec - 7 * 86400, nowSec) as Record<string, number | null>[];
+    const rows = this.q.hourlyBetween(nowSec - 7 * 86400, nowSec);
     const series: History['series'] = {};
     const min: History['min'] = {};
     const max: History['max'] = {};
@@ -149,7 +114,7 @@ export class HealthSamples {
       min[m] = rows.map((r) => r[`${m}_min`] ?? null);
       max[m] = rows.map((r) => r[`${m}_max`] ?? null);
     }
-    return { range, step: 3600, metrics, t: rows.map((r) => r.hour as number), series, min, max };
+    return { range, step: 3600, metrics, t: rows.map((r) => r.hour), series, min, max };
   }
 }
 

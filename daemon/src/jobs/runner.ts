@@ -1,6 +1,7 @@
 // Runs the declared jobs on their cron schedules (node-cron) or on demand, logging each run and keeping its outcome in SQLite.
 import cron, { type ScheduledTask } from 'node-cron';
 import type { Db } from '../db/connection.js';
+import { jobQueries, type JobQueries } from '../db/queries/jobs.js';
 import type { Logger } from '../log.js';
 import type { Clock } from '../services/clock.js';
 
@@ -26,20 +27,6 @@ export interface JobRunResult {
   durationMs: number;
   summary: Record<string, unknown> | null;
   error: string | null;
-}
-
-interface JobStateRow {
-  name: string;
-  last_started_at: number | null;
-  last_finished_at: number | null;
-  last_outcome: 'ok' | 'failed' | null;
-  last_duration_ms: number | null;
-  last_trigger: string | null;
-  last_error: string | null;
-  last_summary: string | null;
-  last_ok_at: number | null;
-  runs: number;
-  failures: number;
 }
 
 export interface JobStatus {
@@ -69,6 +56,7 @@ export class JobRunner {
   private readonly jobs = new Map<string, Job>();
   private readonly tasks = new Map<string, ScheduledTask>();
   private readonly running = new Map<string, Promise<JobRunResult>>();
+  private readonly q: JobQueries;
 
   constructor(
     private readonly db: Db,
@@ -76,6 +64,7 @@ export class JobRunner {
     private readonly log: Logger,
     list: Job[],
   ) {
+    this.q = jobQueries(db);
     for (const j of list) {
       if (!cron.validate(j.schedule)) throw new Error(`job ${j.name}: invalid cron expression "${j.schedule}"`);
       this.jobs.set(j.name, j);
@@ -135,9 +124,7 @@ export class JobRunner {
   private async execute(job: Job, trigger: 'schedule' | 'manual'): Promise<JobRunResult> {
     const startedAt = this.clock.now();
     const t0 = performance.now();
-    this.db
-      .prepare('INSERT INTO job_state (name, last_started_at, last_trigger) VALUES (?, ?, ?) ON CONFLICT(name) DO UPDATE SET last_started_at = excluded.last_started_at, last_trigger = excluded.last_trigger')
-      .run(job.name, startedAt, trigger);
+    this.q.started(job.name, startedAt, trigger);
     let summary: Record<string, unknown> | null = null;
     let error: string | null = null;
     try {
@@ -151,14 +138,9 @@ export class JobRunner {
     const summaryText = summary === null ? null : JSON.stringify(summary);
     try {
       this.db.transaction(() => {
-        this.db
-          .prepare(
-            `UPDATE job_state SET last_finished_at = ?, last_outcome = ?, last_duration_ms = ?, last_error = ?, last_summary = ?,
-             last_ok_at = CASE WHEN ? = 'ok' THEN ? ELSE last_ok_at END, runs = runs + 1, failures = failures + (? = 'failed') WHERE name = ?`,
-          )
-          .run(finishedAt, outcome, durationMs, error, summaryText, outcome, finishedAt, outcome, job.name);
+        this.q.finished(job.name, { at: finishedAt, outcome, durationMs, error, summary: summaryText });
         if (outcome === 'failed' || !job.quiet) {
-          this.db.prepare('INSERT INTO job_runs (name, started_at, duration_ms, outcome, trigger, error, summary) VALUES (?, ?, ?, ?, ?, ?, ?)').run(job.name, startedAt, durationMs, outcome, trigger, error, summaryText);
+          this.q.insertRun({ name: job.name, startedAt, durationMs, outcome, trigger, error, summary: summaryText });
         }
       })();
     } catch (err) {
@@ -173,7 +155,7 @@ export class JobRunner {
   }
 
   status(): JobStatus[] {
-    const rows = new Map((this.db.prepare('SELECT * FROM job_state').all() as JobStateRow[]).map((r) => [r.name, r]));
+    const rows = new Map(this.q.states().map((r) => [r.name, r]));
     const iso = (t: number | null) => (t === null ? null : new Date(t).toISOString());
     return [...this.jobs.values()].map((j) => {
       const r = rows.get(j.name);
@@ -205,11 +187,11 @@ export class JobRunner {
 
   /** Recent runs of one job, newest first. */
   history(name: string, limit = 20): Array<{ startedAt: string; durationMs: number; outcome: string; trigger: string; error: string | null }> {
-    const rows = this.db.prepare('SELECT * FROM job_runs WHERE name = ? ORDER BY id DESC LIMIT ?').all(name, limit) as Array<{ started_at: number; duration_ms: number; outcome: string; trigger: string; error: string | null }>;
+    const rows = this.q.runs(name, limit);
     return rows.map((r) => ({ startedAt: new Date(r.started_at).toISOString(), durationMs: r.duration_ms, outcome: r.outcome, trigger: r.trigger, error: r.error }));
   }
 
   prune(now: number): number {
-    return this.db.prepare('DELETE FROM job_runs WHERE started_at < ?').run(now - JOB_RUN_RETENTION_MS).changes;
+    return this.q.pruneRunsBefore(now - JOB_RUN_RETENTION_MS);
   }
 }

@@ -5,6 +5,7 @@ import fsp from 'node:fs/promises';
 import path from 'node:path';
 import type { Db } from '../db/connection.js';
 import type { FileRow } from '../db/queries/files.js';
+import { userQueries, type UserQueries } from '../db/queries/users.js';
 import type { Logger } from '../log.js';
 import { USERNAME_RULE } from './accounts.js';
 import type { Audit } from './audit.js';
@@ -26,6 +27,7 @@ export interface ReconcileReport {
 export type RecoveryReport = UploadRecovery & TrashRecovery & { movesCompleted: number };
 
 export class Reconciler {
+  private readonly users: UserQueries;
   constructor(
     private readonly db: Db,
     private readonly drive: Drive,
@@ -34,7 +36,9 @@ export class Reconciler {
     private readonly audit: Audit,
     private readonly clock: Clock,
     private readonly log: Logger,
-  ) {}
+  ) {
+    this.users = userQueries(db);
+  }
 
   /** Repairs what a crash or power cut may have left half-done. Runs before the server listens. */
   async recover(): Promise<RecoveryReport> {
@@ -112,7 +116,7 @@ export class Reconciler {
       }
     }
     const containerOwner = key.startsWith('users/') ? key.slice(6) : null;
-    const ownerKnown = containerOwner !== null && this.db.prepare('SELECT 1 FROM users WHERE username = ?').get(containerOwner) !== undefined;
+    const ownerKnown = containerOwner !== null && this.users.exists(containerOwner);
     const now = this.clock.now();
     this.db.transaction(() => {
       for (const { rel, st } of found) {

@@ -26,8 +26,11 @@ export function userQueries(db: Db) {
     "SELECT count(*) AS n FROM users WHERE role = 'admin' AND disabled = 0 AND deleted_at IS NULL",
   );
   const count = db.prepare<[], { n: number }>('SELECT count(*) AS n FROM users');
+  const exists = db.prepare<[string]>('SELECT 1 FROM users WHERE username = ?');
   return {
     byName: (username: string) => byName.get(username),
+    /** Whether a row has this username, deleted accounts included. */
+    exists: (username: string) => exists.get(username) !== undefined,
     byId: (id: number) => byId.get(id),
     all: () => all.all(),
     countAll: () => count.get()!.n,
