@@ -147,8 +147,12 @@ export function fileRoutes(deps: Deps) {
     const entry = await uploads.upload(c.var.caller, space, names, body, {
       contentLength: len === undefined ? undefined : Number(len),
       overwrite: truthy(c.req.query('overwrite')),
+      // Opt-in: a name already taken that the caller may not replace is kept beside it under a free name.
+      rename: truthy(c.req.query('rename')),
     });
-    return c.json(entry, 201);
+    const { path: stored, ...json } = entry;
+    // The name the drive chose (it differs from the URL's after a rename).
+    return c.json(json, 201, { 'X-HCD-Path': encodeURIComponent(stored) });
   });
 
   app.delete('/*', async (c) => {

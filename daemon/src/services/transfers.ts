@@ -194,24 +194,26 @@ export class Transfers {
     if (where.names.length > 0) throw badRequest('invalid_path', '"space" is workspace, home or users/<name>; the folders go in "path".');
     const names = parsePathString(file);
     if (names.length === 0) throw badRequest('invalid_path', 'An upload needs a file name in "path".');
-    return { space: where.space, names, overwrite: meta?.overwrite === '1' || meta?.overwrite === 'true' };
+    const flag = (v: string | null | undefined) => v === '1' || v === 'true';
+    return { space: where.space, names, overwrite: flag(meta?.overwrite), rename: flag(meta?.rename) };
   }
 
   private async onCreate(req: Request, upload: Upload) {
     try {
       const ctx = this.ctx(req);
       if (upload.size === undefined) throw new HttpError('bad_request', 'Upload-Length is required: the quota and free space are checked before anything is written.');
-      const { space, names, overwrite } = this.target(ctx, upload.metadata);
+      const { space, overwrite, rename } = this.target(ctx, upload.metadata);
+      let { names } = this.target(ctx, upload.metadata);
       try {
         // Reserves the whole length against the quota and the free space, before a byte is written.
-        await this.uploads.prepare(ctx, space, names, { id: upload.id, length: upload.size, overwrite });
+        ({ names } = await this.uploads.prepare(ctx, space, names, { id: upload.id, length: upload.size, overwrite, rename }));
       } catch (err) {
         this.uploads.ledger.release(upload.id);
         throw err;
       }
       this.active.add(upload.id);
       // The canonical space and path, and who may continue this upload.
-      return { metadata: { ...upload.metadata, space: spaceKey(space), path: names.join('/'), overwrite: overwrite ? '1' : '0', owner: ctx.actor.username } };
+      return { metadata: { ...upload.metadata, space: spaceKey(space), path: names.join('/'), overwrite: overwrite ? '1' : '0', rename: rename ? '1' : '0', owner: ctx.actor.username } };
     } catch (err) {
       throw tusError(err);
     }
@@ -257,13 +259,13 @@ export class Transfers {
       // Written down first: a crash between the link and the index is finished at start
       // (Uploads.recover) under this owner, instead of leaving an ownerless file and a 410.
       intent = this.uploads.intendTus(upload.id, meta.space!, names, ctx.actor.username, st.size);
-      const entry = await this.uploads.commit(ctx, space, names, file, { size: st.size, sha256, mtime: Math.floor(st.mtimeMs) }, meta.overwrite === '1');
+      const entry = await this.uploads.commit(ctx, space, names, file, { size: st.size, sha256, mtime: Math.floor(st.mtimeMs) }, meta.overwrite === '1', meta.rename === '1');
       // Finished by its creation (an empty file, or creation-with-upload): tus still looks the upload
       // up after this hook to decide on Upload-Expires; answer with what it was.
       upload.offset = st.size;
       this.store.remember(upload);
       // A creation keeps its 201 (and Location); a PATCH that finishes answers 204.
-      return { status_code: req.method === 'POST' ? 201 : 204, headers: { 'X-HCD-Path': encodeURIComponent(`/${names.join('/')}`), 'X-HCD-SHA256': sha256 }, body: JSON.stringify(entry) };
+      return { status_code: req.method === 'POST' ? 201 : 204, headers: { 'X-HCD-Path': encodeURIComponent(entry.path), 'X-HCD-SHA256': sha256 }, body: JSON.stringify(entry) };
     } catch (err) {
       // A refused commit (the name was taken meanwhile, rights changed) ends the upload: a retry gets 404.
       await fsp.rm(file, { force: true });

@@ -12,7 +12,7 @@ import { uploadQueries } from '../db/queries/trash.js';
 import { userQueries } from '../db/queries/users.js';
 import { fileQueries } from '../db/queries/files.js';
 import { HttpError, badRequest, conflict, forbidden, fromFsError } from '../errors.js';
-import { spaceKey, spaceOfKey, type Space } from '../policy/policy.js';
+import { can, spaceKey, spaceOfKey, type Space } from '../policy/policy.js';
 import type { Audit } from './audit.js';
 import type { Clock } from './clock.js';
 import type { Trash } from './trash.js';
@@ -131,7 +131,7 @@ export class Uploads {
    * as the checks (after the last await), so that uploads racing each other cannot all pass.
    * Shared by PUT and resumable (tus) uploads; the caller releases `id` when the upload ends.
    */
-  async prepare(ctx: Ctx, space: Space, names: string[], opts: { id: string; length?: number; overwrite: boolean }): Promise<{ limit: UploadLimit }> {
+  async prepare(ctx: Ctx, space: Space, names: string[], opts: { id: string; length?: number; overwrite: boolean; rename?: boolean }): Promise<{ limit: UploadLimit; names: string[] }> {
     if (this.draining) throw new HttpError('shutting_down', 'The drive is shutting down; try again in a moment.');
     if (names.length === 0) throw badRequest('invalid_path', 'An upload needs a file name.');
     const { actor } = ctx;
@@ -143,10 +143,17 @@ export class Uploads {
     const target = await tree.resolve(space, names);
     let replacing: ReturnType<Tree['files']['get']>;
     if (target.stat) {
-      if (target.stat.isDirectory()) throw conflict('is_a_directory', `${displayPath(names)} is a folder.`);
-      if (!opts.overwrite) throw existsError(names);
-      replacing = tree.files.get(key, rel);
-      tree.require(actor, 'modify', space, replacing?.owner ?? null);
+      const owner = tree.files.get(key, rel)?.owner ?? null;
+      const mayReplace = target.stat.isFile() && opts.overwrite && can(actor, 'modify', space, owner);
+      if (opts.rename && !mayReplace) {
+        // A same-name upload in a shared space: kept beside the other under a free name.
+        names = await this.freeName(actor.username, space, names);
+      } else {
+        if (target.stat.isDirectory()) throw conflict('is_a_directory', `${displayPath(names)} is a folder.`);
+        if (!opts.overwrite) throw existsError(names);
+        replacing = tree.files.get(key, rel);
+        tree.require(actor, 'modify', space, replacing?.owner ?? null);
+      }
     }
     const writable = await tree.store.writableBytes(opts.length === undefined || opts.length > GRANT_STEP);
     // ---- from here to the reservation, no await: the checks and the promise are one step.
@@ -159,12 +166,13 @@ export class Uploads {
       if (opts.length > diskLeft) throw diskFull();
       this.ledger.reserve(opts.id, actor.username, opts.length);
       const length = opts.length;
-      return { limit: { allow: (size) => (this.ledger.progress(opts.id, size), size <= length), error: () => badRequest('bad_request', 'The body is longer than its Content-Length.') } };
+      return { names, limit: { allow: (size) => (this.ledger.progress(opts.id, size), size <= length), error: () => badRequest('bad_request', 'The body is longer than its Content-Length.') } };
     }
     // Unknown length: quota granted in steps as the body grows; the disk bounded by what was free at the start.
     this.ledger.reserve(opts.id, actor.username, 0);
     let error = diskFull;
     return {
+      names,
       limit: {
         allow: (size) => {
           this.ledger.progress(opts.id, size);
@@ -185,12 +193,12 @@ export class Uploads {
   }
 
   /** A PUT: the body streamed to a temp file (hashed, fsynced), then committed. */
-  async upload(ctx: Ctx, space: Space, names: string[], source: Readable, opts: { contentLength?: number; overwrite: boolean }): Promise<Entry> {
+  async upload(ctx: Ctx, space: Space, names: string[], source: Readable, opts: { contentLength?: number; overwrite: boolean; rename?: boolean }): Promise<Entry & { path: string }> {
     const { actor } = ctx;
     const id = crypto.randomUUID();
     let limit: UploadLimit;
     try {
-      ({ limit } = await this.prepare(ctx, space, names, { id, length: opts.contentLength, overwrite: opts.overwrite }));
+      ({ limit, names } = await this.prepare(ctx, space, names, { id, length: opts.contentLength, overwrite: opts.overwrite, rename: opts.rename }));
     } catch (err) {
       this.ledger.release(id);
       throw err;
@@ -206,7 +214,7 @@ export class Uploads {
         throw new HttpError('upload_aborted', 'The upload ended before all its bytes arrived; nothing was saved.');
       }
       if (abortErr) throw abortErr;
-      return this.commit(ctx, space, names, tmp, written, opts.overwrite);
+      return this.commit(ctx, space, names, tmp, written, opts.overwrite, opts.rename);
     })();
     this.inflight.set(id, {
       abort: (err) => {
@@ -236,7 +244,7 @@ export class Uploads {
    * Puts a finished, fsynced temporary file at its place and indexes it. The overwrite rule is
    * checked again here: the place may have been taken while the bytes were arriving.
    */
-  async commit(caller: Ctx, space: Space, names: string[], tmp: string, w: { size: number; sha256: string; mtime: number }, overwrite: boolean): Promise<Entry> {
+  async commit(caller: Ctx, space: Space, names: string[], tmp: string, w: { size: number; sha256: string; mtime: number }, overwrite: boolean, rename = false): Promise<Entry & { path: string }> {
     const { tree } = this;
     // The rights of now, not of when the upload began: a long or resumed upload by someone demoted,
     // disabled or deleted meanwhile must not land where they may no longer write.
@@ -244,13 +252,28 @@ export class Uploads {
     tree.require(ctx.actor, 'create', space);
     await tree.parentsFor(ctx.actor, space, names);
     const key = spaceKey(space);
-    const rel = names.join('/');
-    const dest = path.join(tree.root(space), ...names);
+    let rel = names.join('/');
+    let dest = path.join(tree.root(space), ...names);
     const now = this.clock.now();
     const existing = tree.files.get(key, rel);
     let replaced = false;
     const st = fs.lstatSync(dest, { throwIfNoEntry: false });
-    if (st && overwrite) {
+    const mayReplace = !!st && overwrite && st.isFile() && can(ctx.actor, 'modify', space, existing?.owner ?? null);
+    if (st && rename && !mayReplace) {
+      // Taken while the bytes were arriving (two pupils, one name, the same second): another free name,
+      // and link(2) settles any race that is left.
+      for (let attempt = 0; ; attempt++) {
+        names = await this.freeName(ctx.actor.username, space, names);
+        rel = names.join('/');
+        dest = path.join(tree.root(space), ...names);
+        try {
+          tree.store.commitFile(tmp, dest, false);
+          break;
+        } catch (err) {
+          if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || attempt >= 20) throw err;
+        }
+      }
+    } else if (st && overwrite) {
       if (!st.isFile()) throw conflict('is_a_directory', `${displayPath(names)} is a folder.`);
       tree.require(ctx.actor, 'modify', space, existing?.owner ?? null);
       // Keep the replaced version in the trash: an overwrite loses nothing either.
@@ -273,7 +296,28 @@ export class Uploads {
     })();
     // Acknowledged only once the index row is on stable storage (group commit with other uploads).
     await tree.commits.sync();
-    return tree.entry(ctx.actor, space, { ...row, name: names[names.length - 1]! });
+    return { ...tree.entry(ctx.actor, space, { ...row, name: names[names.length - 1]! }), path: displayPath(names) };
+  }
+
+  /**
+   * The first free name beside `names` for this uploader: "compte_rendu (eleve12).pdf", then
+   * "compte_rendu (eleve12 2).pdf"… (the extension kept, so phones still open it with the right app).
+   */
+  private async freeName(username: string, space: Space, names: string[]): Promise<string[]> {
+    const name = names[names.length - 1]!;
+    const dot = name.lastIndexOf('.');
+    const stem = dot > 0 ? name.slice(0, dot) : name;
+    const ext = dot > 0 ? name.slice(dot) : '';
+    for (let n = 1; n < 1000; n++) {
+      const tag = n === 1 ? ` (${username})` : ` (${username} ${n})`;
+      // Within ext4's 255 bytes per name: the stem gives way (whole characters, never half of one).
+      let s = stem;
+      while (Buffer.byteLength(s + tag + ext) > 255 && s.length > 1) s = [...s].slice(0, -1).join('');
+      const candidate = [...names.slice(0, -1), s + tag + ext];
+      const r = await this.tree.resolve(space, candidate);
+      if (!r.stat) return candidate;
+    }
+    throw conflict('exists', `${displayPath(names)} and a thousand variants of its name are taken.`);
   }
 
   /** Writes down that a finished resumable upload is about to be put in place (see recover). */

@@ -242,3 +242,33 @@ test('user files are sandboxed (no script runs as the site), PDFs excepted so vi
   assert.equal(pdf.headers.get('content-security-policy'), null);
   assert.equal(pdf.headers.get('x-content-type-options'), 'nosniff');
 });
+
+test('same-name uploads with ?rename=1: kept beside each other under the uploader\'s name; the default stays 409', async (t) => {
+  const h = await makeApp();
+  t.after(h.close);
+  const ana = await h.user('ana', 'user');
+  const ben = await h.user('ben', 'user');
+  const ada = await h.user('ada', 'advanced');
+  assert.equal((await h.put(ana, 'workspace/Devoirs/compte_rendu.pdf', 'ana')).status, 201);
+  assert.equal((await h.put(ben, 'workspace/Devoirs/compte_rendu.pdf', 'ben')).status, 409, 'the contract default');
+  const b1 = await h.put(ben, 'workspace/Devoirs/compte_rendu.pdf', 'ben', '?rename=1');
+  assert.equal(b1.status, 201);
+  assert.equal((await b1.json()).name, 'compte_rendu (ben).pdf');
+  assert.equal(decodeURIComponent(b1.headers.get('x-hcd-path')!), '/Devoirs/compte_rendu (ben).pdf');
+  const b2 = await h.put(ben, 'workspace/Devoirs/compte_rendu.pdf', 'ben again', '?rename=1&overwrite=1');
+  assert.equal((await b2.json()).name, 'compte_rendu (ben 2).pdf', 'a pupil may not replace: renamed, not 403');
+  // Someone allowed to replace does replace when asking for both.
+  assert.equal((await h.put(ada, 'workspace/mine.txt', 'v1')).status, 201);
+  const a2 = await h.put(ada, 'workspace/mine.txt', 'v2', '?rename=1&overwrite=1');
+  assert.equal((await a2.json()).name, 'mine.txt');
+  const names = (await h.json(h.req('GET', '/api/fs/workspace/Devoirs/', { token: ana.token }))).entries.map((e: { name: string }) => e.name).sort();
+  assert.deepEqual(names, ['compte_rendu (ben 2).pdf', 'compte_rendu (ben).pdf', 'compte_rendu.pdf']);
+  assert.equal(fs.readFileSync(path.join(h.dataDir, 'workspace/Devoirs/compte_rendu.pdf'), 'utf8'), 'ana', "ana's file untouched");
+  // A resumable upload asks the same with "rename" in its metadata, and learns the name when it finishes.
+  const b64 = (s: string) => Buffer.from(s).toString('base64');
+  const c = await h.req('POST', '/api/tus', { token: ana.token, headers: { 'tus-resumable': '1.0.0', 'upload-length': '3', 'upload-metadata': `space ${b64('workspace')},path ${b64('Devoirs/compte_rendu.pdf')},rename ${b64('1')}` } });
+  assert.equal(c.status, 201);
+  const p = await h.req('PATCH', c.headers.get('location')!, { token: ana.token, body: new TextEncoder().encode('ana'), headers: { 'tus-resumable': '1.0.0', 'upload-offset': '0', 'content-type': 'application/offset+octet-stream' } });
+  assert.equal(p.status, 204);
+  assert.equal(decodeURIComponent(p.headers.get('x-hcd-path')!), '/Devoirs/compte_rendu (ana).pdf');
+});
