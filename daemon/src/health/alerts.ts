@@ -1,23 +1,13 @@
 // Alert thresholds over a snapshot, and the alerts table: raised once, kept while they hold, cleared when they stop.
+import type { Alert, Severity, Thresholds } from '../api-types.js';
 import type { Db } from '../db/connection.js';
 import type { Snapshot } from './snapshot.js';
-
-export type Severity = 'warning' | 'critical';
 
 export interface AlertCandidate {
   key: string;
   severity: Severity;
   message: string;
   value: number | null;
-}
-
-export interface Thresholds {
-  diskWarnPercent: number;
-  diskCriticalPercent: number;
-  batteryLowPercent: number;
-  batteryCriticalPercent: number;
-  cpuWarnC: number;
-  cpuCriticalC: number;
 }
 
 export const DEFAULT_THRESHOLDS: Thresholds = {
@@ -97,17 +87,7 @@ export interface AlertRow {
   cleared_at: number | null;
 }
 
-export interface AlertJson {
-  key: string;
-  severity: Severity;
-  message: string;
-  value: number | null;
-  raisedAt: string;
-  lastSeenAt: string;
-  clearedAt: string | null;
-}
-
-export const alertJson = (r: AlertRow): AlertJson => ({
+export const alertJson = (r: AlertRow) => ({
   key: r.key,
   severity: r.severity,
   message: r.message,
@@ -115,7 +95,7 @@ export const alertJson = (r: AlertRow): AlertJson => ({
   raisedAt: new Date(r.raised_at).toISOString(),
   lastSeenAt: new Date(r.last_seen_at).toISOString(),
   clearedAt: r.cleared_at === null ? null : new Date(r.cleared_at).toISOString(),
-});
+}) satisfies Alert;
 
 /** Cleared alerts are kept this long for the record. */
 export const ALERT_RETENTION_MS = 90 * 86400_000;

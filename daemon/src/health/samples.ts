@@ -1,27 +1,9 @@
 // The health history in SQLite: minute samples, hourly roll-ups, and their bounded retention.
+import { METRICS, type History, type HistoryRange, type Metric } from '../api-types.js';
 import type { Db } from '../db/connection.js';
 import type { Snapshot } from './snapshot.js';
 
-/** Every stored metric: a column of health_samples and avg/min/max columns of health_hourly. */
-export const METRICS = [
-  'cpu_temp',
-  'load1',
-  'cpu_pct',
-  'mem_pct',
-  'data_pct',
-  'data_free',
-  'root_pct',
-  'root_free',
-  'ssd_present',
-  'battery_pct',
-  'battery_v',
-  'charging',
-  'under_voltage',
-  'throttled',
-  'io_r',
-  'io_w',
-] as const;
-export type Metric = (typeof METRICS)[number];
+export { METRICS, type Metric };
 export type SampleRow = { at: number } & Record<Metric, number | null> & { power_flags: number | null };
 
 /**
@@ -57,20 +39,6 @@ export function sampleFromSnapshot(s: Snapshot): SampleRow {
     io_w: s.storage.io.value?.writeOpsPerSec ?? null,
     power_flags: th?.raw ?? null,
   };
-}
-
-export interface History {
-  range: '24h' | '7d';
-  /** Seconds between points: 60 (minute samples) or 3600 (hourly roll-ups). */
-  step: number;
-  metrics: Metric[];
-  /** Unix seconds of each point (the hour's start for roll-ups). */
-  t: number[];
-  /** One array per metric, aligned with t; null where the reading was unknown. */
-  series: Partial<Record<Metric, (number | null)[]>>;
-  /** Hourly roll-ups only: the hour's extremes. */
-  min?: Partial<Record<Metric, (number | null)[]>>;
-  max?: Partial<Record<Metric, (number | null)[]>>;
 }
 
 export class HealthSamples {
@@ -128,7 +96,7 @@ export class HealthSamples {
     })();
   }
 
-  history(range: '24h' | '7d', metrics: Metric[], nowSec: number): History {
+  history(range: HistoryRange, metrics: Metric[], nowSec: number): History {
     if (range === '24h') {
       const rows = this.db
         .prepare(`SELECT at, ${metrics.join(', ')} FROM health_samples WHERE at > ? AND at <= ? ORDER BY at`)

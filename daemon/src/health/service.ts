@@ -1,8 +1,9 @@
 // The health side of one app: readers, samples, alerts, the power guard and the scheduled jobs, built once per Deps.
+import type { HealthNow, Thresholds } from '../api-types.js';
 import type { Deps } from '../app.js';
 import { declareJobs, type PartialUploadCleaner } from '../jobs/list.js';
 import { JobRunner } from '../jobs/runner.js';
-import { Alerts, DEFAULT_THRESHOLDS, alertJson, evaluate, type Thresholds } from './alerts.js';
+import { Alerts, DEFAULT_THRESHOLDS, alertJson, evaluate } from './alerts.js';
 import { runCommand, type CommandRunner } from './commands.js';
 import { PowerGuard } from './power-guard.js';
 import { HealthSamples, sampleFromSnapshot } from './samples.js';
@@ -138,7 +139,7 @@ export class HealthService {
       notice: this.guard.notice(),
       jobs: this.jobs.status(),
       thresholds: this.thresholds,
-    };
+    } satisfies HealthNow;
   }
 }
 

@@ -1,6 +1,7 @@
 // /api/admin/health (now, history, jobs), /api/admin/clock (admins only), and the public /api/notice users' browsers poll.
 import { Hono, type Context } from 'hono';
 import { z } from 'zod';
+import type { ClockSetResponse, JobDetail, JobRunResponse, NoticeResponse } from '../api-types.js';
 import { HttpError, badRequest, forbidden, notFound } from '../errors.js';
 import { clientIp, readJson, type AppEnv } from '../http.js';
 import { canAdminister } from '../policy/policy.js';
@@ -34,7 +35,7 @@ export function adminHealthRoutes(deps: Deps) {
     const name = c.req.param('name');
     const status = health().jobs.status().find((j) => j.name === name);
     if (!status) throw notFound(`No job named "${name}".`);
-    return c.json({ ...status, history: health().jobs.history(name) });
+    return c.json({ ...status, history: health().jobs.history(name) } satisfies JobDetail);
   });
 
   app.post('/health/jobs/:name/run', async (c) => {
@@ -42,7 +43,7 @@ export function adminHealthRoutes(deps: Deps) {
     if (!health().jobs.names().includes(name)) throw notFound(`No job named "${name}".`);
     const r = await health().jobs.run(name, 'manual');
     deps.audit.record({ actor: c.get('user').username, ip: clientIp(c), action: 'job_run', target: `job:${name}`, detail: { outcome: r.outcome, error: r.error } });
-    return c.json({ name, outcome: r.outcome, startedAt: new Date(r.startedAt).toISOString(), durationMs: r.durationMs, summary: r.summary, error: r.error });
+    return c.json({ name, outcome: r.outcome, startedAt: new Date(r.startedAt).toISOString(), durationMs: r.durationMs, summary: r.summary, error: r.error } satisfies JobRunResponse);
   });
 
   const clockBody = z.object({ time: z.iso.datetime({ offset: true }) });
@@ -61,7 +62,7 @@ export function adminHealthRoutes(deps: Deps) {
     const detail = { from: new Date(before).toISOString(), to: iso, ok: r.ok, ...(r.ok ? {} : { output: r.output }) };
     deps.audit.record({ actor: c.get('user').username, ip: clientIp(c), action: 'clock_set', target: 'device', detail });
     if (!r.ok) throw new HttpError('internal_error', `The device clock could not be set: ${r.output || `exit code ${r.code}`}.`);
-    return c.json({ previous: detail.from, requested: iso, now: new Date(deps.clock.now()).toISOString() });
+    return c.json({ previous: detail.from, requested: iso, now: new Date(deps.clock.now()).toISOString() } satisfies ClockSetResponse);
   });
 
   return app;
@@ -70,7 +71,7 @@ export function adminHealthRoutes(deps: Deps) {
 /** GET /api/notice: public, what every connected browser must know now (a critical battery's power-off). */
 export function noticeRoutes(deps: Deps) {
   const app = new Hono<AppEnv>();
-  app.get('/', (c) => c.json({ notice: healthOf(deps).guard.notice() }, 200, { 'Cache-Control': 'no-store' }));
+  app.get('/', (c) => c.json({ notice: healthOf(deps).guard.notice() } satisfies NoticeResponse, 200, { 'Cache-Control': 'no-store' }));
   return app;
 }
 

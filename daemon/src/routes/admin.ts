@@ -1,5 +1,6 @@
 // /api/admin: users, quotas, storage and usage, the audit log, reconciliation. Admins only.
 import { Hono, type Context } from 'hono';
+import type { AdminUser, AdminUsersResponse, DeletedUserResponse, StorageReport } from '../api-types.js';
 import { HttpError, badRequest, conflict, forbidden } from '../errors.js';
 import { clientIp, readJson, type AppEnv } from '../http.js';
 import { canAdminister } from '../policy/policy.js';
@@ -26,14 +27,14 @@ export function adminRoutes(deps: Deps) {
     files: use.get(u.username)?.files ?? 0,
     createdAt: new Date(u.created_at).toISOString(),
     deletedAt: u.deleted_at === null ? null : new Date(u.deleted_at).toISOString(),
-  });
+  }) satisfies AdminUser;
   const who = (c: Context<AppEnv>) => ({ actor: c.get('user').username, ip: clientIp(c) });
 
   app.get('/users', (c) => {
     const use = usage();
     const all = accounts.users.all();
     const rows = c.req.query('deleted') === '1' ? all : all.filter((u) => u.deleted_at === null);
-    return c.json({ users: rows.map((u) => userJson(u, use)) });
+    return c.json({ users: rows.map((u) => userJson(u, use)) } satisfies AdminUsersResponse);
   });
 
   app.post('/users', async (c) => {
@@ -84,7 +85,7 @@ export function adminRoutes(deps: Deps) {
       accounts.sessions.deleteForUser(u.id);
     })();
     audit.record({ ...who(c), action: 'user_delete', target: `user:${u.username}` });
-    return c.json({ username: u.username, deleted: true, container: `users/${u.username}` });
+    return c.json({ username: u.username, deleted: true, container: `users/${u.username}` } satisfies DeletedUserResponse);
   });
 
   app.get('/storage', async (c) => {
@@ -103,7 +104,7 @@ export function adminRoutes(deps: Deps) {
       unownedBytes: use.get(null)?.bytes ?? 0,
       trash: drive.trash.totals(),
       missing: drive.files.missing().map((r) => ({ space: r.space, path: '/' + r.path, since: new Date(r.missing_since!).toISOString() })),
-    });
+    } satisfies StorageReport);
   });
 
   app.get('/audit', (c) => {

@@ -1,4 +1,5 @@
 // The audit trail: who did what, when, from which address.
+import type { AuditAction, AuditEntry, AuditPage } from '../api-types.js';
 import type { Db } from '../db/connection.js';
 import { auditQueries, type AuditFilter, type AuditRow } from '../db/queries/audit.js';
 import type { Clock } from './clock.js';
@@ -6,7 +7,7 @@ import type { Clock } from './clock.js';
 export interface AuditEvent {
   actor: string | null;
   ip: string | null;
-  action: string;
+  action: AuditAction;
   target?: string | null;
   detail?: unknown;
 }
@@ -19,7 +20,7 @@ export class Audit {
   record(e: AuditEvent): void {
     this.q.insert({ ...e, at: this.clock.now() });
   }
-  page(f: AuditFilter): { entries: ReturnType<typeof toJson>[]; next: number | null } {
+  page(f: AuditFilter): AuditPage {
     const rows = this.q.page({ ...f, limit: f.limit + 1 });
     const more = rows.length > f.limit;
     const page = rows.slice(0, f.limit);
@@ -33,8 +34,9 @@ function toJson(r: AuditRow) {
     at: new Date(r.at).toISOString(),
     actor: r.actor,
     ip: r.ip,
-    action: r.action,
+    // Every row was written by record(), whose action is an AuditAction.
+    action: r.action as AuditAction,
     target: r.target,
     detail: r.detail === null ? null : (JSON.parse(r.detail) as unknown),
-  };
+  } satisfies AuditEntry;
 }

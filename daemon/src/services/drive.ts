@@ -5,8 +5,9 @@ import fsp from 'node:fs/promises';
 import path from 'node:path';
 import crypto from 'node:crypto';
 import type { Readable } from 'node:stream';
+import type { DeleteResponse, Entry, EntryType, Listing, TrashItem as TrashItemJson, TrashList } from '../api-types.js';
 import type { Db } from '../db/connection.js';
-import { fileQueries, type FileRow, type EntryType } from '../db/queries/files.js';
+import { fileQueries, type FileRow } from '../db/queries/files.js';
 import { trashQueries, uploadQueries, type TrashRow } from '../db/queries/trash.js';
 import { userQueries } from '../db/queries/users.js';
 import { HttpError, badRequest, conflict, forbidden, fromFsError, notFound } from '../errors.js';
@@ -16,15 +17,6 @@ import { resolveInside, type Resolved } from '../storage/paths.js';
 import { USERNAME_RULE } from './accounts.js';
 import type { Audit } from './audit.js';
 import type { Clock } from './clock.js';
-
-export interface Entry {
-  name: string;
-  type: EntryType;
-  size: number;
-  mtime: string;
-  owner: string | null;
-  canDelete: boolean;
-}
 
 export interface Ctx {
   actor: Actor;
@@ -146,7 +138,7 @@ export class Drive {
 
   list(ctx: Ctx, space: Space, names: string[]) {
     const rows = this.files.list(spaceKey(space), names.join('/'));
-    return { path: displayPath(names), space: spaceKey(space), entries: rows.map((r) => this.entry(ctx.actor, space, r)) };
+    return { path: displayPath(names), space: spaceKey(space), entries: rows.map((r) => this.entry(ctx.actor, space, r)) } satisfies Listing;
   }
 
   /** The files under a folder, for a zip download: [path inside the folder, absolute path, row]. */
@@ -407,7 +399,7 @@ export class Drive {
 
   // ---- trash --------------------------------------------------------------------------------
 
-  async remove(ctx: Ctx, space: Space, names: string[]): Promise<{ trashId: number }> {
+  async remove(ctx: Ctx, space: Space, names: string[]): Promise<DeleteResponse> {
     if (names.length === 0) throw badRequest('invalid_path', 'The space root cannot be deleted.');
     await this.store.ensureAvailable();
     const r = await this.resolve(space, names);
@@ -445,7 +437,7 @@ export class Drive {
 
   trashList(ctx: Ctx) {
     const rows = ctx.actor.role === 'admin' ? this.trash.all() : this.trash.byDeleter(ctx.actor.username);
-    return { items: rows.map(trashJson) };
+    return { items: rows.map(trashJson) } satisfies TrashList;
   }
 
   private trashItem(ctx: Ctx, id: number): TrashRow {
@@ -564,5 +556,5 @@ export function trashJson(r: TrashRow) {
     deletedBy: r.deleted_by,
     deletedAt: new Date(r.deleted_at).toISOString(),
     reason: r.reason,
-  };
+  } satisfies TrashItemJson;
 }

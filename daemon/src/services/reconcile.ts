@@ -3,6 +3,7 @@
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
+import type { ReconcileReport } from '../api-types.js';
 import type { Db } from '../db/connection.js';
 import type { FileRow } from '../db/queries/files.js';
 import type { Logger } from '../log.js';
@@ -10,16 +11,6 @@ import { USERNAME_RULE } from './accounts.js';
 import type { Audit } from './audit.js';
 import type { Clock } from './clock.js';
 import type { Drive } from './drive.js';
-
-export interface ReconcileReport {
-  added: number;
-  updated: number;
-  foundAgain: number;
-  missing: { space: string; path: string }[];
-  renamed: { space: string; from: string; to: string }[];
-  conflicts: { space: string; path: string; reason: string }[];
-  skipped: { space: string; path: string; reason: string }[];
-}
 
 export interface RecoveryReport {
   uploadsDiscarded: number;
