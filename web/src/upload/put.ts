@@ -1,4 +1,5 @@
 // Plain PUT uploads through XMLHttpRequest (fetch has no upload progress); not resumable.
+import type { ErrorBody } from '../../../daemon/src/api-types.js';
 import { fsUrl } from '../api.js';
 import { UploadFailure, type TransferHandle, type UploadTarget, type UploadTransport } from './transport.js';
 
@@ -20,7 +21,7 @@ export class PutTransport implements UploadTransport {
         let code = `http_${xhr.status}`;
         let message = xhr.statusText;
         try {
-          const e = (JSON.parse(xhr.responseText) as { error?: { code?: string; message?: string } }).error;
+          const e = (JSON.parse(xhr.responseText) as { error?: Partial<ErrorBody['error']> }).error;
           code = e?.code ?? code;
           message = e?.message ?? message;
         } catch {
