@@ -1,5 +1,6 @@
 // Daemon configuration: parsed once from the environment, typed, frozen; every problem reported at once.
 import path from 'node:path';
+import type { BatterySource } from './api-types.js';
 
 export interface Config {
   readonly host: string;
@@ -35,8 +36,6 @@ export interface Config {
   /** Command that sets the clock; "{seconds}" and "{iso}" are replaced by the new time. */
   readonly setClockCommand: string;
 }
-
-export type BatterySource = 'none' | 'power_supply' | 'pisugar' | 'ina219';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 

@@ -1,44 +1,8 @@
 // The one error vocabulary of the API: every code, the status it always has, and the JSON shape
 // {"error":{"code","message"}} (after hono's HTTPException: an error carries its status, one handler renders it).
+// The code→status table itself is in api-types.ts, where the web UI reads the codes too.
+import { ERROR_STATUS, type ErrorBody, type ErrorCode } from './api-types.js';
 
-/** Each code and its status. A code never travels with another status. */
-export const ERROR_STATUS = {
-  bad_request: 400,
-  invalid_json: 400,
-  invalid_path: 400,
-  name_too_long: 400,
-  invalid_username: 400,
-  invalid_password: 400,
-  invalid_role: 400,
-  invalid_quota: 400,
-  upload_aborted: 400,
-  unauthenticated: 401,
-  invalid_credentials: 401,
-  forbidden: 403,
-  wrong_password: 403,
-  cross_site_request: 403,
-  symlink_refused: 403,
-  not_found: 404,
-  no_such_user: 404,
-  method_not_allowed: 405,
-  exists: 409,
-  file_changed: 409,
-  username_taken: 409,
-  not_a_directory: 409,
-  is_a_directory: 409,
-  last_admin: 409,
-  gone: 410,
-  payload_too_large: 413,
-  quota_exceeded: 413,
-  range_not_satisfiable: 416,
-  too_many_attempts: 429,
-  internal_error: 500,
-  storage_unavailable: 503,
-  shutting_down: 503,
-  disk_full: 507,
-} as const satisfies Record<string, number>;
-
-export type ErrorCode = keyof typeof ERROR_STATUS;
 export type ErrorStatus = (typeof ERROR_STATUS)[ErrorCode];
 /** The codes whose status is S. */
 export type CodeWith<S extends number> = { [K in ErrorCode]: (typeof ERROR_STATUS)[K] extends S ? K : never }[ErrorCode];
@@ -63,7 +27,7 @@ export const forbidden = (message: string, code: CodeWith<403> = 'forbidden') =>
 export const notFound = (message = 'Not found.', code: CodeWith<404> = 'not_found') => new HttpError(code, message);
 export const conflict = (code: CodeWith<409>, message: string) => new HttpError(code, message);
 
-export function errorBody(code: ErrorCode, message: string) {
+export function errorBody(code: ErrorCode, message: string): ErrorBody {
   return { error: { code, message } };
 }
 

@@ -1,63 +1,19 @@
 // The HTTP API client: JSON in and out, the contract's error shape turned into ApiError, file URLs.
+// The shapes it carries are the daemon's own wire types (daemon/src/api-types.ts), imported by the views.
+import type { ErrorBody, ErrorCode } from '../../daemon/src/api-types.js';
+
+/** The daemon's error code; 'network' when nothing answered, http_<status> when the answer lacked the contract's body. */
+export type ApiErrorCode = ErrorCode | 'network' | `http_${number}`;
+
 export class ApiError extends Error {
   constructor(
     readonly status: number,
-    readonly code: string,
+    readonly code: ApiErrorCode,
     message: string,
     readonly retryAfter?: number,
   ) {
     super(message);
   }
-}
-
-export type Role = 'user' | 'advanced' | 'admin';
-export interface Me {
-  username: string;
-  role: Role;
-  quotaBytes: number | null;
-  usedBytes: number;
-}
-export interface Entry {
-  name: string;
-  type: 'file' | 'dir';
-  size: number;
-  mtime: string;
-  owner: string | null;
-  canDelete: boolean;
-}
-export interface Listing {
-  path: string;
-  entries: Entry[];
-}
-export interface TrashItem {
-  id: number;
-  space: string;
-  path: string;
-  name: string;
-  type: 'file' | 'dir';
-  size: number;
-  owner: string | null;
-  deletedBy: string;
-  deletedAt: string;
-  reason: string | null;
-}
-export interface AdminUser {
-  username: string;
-  role: Role;
-  disabled: boolean;
-  quotaBytes: number | null;
-  usedBytes: number;
-  files: number;
-  createdAt: string;
-}
-export interface AuditEntry {
-  id: number;
-  at: string;
-  actor: string | null;
-  ip: string | null;
-  action: string;
-  target: string | null;
-  detail: unknown;
 }
 
 let onUnauthorized: () => void = () => {};
@@ -86,7 +42,8 @@ export async function api<T>(method: string, path: string, body?: unknown): Prom
     json = null;
   }
   if (!res.ok) {
-    const err = (json as { error?: { code?: string; message?: string } } | null)?.error;
+    // A proxy or a crash can answer without the contract's body: every part of it may be missing.
+    const err = (json as { error?: Partial<ErrorBody['error']> } | null)?.error;
     const retry = Number(res.headers.get('retry-after'));
     const e = new ApiError(res.status, err?.code ?? `http_${res.status}`, err?.message ?? res.statusText, Number.isFinite(retry) && retry > 0 ? retry : undefined);
     if (res.status === 401 && !path.startsWith('/api/auth/login')) onUnauthorized();

@@ -1,5 +1,6 @@
 // The application's shared state and navigation: who is logged in, the upload queue, the router.
-import { api, type Me } from './api.js';
+import type { Me, MeResponse } from '../../daemon/src/api-types.js';
+import { api } from './api.js';
 import type { UploadQueue } from './upload/queue.js';
 
 export interface App {
@@ -17,7 +18,7 @@ export const isAdmin = (me: Me | null) => me?.role === 'admin';
 
 export async function loadMe(): Promise<Me | null> {
   try {
-    return (await api<{ user: Me }>('GET', '/api/auth/me')).user;
+    return (await api<MeResponse>('GET', '/api/auth/me')).user;
   } catch {
     return null;
   }

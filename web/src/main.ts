@@ -1,5 +1,6 @@
 // Entry point: language, session, the page shell and the router.
 import './styles.css';
+import type { PublicHealth } from '../../daemon/src/api-types.js';
 import { api, setUnauthorizedHandler } from './api.js';
 import { loadMe, type App } from './app.js';
 import { h, replace } from './dom.js';
@@ -84,7 +85,7 @@ onLangChange(() => app.render());
 async function start() {
   const path = location.pathname;
   if (!(path === '/portal' || path.startsWith('/portal/'))) {
-    const [me, health] = await Promise.all([app.refreshMe(), api<{ storage: string }>('GET', '/api/health').catch(() => ({ storage: 'mounted' }))]);
+    const [me, health] = await Promise.all([app.refreshMe(), api<PublicHealth>('GET', '/api/health').catch(() => ({ storage: 'mounted' }))]);
     void me;
     app.storage = health.storage;
   }

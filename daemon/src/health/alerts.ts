@@ -1,24 +1,16 @@
 // Alert thresholds over a snapshot, and the alerts table: raised once, kept while they hold, cleared when they stop.
+import type { Alert, Severity, Thresholds } from '../api-types.js';
 import type { Db } from '../db/connection.js';
-import { alertQueries, type AlertQueries, type AlertRow, type Severity } from '../db/queries/alerts.js';
+import { alertQueries, type AlertQueries, type AlertRow } from '../db/queries/alerts.js';
 import type { Snapshot } from './snapshot.js';
 
-export type { AlertRow, Severity } from '../db/queries/alerts.js';
+export type { AlertRow } from '../db/queries/alerts.js';
 
 export interface AlertCandidate {
   key: string;
   severity: Severity;
   message: string;
   value: number | null;
-}
-
-export interface Thresholds {
-  diskWarnPercent: number;
-  diskCriticalPercent: number;
-  batteryLowPercent: number;
-  batteryCriticalPercent: number;
-  cpuWarnC: number;
-  cpuCriticalC: number;
 }
 
 export const DEFAULT_THRESHOLDS: Thresholds = {
@@ -87,17 +79,7 @@ export function evaluate(s: Snapshot, t: Thresholds = DEFAULT_THRESHOLDS): Alert
   return out;
 }
 
-export interface AlertJson {
-  key: string;
-  severity: Severity;
-  message: string;
-  value: number | null;
-  raisedAt: string;
-  lastSeenAt: string;
-  clearedAt: string | null;
-}
-
-export const alertJson = (r: AlertRow): AlertJson => ({
+export const alertJson = (r: AlertRow) => ({
   key: r.key,
   severity: r.severity,
   message: r.message,
@@ -105,7 +87,7 @@ export const alertJson = (r: AlertRow): AlertJson => ({
   raisedAt: new Date(r.raised_at).toISOString(),
   lastSeenAt: new Date(r.last_seen_at).toISOString(),
   clearedAt: r.cleared_at === null ? null : new Date(r.cleared_at).toISOString(),
-});
+}) satisfies Alert;
 
 /** Cleared alerts are kept this long for the record. */
 export const ALERT_RETENTION_MS = 90 * 86400_000;

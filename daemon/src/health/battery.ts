@@ -2,21 +2,9 @@
 import fsp from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
-import type { BatterySource } from '../config.js';
+import type { Battery, BatterySource } from '../api-types.js';
 import { findHwmon } from './rpi-power.js';
 import { known, num, readAttr, unknown, type Reading } from './reading.js';
-
-export interface Battery {
-  source: Exclude<BatterySource, 'none'>;
-  /** Where the reading came from: a power_supply name, the PiSugar model, the hwmon chip. */
-  device: string;
-  percent: Reading<number>;
-  charging: Reading<boolean>;
-  /** External power present (the board's USB input, the kernel's Mains/USB supply). */
-  pluggedIn: Reading<boolean>;
-  voltageV: Reading<number>;
-  currentA: Reading<number>;
-}
 
 // ---- Linux power_supply class (Documentation/ABI/testing/sysfs-class-power) -------------------
 

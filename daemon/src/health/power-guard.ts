@@ -1,17 +1,9 @@
 // Critical battery: warn connected users through a public notice, then power off cleanly with the configured command.
+import type { Notice } from '../api-types.js';
 import type { Audit } from '../services/audit.js';
 import type { Logger } from '../log.js';
 import type { CommandRunner } from './commands.js';
 import type { Snapshot } from './snapshot.js';
-
-export interface Notice {
-  level: 'critical';
-  code: 'battery_critical_shutdown';
-  message: string;
-  /** ISO times by the device's clock. */
-  at: string;
-  shutdownAt: string;
-}
 
 export interface PowerGuardOptions {
   criticalPercent: number;

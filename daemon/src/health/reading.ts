@@ -1,7 +1,8 @@
 // The one shape of a sensor reading: a value, or unknown with the reason (never an invented number).
 import fsp from 'node:fs/promises';
+import type { Reading } from '../api-types.js';
 
-export type Reading<T> = { value: T; reason?: undefined } | { value: null; reason: string };
+export type { Reading };
 
 export const known = <T>(value: T): Reading<T> => ({ value });
 export const unknown = <T = never>(reason: string): Reading<T> => ({ value: null, reason });

@@ -2,22 +2,8 @@
 import { execFile } from 'node:child_process';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
+import type { ThrottleFlags, Throttled } from '../api-types.js';
 import { known, num, readAttr, unknown, type Reading } from './reading.js';
-
-export interface ThrottleFlags {
-  underVoltage: boolean;
-  armFreqCapped: boolean;
-  throttled: boolean;
-  softTempLimit: boolean;
-}
-
-export interface Throttled {
-  /** The firmware's word as read, for the record. */
-  raw: number;
-  now: ThrottleFlags;
-  sinceBoot: ThrottleFlags;
-  source: 'sysfs' | 'vcgencmd';
-}
 
 /**
  * Decodes the get_throttled word (Raspberry Pi documentation, "vcgencmd get_throttled"):

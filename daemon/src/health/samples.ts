@@ -1,9 +1,10 @@
 // The health history: snapshots flattened to minute samples, hourly roll-ups, their bounded retention, and the chart series.
+import { METRICS, type History, type HistoryRange, type Metric } from '../api-types.js';
 import type { Db } from '../db/connection.js';
-import { healthSampleQueries, type HealthSampleQueries, type Metric, type SampleRow } from '../db/queries/health-samples.js';
+import { healthSampleQueries, type HealthSampleQueries, type SampleRow } from '../db/queries/health-samples.js';
 import type { Snapshot } from './snapshot.js';
 
-export { METRICS, type Metric, type SampleRow } from '../db/queries/health-samples.js';
+export { METRICS, type Metric, type SampleRow };
 
 /**
  * Retention. Minute samples: 48 h, twice what the 24 h chart needs, so a roll-up missed while the
@@ -38,20 +39,6 @@ export function sampleFromSnapshot(s: Snapshot): SampleRow {
     io_w: s.storage.io.value?.writeOpsPerSec ?? null,
     power_flags: th?.raw ?? null,
   };
-}
-
-export interface History {
-  range: '24h' | '7d';
-  /** Seconds between points: 60 (minute samples) or 3600 (hourly roll-ups). */
-  step: number;
-  metrics: Metric[];
-  /** Unix seconds of each point (the hour's start for roll-ups). */
-  t: number[];
-  /** One array per metric, aligned with t; null where the reading was unknown. */
-  series: Partial<Record<Metric, (number | null)[]>>;
-  /** Hourly roll-ups only: the hour's extremes. */
-  min?: Partial<Record<Metric, (number | null)[]>>;
-  max?: Partial<Record<Metric, (number | null)[]>>;
 }
 
 export class HealthSamples {
@@ -98,7 +85,7 @@ export class HealthSamples {
     })();
   }
 
-  history(range: '24h' | '7d', metrics: Metric[], nowSec: number): History {
+  history(range: HistoryRange, metrics: Metric[], nowSec: number): History {
     if (range === '24h') {
       const rows = this.q.samplesBetween(nowSec - 86400, nowSec + 60);
       const series: History['series'] = {};

@@ -6,7 +6,8 @@ import { JobRunner, type Job } from '../jobs/runner.js';
 import type { Logger } from '../log.js';
 import type { Audit } from '../services/audit.js';
 import type { Clock } from '../services/clock.js';
-import { Alerts, DEFAULT_THRESHOLDS, alertJson, evaluate, type Thresholds } from './alerts.js';
+import type { HealthNow, Thresholds } from '../api-types.js';
+import { Alerts, DEFAULT_THRESHOLDS, alertJson, evaluate } from './alerts.js';
 import { runCommand, type CommandRunner } from './commands.js';
 import { PowerGuard } from './power-guard.js';
 import { HealthSamples, sampleFromSnapshot } from './samples.js';
@@ -146,6 +147,6 @@ export class HealthService implements JobHealth {
       notice: this.guard.notice(),
       jobs: this.jobs.status(),
       thresholds: this.thresholds,
-    };
+    } satisfies HealthNow;
   }
 }

@@ -1,41 +1,14 @@
 // One reading of every source at once: what /api/admin/health shows and what the sampler stores.
-import { readBattery, type Battery } from './battery.js';
+import type { BatterySource, DiskIdentity, Filesystem, HealthReadings, StorageState } from '../api-types.js';
+import { readBattery } from './battery.js';
 import { guard, unknown, type Reading } from './reading.js';
-import { readThrottled, readVoltAlarm, type Throttled } from './rpi-power.js';
-import {
-  readCpuTemperature,
-  readDiskIdentity,
-  readDiskIo,
-  readFilesystemOf,
-  readLoad,
-  readMemory,
-  type DiskIdentity,
-  type DiskIo,
-  type Filesystem,
-  type Load,
-  type Memory,
-  type SiSource,
-} from './system.js';
-import type { BatterySource } from '../config.js';
+import { readThrottled, readVoltAlarm } from './rpi-power.js';
+import { readCpuTemperature, readDiskIdentity, readDiskIo, readFilesystemOf, readLoad, readMemory, type SiSource } from './system.js';
 
-export type StorageState = 'mounted' | 'missing' | 'local';
-
-export interface Snapshot {
+/** The readings of GET /api/admin/health, taken at `at`. */
+export interface Snapshot extends HealthReadings {
   /** ms since the epoch, by the daemon's clock. */
   at: number;
-  uptimeSeconds: number;
-  cpu: { temperatureC: Reading<number>; load: Reading<Load> };
-  memory: Reading<Memory>;
-  storage: {
-    /** local: no mount required (HCD_REQUIRE_MOUNT=0), the data root is a plain folder. */
-    state: StorageState;
-    data: Reading<Filesystem>;
-    root: Reading<Filesystem>;
-    ssd: Reading<DiskIdentity>;
-    io: Reading<DiskIo>;
-  };
-  power: { throttled: Reading<Throttled>; underVoltageAlarm: Reading<boolean> };
-  battery: Reading<Battery>;
 }
 
 export interface SnapshotSources {

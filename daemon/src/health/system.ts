@@ -2,6 +2,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import si from 'systeminformation';
+import type { DiskIdentity, DiskIo, Filesystem, Load, Memory } from '../api-types.js';
 import { known, unknown, type Reading } from './reading.js';
 
 /** The part of systeminformation the readers use: the real module fits it, tests pass fixtures. */
@@ -38,28 +39,11 @@ export async function readCpuTemperature(src: SiSource): Promise<Reading<number>
   return known(round(t.main, 1));
 }
 
-export interface Load {
-  load1: number;
-  load5: number;
-  load15: number;
-  cores: number;
-  /** CPU busy %, over the interval since the previous call. */
-  cpuPercent: number;
-}
-
 export async function readLoad(src: SiSource): Promise<Reading<Load>> {
   const [l1, l5, l15] = src.loadavg();
   const cur = await src.currentLoad();
   if (l1 === undefined || l5 === undefined || l15 === undefined) return unknown('no load average');
   return known({ load1: round(l1, 2), load5: round(l5, 2), load15: round(l15, 2), cores: src.cores(), cpuPercent: round(cur.currentLoad, 1) });
-}
-
-export interface Memory {
-  totalBytes: number;
-  availableBytes: number;
-  usedPercent: number;
-  swapTotalBytes: number;
-  swapUsedBytes: number;
 }
 
 export async function readMemory(src: SiSource): Promise<Reading<Memory>> {
@@ -73,16 +57,6 @@ export async function readMemory(src: SiSource): Promise<Reading<Memory>> {
     swapTotalBytes: m.swaptotal,
     swapUsedBytes: m.swapused,
   });
-}
-
-export interface Filesystem {
-  mount: string;
-  device: string;
-  type: string;
-  sizeBytes: number;
-  usedBytes: number;
-  availableBytes: number;
-  usedPercent: number;
 }
 
 /** The filesystem holding `dir`: the longest mount point that contains it. */
@@ -105,15 +79,6 @@ export async function readFilesystemOf(src: SiSource, dir: string): Promise<Read
     // used / (used + available), as df computes it: root's reserved blocks count as unavailable.
     usedPercent: round((best.used / Math.max(1, best.used + best.available)) * 100, 1),
   });
-}
-
-export interface DiskIdentity {
-  device: string;
-  model: string | null;
-  serial: string | null;
-  vendor: string | null;
-  interface: string | null;
-  sizeBytes: number | null;
 }
 
 /** The whole disk behind a partition name: sda1 → sda, nvme0n1p2 → nvme0n1, mmcblk0p2 → mmcblk0. */
@@ -142,13 +107,6 @@ export async function readDiskIdentity(src: SiSource, mount: string): Promise<Re
     interface: clean(layout?.interfaceType) ?? clean(disk.protocol),
     sizeBytes: layout?.size ?? null,
   });
-}
-
-export interface DiskIo {
-  readOpsPerSec: number;
-  writeOpsPerSec: number;
-  readOpsTotal: number;
-  writeOpsTotal: number;
 }
 
 /** Operations per second since the previous call (systeminformation keeps the last counters). */

@@ -1,5 +1,6 @@
 // Runs the declared jobs on their cron schedules (node-cron) or on demand, logging each run and keeping its outcome in SQLite.
 import cron, { type ScheduledTask } from 'node-cron';
+import type { JobRunRecord, JobStatus } from '../api-types.js';
 import type { Db } from '../db/connection.js';
 import { jobQueries, type JobQueries } from '../db/queries/jobs.js';
 import type { Logger } from '../log.js';
@@ -27,26 +28,6 @@ export interface JobRunResult {
   durationMs: number;
   summary: Record<string, unknown> | null;
   error: string | null;
-}
-
-export interface JobStatus {
-  name: string;
-  description: string;
-  schedule: string;
-  running: boolean;
-  nextRunAt: string | null;
-  lastRun: {
-    startedAt: string;
-    finishedAt: string | null;
-    outcome: 'ok' | 'failed' | null;
-    durationMs: number | null;
-    trigger: string | null;
-    error: string | null;
-    summary: unknown;
-  } | null;
-  lastSuccessAt: string | null;
-  runs: number;
-  failures: number;
 }
 
 /** job_runs rows are kept this long (failures of quiet jobs, every run of the others). */
@@ -181,14 +162,14 @@ export class JobRunner {
         lastSuccessAt: iso(r?.last_ok_at ?? null),
         runs: r?.runs ?? 0,
         failures: r?.failures ?? 0,
-      };
+      } satisfies JobStatus;
     });
   }
 
   /** Recent runs of one job, newest first. */
-  history(name: string, limit = 20): Array<{ startedAt: string; durationMs: number; outcome: string; trigger: string; error: string | null }> {
+  history(name: string, limit = 20): JobRunRecord[] {
     const rows = this.q.runs(name, limit);
-    return rows.map((r) => ({ startedAt: new Date(r.started_at).toISOString(), durationMs: r.duration_ms, outcome: r.outcome, trigger: r.trigger, error: r.error }));
+    return rows.map((r) => ({ startedAt: new Date(r.started_at).toISOString(), durationMs: r.duration_ms, outcome: r.outcome, trigger: r.trigger, error: r.error }) satisfies JobRunRecord);
   }
 
   prune(now: number): number {

@@ -1,6 +1,7 @@
 // Who may do what: DESIGN.md's role matrix, decided here and nowhere else.
-export type Role = 'user' | 'advanced' | 'admin';
-export const ROLES: readonly Role[] = ['user', 'advanced', 'admin'];
+import { ROLES, type Role } from '../api-types.js';
+
+export { ROLES, type Role };
 
 export interface Actor {
   readonly username: string;

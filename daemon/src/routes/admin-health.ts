@@ -1,5 +1,6 @@
 // /api/admin/health: the dashboard's readings now, their history, and the scheduled jobs. Admins only.
 import { Hono } from 'hono';
+import type { JobDetail, JobRunResponse } from '../api-types.js';
 import { badRequest, notFound } from '../errors.js';
 import type { AppEnv } from '../http.js';
 import { METRICS, type Metric } from '../health/samples.js';
@@ -29,7 +30,7 @@ export function adminHealthRoutes(deps: Deps) {
     const name = c.req.param('name');
     const status = health.jobs.status().find((j) => j.name === name);
     if (!status) throw notFound(`No job named "${name}".`);
-    return c.json({ ...status, history: health.jobs.history(name) });
+    return c.json({ ...status, history: health.jobs.history(name) } satisfies JobDetail);
   });
 
   app.post('/jobs/:name/run', async (c) => {
@@ -37,7 +38,7 @@ export function adminHealthRoutes(deps: Deps) {
     if (!health.jobs.names().includes(name)) throw notFound(`No job named "${name}".`);
     const r = await health.jobs.run(name, 'manual');
     deps.audit.by(c.var.caller, 'job_run', `job:${name}`, { outcome: r.outcome, error: r.error });
-    return c.json({ name, outcome: r.outcome, startedAt: new Date(r.startedAt).toISOString(), durationMs: r.durationMs, summary: r.summary, error: r.error });
+    return c.json({ name, outcome: r.outcome, startedAt: new Date(r.startedAt).toISOString(), durationMs: r.durationMs, summary: r.summary, error: r.error } satisfies JobRunResponse);
   });
 
   return app;

@@ -1,5 +1,6 @@
 // /api/admin: users, quotas, storage and usage, the audit log, reconciliation. Admins only.
 import { Hono } from 'hono';
+import type { AdminUser, AdminUsersResponse, DeletedUserResponse } from '../api-types.js';
 import { HttpError, badRequest } from '../errors.js';
 import { readJson, type AppEnv } from '../http.js';
 import type { UserRow } from '../db/queries/users.js';
@@ -21,13 +22,13 @@ export function adminRoutes(deps: Deps) {
     files: use.get(u.username)?.files ?? 0,
     createdAt: new Date(u.created_at).toISOString(),
     deletedAt: u.deleted_at === null ? null : new Date(u.deleted_at).toISOString(),
-  });
+  }) satisfies AdminUser;
 
   app.get('/users', (c) => {
     const use = usage();
     const all = accounts.users.all();
     const rows = c.req.query('deleted') === '1' ? all : all.filter((u) => u.deleted_at === null);
-    return c.json({ users: rows.map((u) => userJson(u, use)) });
+    return c.json({ users: rows.map((u) => userJson(u, use)) } satisfies AdminUsersResponse);
   });
 
   app.post('/users', async (c) => {
@@ -46,7 +47,7 @@ export function adminRoutes(deps: Deps) {
   app.delete('/users/:name', (c) => {
     const u = accounts.deleteUser(c.req.param('name'));
     audit.by(c.var.caller, 'user_delete', `user:${u.username}`);
-    return c.json({ username: u.username, deleted: true, container: `users/${u.username}` });
+    return c.json({ username: u.username, deleted: true, container: `users/${u.username}` } satisfies DeletedUserResponse);
   });
 
   app.get('/storage', async (c) => c.json(await drive.storageReport()));

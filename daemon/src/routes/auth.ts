@@ -1,6 +1,7 @@
 // Authentication: login, logout, who am I, password change; and the middleware that authenticates.
 import { Hono, type MiddlewareHandler } from 'hono';
 import { getCookie, setCookie, deleteCookie } from 'hono/cookie';
+import type { LoginResponse, MeResponse, OkResponse } from '../api-types.js';
 import { HttpError, forbidden } from '../errors.js';
 import { AUTH_JSON_LIMIT, clientIp, readJson, SESSION_COOKIE, type AppEnv } from '../http.js';
 import { canAdminister } from '../policy/policy.js';
@@ -82,7 +83,7 @@ export function authRoutes(deps: Deps) {
     }
     audit.record({ actor: r.user.username, ip, action: 'login' });
     setSession(c, r.token);
-    return c.json({ token: r.token, user: { username: r.user.username, role: r.user.role } });
+    return c.json({ token: r.token, user: { username: r.user.username, role: r.user.role } } satisfies LoginResponse);
   });
 
   app.use('/*', requireAuth(deps));
@@ -92,13 +93,13 @@ export function authRoutes(deps: Deps) {
     const row = accounts.users.byId(u.id)!;
     return c.json({
       user: { username: u.username, role: u.role, quotaBytes: row.quota_bytes, usedBytes: deps.drive.files.usageOf(u.username) },
-    });
+    } satisfies MeResponse);
   });
 
   app.post('/logout', (c) => {
     accounts.logout(c.var.caller.actor.sessionId);
     deleteCookie(c, SESSION_COOKIE, { path: '/' });
-    return c.json({ ok: true });
+    return c.json({ ok: true } satisfies OkResponse);
   });
 
   app.post('/password', async (c) => {
@@ -115,7 +116,7 @@ export function authRoutes(deps: Deps) {
     const s = await accounts.openSession(row, caller.ip, c.req.header('user-agent') ?? null);
     audit.by(caller, 'password_change', `user:${u.username}`);
     setSession(c, s.token);
-    return c.json({ token: s.token, user: { username: u.username, role: u.role } });
+    return c.json({ token: s.token, user: { username: u.username, role: u.role } } satisfies LoginResponse);
   });
 
   return app;

@@ -1,6 +1,7 @@
 // /api/admin/clock: sets the device's clock from the admin's browser (the Pi has no real-time clock). Admins only.
 import { Hono } from 'hono';
 import { z } from 'zod';
+import type { ClockSetResponse } from '../api-types.js';
 import { HttpError, badRequest } from '../errors.js';
 import { readJson, type AppEnv } from '../http.js';
 import type { Deps } from '../deps.js';
@@ -26,7 +27,7 @@ export function clockRoutes(deps: Deps) {
     const detail = { from: new Date(before).toISOString(), to: iso, ok: r.ok, ...(r.ok ? {} : { output: r.output }) };
     deps.audit.by(c.var.caller, 'clock_set', 'device', detail);
     if (!r.ok) throw new HttpError('internal_error', `The device clock could not be set: ${r.output || `exit code ${r.code}`}.`);
-    return c.json({ previous: detail.from, requested: iso, now: new Date(deps.clock.now()).toISOString() });
+    return c.json({ previous: detail.from, requested: iso, now: new Date(deps.clock.now()).toISOString() } satisfies ClockSetResponse);
   });
   return app;
 }

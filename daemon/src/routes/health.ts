@@ -1,5 +1,6 @@
 // /api/health: public and minimal, for probes and the UI's "storage missing" banner.
 import { Hono } from 'hono';
+import type { PublicHealth } from '../api-types.js';
 import type { AppEnv } from '../http.js';
 import type { Deps } from '../deps.js';
 
@@ -19,7 +20,7 @@ export function healthRoutes(deps: Deps) {
     }
     const status = storage === 'missing' || diskFull ? 'degraded' : 'ok';
     // Without HCD_REQUIRE_MOUNT the data root is a plain folder: usable, so reported as mounted.
-    return c.json({ status, storage: storage === 'local' ? 'mounted' : storage, mountRequired: storage !== 'local', diskFull }, 200, { 'Cache-Control': 'no-store' });
+    return c.json({ status, storage: storage === 'local' ? 'mounted' : storage, mountRequired: storage !== 'local', diskFull } satisfies PublicHealth, 200, { 'Cache-Control': 'no-store' });
   });
   return app;
 }

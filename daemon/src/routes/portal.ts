@@ -1,5 +1,6 @@
 // Captive portal, daemon side: OS connectivity probes, foreign Host names, RFC 8908 /api/captive, /api/portal/accept.
 import { Hono, type Context } from 'hono';
+import type { PortalAcceptResponse, PortalInfo } from '../api-types.js';
 import { clientIp, type AppEnv } from '../http.js';
 import { hostName, probeFor } from '../services/portal.js';
 import type { Deps } from '../deps.js';
@@ -51,7 +52,7 @@ export function portalRoutes(deps: Deps) {
   /** What the landing page shows: the address to open in a real browser. */
   app.get('/api/portal', (c) => {
     const s = state(c);
-    return c.json({ captive: s.captive, url: s.url, hostname: portal.settings.hostname }, 200, NO_STORE);
+    return c.json({ captive: s.captive, url: s.url, hostname: portal.settings.hostname } satisfies PortalInfo, 200, NO_STORE);
   });
 
   // No login: this is the first thing a phone does on the network. Cross-site POSTs are refused by
@@ -60,7 +61,7 @@ export function portalRoutes(deps: Deps) {
     const ip = clientIp(c);
     const until = portal.accept(ip);
     deps.log.info('portal accepted', { ip });
-    return c.json({ captive: false, url: `${portal.origin()}/`, secondsRemaining: Math.floor((until - deps.clock.now()) / 1000) }, 200, NO_STORE);
+    return c.json({ captive: false, url: `${portal.origin()}/`, secondsRemaining: Math.floor((until - deps.clock.now()) / 1000) } satisfies PortalAcceptResponse, 200, NO_STORE);
   });
 
   return app;

@@ -1,5 +1,6 @@
 // /api/trash: list what the caller may see, restore, purge one or all.
 import { Hono, type Context } from 'hono';
+import type { OkResponse, PurgeAllResponse } from '../api-types.js';
 import { badRequest } from '../errors.js';
 import { readJson, type AppEnv } from '../http.js';
 import { parsePathString } from '../storage/paths.js';
@@ -22,8 +23,8 @@ export function trashRoutes(deps: Deps) {
   });
   app.delete('/:id', async (c) => {
     await trash.purge(c.var.caller, id(c));
-    return c.json({ ok: true });
+    return c.json({ ok: true } satisfies OkResponse);
   });
-  app.delete('/', async (c) => c.json({ purged: await trash.purgeAll(c.var.caller) }));
+  app.delete('/', async (c) => c.json({ purged: await trash.purgeAll(c.var.caller) } satisfies PurgeAllResponse));
   return app;
 }

@@ -1,4 +1,5 @@
 // The audit trail: who did what, when, from which address.
+import type { AuditAction, AuditEntry, AuditPage } from '../api-types.js';
 import type { Db } from '../db/connection.js';
 import { auditQueries, type AuditFilter, type AuditRow } from '../db/queries/audit.js';
 import type { Ctx } from '../policy/policy.js';
@@ -7,7 +8,7 @@ import type { Clock } from './clock.js';
 export interface AuditEvent {
   actor: string | null;
   ip: string | null;
-  action: string;
+  action: AuditAction;
   target?: string | null;
   detail?: unknown;
 }
@@ -37,10 +38,10 @@ export class Audit {
     this.q.insert({ ...e, actor: bound(e.actor, 64), target: bound(e.target ?? null, 1024), detail, at: this.clock.now() });
   }
   /** Records an action of this caller. */
-  by(ctx: Ctx, action: string, target?: string | null, detail?: unknown): void {
+  by(ctx: Ctx, action: AuditAction, target?: string | null, detail?: unknown): void {
     this.record({ actor: ctx.actor.username, ip: ctx.ip, action, target, detail });
   }
-  page(f: AuditFilter): { entries: ReturnType<typeof toJson>[]; next: number | null } {
+  page(f: AuditFilter): AuditPage {
     const rows = this.q.page({ ...f, limit: f.limit + 1 });
     const more = rows.length > f.limit;
     const page = rows.slice(0, f.limit);
@@ -54,8 +55,9 @@ function toJson(r: AuditRow) {
     at: new Date(r.at).toISOString(),
     actor: r.actor,
     ip: r.ip,
-    action: r.action,
+    // Every row was written by record(), whose action is an AuditAction.
+    action: r.action as AuditAction,
     target: r.target,
     detail: r.detail === null ? null : (JSON.parse(r.detail) as unknown),
-  };
+  } satisfies AuditEntry;
 }

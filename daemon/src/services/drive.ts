@@ -2,6 +2,7 @@
 // uploads.ts, the trash in trash.ts, what they share in tree.ts. Domain rules only (no HTTP).
 import fs from 'node:fs';
 import path from 'node:path';
+import type { Listing, StorageReport } from '../api-types.js';
 import type { Db } from '../db/connection.js';
 import type { FileRow } from '../db/queries/files.js';
 import { userQueries } from '../db/queries/users.js';
@@ -72,7 +73,7 @@ export class Drive {
 
   list(ctx: Ctx, space: Space, names: string[]) {
     const rows = this.files.list(spaceKey(space), names.join('/'));
-    return { path: displayPath(names), space: spaceKey(space), entries: rows.map((r) => this.tree.entry(ctx.actor, space, r)) };
+    return { path: displayPath(names), space: spaceKey(space), entries: rows.map((r) => this.tree.entry(ctx.actor, space, r)) } satisfies Listing;
   }
 
   /** The files under a folder, for a zip download: [path inside the folder, absolute path, row]. */
@@ -180,6 +181,6 @@ export class Drive {
       unownedBytes: use.get(null)?.bytes ?? 0,
       trash: this.trash.rows.totals(),
       missing: this.files.missing().map((r) => ({ space: r.space, path: '/' + r.path, since: new Date(r.missing_since!).toISOString() })),
-    };
+    } satisfies StorageReport;
   }
 }

@@ -3,6 +3,7 @@
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
+import type { ReconcileReport } from '../api-types.js';
 import type { Db } from '../db/connection.js';
 import type { FileRow } from '../db/queries/files.js';
 import { userQueries, type UserQueries } from '../db/queries/users.js';
@@ -13,16 +14,6 @@ import type { Clock } from './clock.js';
 import type { Drive } from './drive.js';
 import type { Trash, TrashRecovery } from './trash.js';
 import type { UploadRecovery, Uploads } from './uploads.js';
-
-export interface ReconcileReport {
-  added: number;
-  updated: number;
-  foundAgain: number;
-  missing: { space: string; path: string }[];
-  renamed: { space: string; from: string; to: string }[];
-  conflicts: { space: string; path: string; reason: string }[];
-  skipped: { space: string; path: string; reason: string }[];
-}
 
 export type RecoveryReport = UploadRecovery & TrashRecovery & { movesCompleted: number };
 

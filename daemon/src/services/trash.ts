@@ -5,7 +5,8 @@ import fsp from 'node:fs/promises';
 import path from 'node:path';
 import crypto from 'node:crypto';
 import type { Db } from '../db/connection.js';
-import type { EntryType, FileRow } from '../db/queries/files.js';
+import type { DeleteResponse, EntryType, TrashItem as TrashItemJson, TrashList } from '../api-types.js';
+import type { FileRow } from '../db/queries/files.js';
 import { trashQueries, type TrashRow } from '../db/queries/trash.js';
 import { HttpError, badRequest, conflict, notFound } from '../errors.js';
 import { canManageTrashItem, spaceKey, type Space } from '../policy/policy.js';
@@ -53,7 +54,7 @@ export class Trash {
   }
 
   /** Moves a file or folder to the trash. */
-  async remove(ctx: Ctx, space: Space, names: string[]): Promise<{ trashId: number }> {
+  async remove(ctx: Ctx, space: Space, names: string[]): Promise<DeleteResponse> {
     const { tree } = this;
     if (names.length === 0) throw badRequest('invalid_path', 'The space root cannot be deleted.');
     await tree.store.ensureAvailable();
@@ -121,7 +122,7 @@ export class Trash {
   }
 
   list(ctx: Ctx) {
-    return { items: this.visible(ctx).map(trashJson) };
+    return { items: this.visible(ctx).map(trashJson) } satisfies TrashList;
   }
 
   private item(ctx: Ctx, id: number): TrashRow {
@@ -272,5 +273,5 @@ export function trashJson(r: TrashRow) {
     deletedBy: r.deleted_by,
     deletedAt: new Date(r.deleted_at).toISOString(),
     reason: r.reason,
-  };
+  } satisfies TrashItemJson;
 }

@@ -7,21 +7,15 @@ import crypto from 'node:crypto';
 import type { CommitBarrier } from '../db/commit-barrier.js';
 import type { Db } from '../db/connection.js';
 import { intentQueries, type IntentRow } from '../db/queries/intents.js';
-import { fileQueries, type FileRow, type EntryType } from '../db/queries/files.js';
+import type { Entry } from '../api-types.js';
+import { fileQueries, type FileRow } from '../db/queries/files.js';
 import { conflict, forbidden } from '../errors.js';
 import { can, ownersAllow, spaceKey, type Action, type Actor, type Space } from '../policy/policy.js';
 import type { FileStore } from '../storage/file-store.js';
 import { resolveInside, type Resolved } from '../storage/paths.js';
 import type { Clock } from './clock.js';
 
-export interface Entry {
-  name: string;
-  type: EntryType;
-  size: number;
-  mtime: string;
-  owner: string | null;
-  canDelete: boolean;
-}
+export type { Entry };
 
 export type { Ctx } from '../policy/policy.js';
 

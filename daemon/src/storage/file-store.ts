@@ -6,6 +6,7 @@ import path from 'node:path';
 import crypto from 'node:crypto';
 import { pipeline } from 'node:stream/promises';
 import type { Readable } from 'node:stream';
+import type { StorageState } from '../api-types.js';
 import { HttpError, fromFsError } from '../errors.js';
 
 const SYNC_EVERY = 32 * 1024 * 1024;
@@ -48,7 +49,7 @@ export class FileStore {
     return mounted;
   }
 
-  storageState(): 'mounted' | 'missing' | 'local' {
+  storageState(): StorageState {
     if (!this.opts.requireMount) return 'local';
     return this.available() ? 'mounted' : 'missing';
   }

@@ -1,6 +1,7 @@
 // Resumable uploads (tus 1.0) through tus-js-client: after a Wi-Fi drop or a locked phone, an
 // upload continues from the last byte the drive has instead of starting over.
 import { Upload, type DetailedError } from 'tus-js-client';
+import type { ErrorBody } from '../../../daemon/src/api-types.js';
 import { UploadFailure, type TransferHandle, type UploadTarget, type UploadTransport } from './transport.js';
 
 /** tus-js-client's own retries cover short drops; after these the queue retries when the page is back. */
@@ -29,7 +30,7 @@ function failure(err: Error): UploadFailure {
   let code = `http_${status}`;
   let message = err.message;
   try {
-    const e = (JSON.parse(res.getBody()) as { error?: { code?: string; message?: string } }).error;
+    const e = (JSON.parse(res.getBody()) as { error?: Partial<ErrorBody['error']> }).error;
     code = e?.code ?? code;
     message = e?.message ?? message;
   } catch {

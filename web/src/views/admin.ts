@@ -1,5 +1,6 @@
 // The admin console: users, storage, audit log, health (each a tab with its own URL).
-import { api, type AdminUser, type AuditEntry, type Role } from '../api.js';
+import { AUDIT_ACTIONS, ROLES, type AdminUser, type AdminUsersResponse, type AuditPage, type Role, type StorageReport } from '../../../daemon/src/api-types.js';
+import { api } from '../api.js';
 import { filesPath, isAdmin, type App } from '../app.js';
 import { announce, h, replace } from '../dom.js';
 import { fmtDate, fmtNumber, fmtSize, t } from '../i18n/index.js';
@@ -8,7 +9,6 @@ import { renderHealth } from './health.js';
 
 const TABS = ['users', 'storage', 'audit', 'health'] as const;
 type Tab = (typeof TABS)[number];
-const ROLES: Role[] = ['user', 'advanced', 'admin'];
 const GB = 1000 ** 3;
 
 export function renderAdmin(main: HTMLElement, app: App): () => void {
@@ -68,7 +68,7 @@ function usersTab(section: HTMLElement, app: App): () => void {
 
   async function load() {
     try {
-      const { users } = await api<{ users: AdminUser[] }>('GET', '/api/admin/users');
+      const { users } = await api<AdminUsersResponse>('GET', '/api/admin/users');
       status.textContent = t('userCount', { n: users.length });
       replace(list, users.map(userRow));
     } catch (err) {
@@ -160,16 +160,6 @@ function usersTab(section: HTMLElement, app: App): () => void {
 
 // ---- storage ----
 
-interface StorageReport {
-  storage: string;
-  disk: { totalBytes: number; freeBytes: number; usedBytes: number } | null;
-  spaces: { space: string; bytes: number; files: number; folders: number }[];
-  users: { username: string; bytes: number; files: number; quotaBytes: number | null; deleted: boolean }[];
-  unownedBytes: number;
-  trash: { items?: number; bytes?: number } & Record<string, unknown>;
-  missing: { space: string; path: string; since: string }[];
-}
-
 function storageTab(section: HTMLElement): () => void {
   replace(section, h('p', { class: 'muted', role: 'status' }, t('loading')));
   api<StorageReport>('GET', '/api/admin/storage').then(
@@ -184,17 +174,15 @@ function storageTab(section: HTMLElement): () => void {
             h('tbody', null, rows.map((row) => h('tr', null, row.map(cell)))),
           ),
         );
-      const trashBytes = Number((r.trash as Record<string, unknown>).bytes ?? 0);
-      const trashItems = Number((r.trash as Record<string, unknown>).items ?? (r.trash as Record<string, unknown>).count ?? 0);
       replace(section,
         h('h2', null, t('tab_storage')),
         h('div', { class: 'card stack' },
-          h('p', null, t('storageState'), ' ', h('strong', null, t(`storage_${r.storage}` as never) || r.storage)),
+          h('p', null, t('storageState'), ' ', h('strong', null, t(`storage_${r.storage}`))),
           disk
             ? [h('label', { for: 'disk-meter' }, t('diskUsage', { used: fmtSize(disk.usedBytes), total: fmtSize(disk.totalBytes), free: fmtSize(disk.freeBytes) })),
                h('meter', { id: 'disk-meter', min: 0, max: 1, low: 0.8, high: 0.95, optimum: 0, value: disk.totalBytes ? disk.usedBytes / disk.totalBytes : 0 })]
             : h('p', { class: 'error' }, t('diskUnknown')),
-          h('p', null, t('trashTotals', { n: trashItems, size: fmtSize(trashBytes) })),
+          h('p', null, t('trashTotals', { n: r.trash.items, size: fmtSize(r.trash.bytes) })),
         ),
         table(t('perSpace'), [t('space'), t('size'), t('files'), t('folders')], r.spaces.map((s) => [s.space === 'workspace' ? t('workspace') : t('containerOf', { name: s.space.replace(/^users\//, '') }), fmtSize(s.bytes), fmtNumber(s.files), fmtNumber(s.folders)])),
         table(t('perUser'), [t('username'), t('size'), t('files'), t('quota')], r.users.filter((u) => !u.deleted || u.bytes > 0).map((u) => [u.username + (u.deleted ? ` (${t('deletedUser')})` : ''), fmtSize(u.bytes), fmtNumber(u.files), u.quotaBytes === null ? '—' : fmtSize(u.quotaBytes)])),
@@ -210,11 +198,9 @@ function storageTab(section: HTMLElement): () => void {
 
 // ---- audit ----
 
-const ACTIONS = ['login', 'login_failed', 'upload', 'overwrite', 'mkdir', 'move', 'delete', 'restore', 'purge', 'user_create', 'user_update', 'user_delete', 'password_change', 'reconcile'];
-
 function auditTab(section: HTMLElement): () => void {
   const actor = h('input', { id: 'au-actor', autocomplete: 'off', autocapitalize: 'none' });
-  const action = h('select', { id: 'au-action' }, h('option', { value: '' }, t('anyAction')), ACTIONS.map((a) => h('option', { value: a }, a)));
+  const action = h('select', { id: 'au-action' }, h('option', { value: '' }, t('anyAction')), AUDIT_ACTIONS.map((a) => h('option', { value: a }, t(`audit_${a}`))));
   const since = h('input', { id: 'au-since', type: 'date' });
   const until = h('input', { id: 'au-until', type: 'date' });
   const tbody = h('tbody');
@@ -240,7 +226,7 @@ function auditTab(section: HTMLElement): () => void {
   };
   async function load(append: boolean) {
     try {
-      const r = await api<{ entries: AuditEntry[]; next: number | null }>('GET', `/api/admin/audit?${query(append ? next : null)}`);
+      const r = await api<AuditPage>('GET', `/api/admin/audit?${query(append ? next : null)}`);
       next = r.next;
       const rows = r.entries.map((e) =>
         h('tr', null,

@@ -1,5 +1,6 @@
 // The file browser: breadcrumbs, sort and filter, uploads (buttons, drag and drop, folders), actions per entry.
-import { api, fsUrl, type Entry, type Listing } from '../api.js';
+import type { Entry, Listing } from '../../../daemon/src/api-types.js';
+import { api, fsUrl } from '../api.js';
 import { filesPath, parseFilesPath, type App } from '../app.js';
 import { announce, h, icon, replace } from '../dom.js';
 import { kindOf } from '../format.js';

@@ -1,4 +1,5 @@
 // The device clock against this browser's, and "set the device clock from this browser" (the Pi has no RTC and no internet).
+import type { ClockSetResponse } from '../../../daemon/src/api-types.js';
 import { api } from '../api.js';
 import { announce, h } from '../dom.js';
 import { fmtDuration, t } from '../i18n/index.js';
@@ -31,7 +32,7 @@ function setClockButton(primary: boolean, status: HTMLElement, done: () => void)
     status.className = 'muted';
     status.textContent = t('health_settingClock');
     try {
-      const r = await api<{ previous: string; requested: string; now: string }>('POST', '/api/admin/clock', { time: new Date().toISOString() });
+      const r = await api<ClockSetResponse>('POST', '/api/admin/clock', { time: new Date().toISOString() });
       status.className = 'ok';
       status.textContent = t('health_clockSet', { time: clockTime(Date.parse(r.requested)), previous: clockTime(Date.parse(r.previous)) });
       done();

@@ -1,4 +1,5 @@
 // The admin health dashboard (a lazily loaded chunk): alerts, the device's clock, readings now, history charts, scheduled jobs.
+import type { Alert, HealthNow, Notice } from '../../../daemon/src/api-types.js';
 import { api } from '../api.js';
 import { h, replace } from '../dom.js';
 import { t } from '../i18n/index.js';
@@ -8,7 +9,6 @@ import { celsius, clockTime, pct, when } from './health-format.js';
 import { historySection } from './health-history.js';
 import { jobsTable } from './health-jobs.js';
 import { cpuCard, powerCard, storageCard, systemCard } from './health-readings.js';
-import type { Alert, HealthNow, Notice } from './health-types.js';
 
 // Readings change once a minute (the sampler's pace); each refresh makes the Pi read every sensor.
 const REFRESH_MS = 60_000;

@@ -1,13 +1,11 @@
 // The health dashboard's history: 24 h (minute samples) or 7 days (hourly averages) charts, each with a text summary.
+import type { HealthNow, History, HistoryRange, Metric } from '../../../daemon/src/api-types.js';
 import { api } from '../api.js';
 import { extremes, timeChart, type Chart } from '../charts.js';
 import { h, replace } from '../dom.js';
 import { t } from '../i18n/index.js';
 import { errorText } from './dialogs.js';
 import { axisTime, celsius, pct, when } from './health-format.js';
-import type { HealthNow, History, Metric } from './health-types.js';
-
-export type Range = '24h' | '7d';
 
 interface Line {
   metric: Metric;
@@ -95,7 +93,7 @@ function summary(def: ChartDef, hist: History): string {
 }
 
 export function historySection(getNow: () => HealthNow | null): { el: HTMLElement; load: () => Promise<void>; destroy: () => void } {
-  let range: Range = '24h';
+  let range: HistoryRange = '24h';
   let charts: Chart[] = [];
   const body = h('div', { class: 'charts' });
   const status = h('p', { class: 'muted', role: 'status' });

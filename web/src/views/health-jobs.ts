@@ -1,19 +1,10 @@
 // The scheduled jobs' table on the health dashboard: last run and its outcome, next run, and "run now".
+import type { JobRunResponse, JobStatus } from '../../../daemon/src/api-types.js';
 import { api } from '../api.js';
 import { announce, h } from '../dom.js';
 import { fmtDuration, fmtSize, t } from '../i18n/index.js';
 import { errorText } from './dialogs.js';
 import { tOr, when } from './health-format.js';
-import type { JobStatus } from './health-types.js';
-
-export interface RunResult {
-  name: string;
-  outcome: 'ok' | 'failed';
-  startedAt: string;
-  durationMs: number;
-  summary: Record<string, unknown> | null;
-  error: string | null;
-}
 
 /** A job's summary as short "key value" pairs (backup file, files purged…); the minute sample's says nothing to a person. */
 function summaryText(name: string, s: unknown): string {
@@ -37,7 +28,7 @@ function outcomeBadge(j: JobStatus): HTMLElement {
  * The table; `onRun` is called after a manual run finished (the dashboard reloads). On phones the
  * rows become stacked blocks whose cells carry their column name (styles.css, data-label).
  */
-export function jobsTable(jobs: JobStatus[], onRun: (name: string, r: RunResult | null) => void, status: HTMLElement): HTMLElement {
+export function jobsTable(jobs: JobStatus[], onRun: (name: string, r: JobRunResponse | null) => void, status: HTMLElement): HTMLElement {
   const cols = [t('health_jobName'), t('health_jobLastRun'), t('health_jobOutcome'), t('health_jobNextRun'), t('actions')];
   const row = (j: JobStatus) => {
     const label = tOr(`health_job_${j.name.replace(/-/g, '_')}`, j.name);
@@ -49,7 +40,7 @@ export function jobsTable(jobs: JobStatus[], onRun: (name: string, r: RunResult 
       status.className = 'muted';
       status.textContent = t('health_jobStarted', { job: label });
       try {
-        const r = await api<RunResult>('POST', `/api/admin/health/jobs/${encodeURIComponent(j.name)}/run`);
+        const r = await api<JobRunResponse>('POST', `/api/admin/health/jobs/${encodeURIComponent(j.name)}/run`);
         status.className = r.outcome === 'ok' ? 'ok' : 'error';
         status.textContent = r.outcome === 'ok' ? t('health_jobDone', { job: label, time: duration(r.durationMs) }) : t('health_jobFailedMsg', { job: label, error: r.error ?? '' });
         announce(status.textContent);

@@ -1,8 +1,8 @@
 // The health dashboard's present-state cards: power and battery, CPU, memory and uptime, storage. Unknown readings say why.
+import type { Filesystem, HealthNow, Reading, ThrottleFlags } from '../../../daemon/src/api-types.js';
 import { h, type Child } from '../dom.js';
 import { fmtSize, t } from '../i18n/index.js';
 import { amps, celsius, num, pct, uptime, volts } from './health-format.js';
-import type { Filesystem, HealthNow, Reading, ThrottleFlags } from './health-types.js';
 
 type Tone = 'ok' | 'warn' | 'bad';
 interface Shown {

@@ -1,17 +1,12 @@
 // The captive-portal landing page: what this network is, how to open the drive in a real browser, Continue.
 import { renderSVG } from 'uqr';
+import type { PortalAcceptResponse, PortalInfo } from '../../../daemon/src/api-types.js';
 import { api } from '../api.js';
 import type { App } from '../app.js';
 import { h, replace } from '../dom.js';
 import { t } from '../i18n/index.js';
 import { errorText } from './dialogs.js';
 import { langSwitch } from './lang.js';
-
-interface PortalInfo {
-  captive: boolean;
-  url: string;
-  hostname: string;
-}
 
 export function renderPortal(root: HTMLElement, _app: App): () => void {
   const main = h('main', { id: 'main', class: 'portal' });
@@ -55,7 +50,7 @@ export function renderPortal(root: HTMLElement, _app: App): () => void {
     cont.addEventListener('click', async () => {
       cont.disabled = true;
       try {
-        info = { ...info, ...(await api<{ captive: boolean; url: string }>('POST', '/api/portal/accept')) };
+        info = { ...info, ...(await api<PortalAcceptResponse>('POST', '/api/portal/accept')) };
         draw();
         document.getElementById('portal-done')?.focus();
       } catch (err) {

@@ -1,5 +1,6 @@
 // Previews in a dialog: images, PDF, audio and video (the browser seeks with Range requests), text.
-import { fsUrl, type Entry } from '../api.js';
+import type { Entry } from '../../../daemon/src/api-types.js';
+import { fsUrl } from '../api.js';
 import { h } from '../dom.js';
 import { kindOf } from '../format.js';
 import { fmtDate, fmtSize, t } from '../i18n/index.js';

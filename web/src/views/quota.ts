@@ -1,5 +1,5 @@
 // "Used 1.2 GB of 5 GB": the caller's usage against their quota (GET /api/auth/me).
-import type { Me } from '../api.js';
+import type { Me } from '../../../daemon/src/api-types.js';
 import { h } from '../dom.js';
 import { fmtSize, t } from '../i18n/index.js';
 

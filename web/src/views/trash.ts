@@ -1,5 +1,6 @@
 // The trash: what the caller deleted (admins: everything), restore or delete for good.
-import { api, type TrashItem } from '../api.js';
+import type { TrashItem, TrashList } from '../../../daemon/src/api-types.js';
+import { api } from '../api.js';
 import type { App } from '../app.js';
 import { announce, h, icon, replace } from '../dom.js';
 import { fmtDate, fmtSize, t } from '../i18n/index.js';
@@ -21,7 +22,7 @@ export function renderTrash(main: HTMLElement, app: App): () => void {
 
   async function load() {
     try {
-      const { items } = await api<{ items: TrashItem[] }>('GET', '/api/trash');
+      const { items } = await api<TrashList>('GET', '/api/trash');
       status.textContent = items.length ? t('itemCount', { n: items.length }) : t('trashEmpty');
       emptyBtn.hidden = items.length === 0;
       replace(list, items.map(row));

@@ -1,7 +1,6 @@
 // SQL for the file index: one row per file and folder of every space.
+import type { EntryType } from '../../api-types.js';
 import type { Db } from '../connection.js';
-
-export type EntryType = 'file' | 'dir';
 
 export interface FileRow {
   id: number;

@@ -1,26 +1,8 @@
 // SQL for the health history: minute samples (health_samples) and their hourly roll-ups (health_hourly).
+import { METRICS, type Metric } from '../../api-types.js';
 import type { Db } from '../connection.js';
 
-/** Every stored metric: a column of health_samples and avg/min/max columns of health_hourly. */
-export const METRICS = [
-  'cpu_temp',
-  'load1',
-  'cpu_pct',
-  'mem_pct',
-  'data_pct',
-  'data_free',
-  'root_pct',
-  'root_free',
-  'ssd_present',
-  'battery_pct',
-  'battery_v',
-  'charging',
-  'under_voltage',
-  'throttled',
-  'io_r',
-  'io_w',
-] as const;
-export type Metric = (typeof METRICS)[number];
+export { METRICS, type Metric };
 export type SampleRow = { at: number } & Record<Metric, number | null> & { power_flags: number | null };
 /** One health_hourly row: `hour`, `n` and `<metric>_avg`, `<metric>_min`, `<metric>_max` per metric. */
 export type HourlyRow = { hour: number; n: number } & Record<`${Metric}_${'avg' | 'min' | 'max'}`, number | null>;

@@ -1,6 +1,6 @@
 // SQL for the trash and for uploads in flight.
+import type { EntryType, TrashReason } from '../../api-types.js';
 import type { Db } from '../connection.js';
-import type { EntryType } from './files.js';
 
 export interface TrashRow {
   id: number;
@@ -11,7 +11,7 @@ export interface TrashRow {
   owner: string | null;
   deleted_by: string;
   deleted_at: number;
-  reason: 'delete' | 'overwrite';
+  reason: TrashReason;
   stored: string;
   items: string;
 }

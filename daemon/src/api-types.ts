@@ -1,0 +1,480 @@
+// The wire types of the HTTP API: what the daemon sends (its routes check with `satisfies`) and what the web UI reads.
+// No Node imports and no imports of modules that have them: web/tsconfig.json compiles this file for the browser.
+
+// ---- errors ---------------------------------------------------------------------------------
+
+/** Each error code and its status. A code never travels with another status (errors.ts throws and renders them). */
+export const ERROR_STATUS = {
+  bad_request: 400,
+  invalid_json: 400,
+  invalid_path: 400,
+  name_too_long: 400,
+  invalid_username: 400,
+  invalid_password: 400,
+  invalid_role: 400,
+  invalid_quota: 400,
+  upload_aborted: 400,
+  unauthenticated: 401,
+  invalid_credentials: 401,
+  forbidden: 403,
+  wrong_password: 403,
+  cross_site_request: 403,
+  symlink_refused: 403,
+  not_found: 404,
+  no_such_user: 404,
+  method_not_allowed: 405,
+  exists: 409,
+  file_changed: 409,
+  username_taken: 409,
+  not_a_directory: 409,
+  is_a_directory: 409,
+  last_admin: 409,
+  gone: 410,
+  payload_too_large: 413,
+  quota_exceeded: 413,
+  range_not_satisfiable: 416,
+  too_many_attempts: 429,
+  internal_error: 500,
+  storage_unavailable: 503,
+  shutting_down: 503,
+  disk_full: 507,
+} as const satisfies Record<string, number>;
+
+export type ErrorCode = keyof typeof ERROR_STATUS;
+
+/** Every JSON error: {"error": {"code", "message"}}. */
+export interface ErrorBody {
+  error: { code: ErrorCode; message: string };
+}
+
+/** {"ok": true}: logout, purging one trash item. */
+export interface OkResponse {
+  ok: true;
+}
+
+// ---- accounts -------------------------------------------------------------------------------
+
+export const ROLES = ['user', 'advanced', 'admin'] as const;
+export type Role = (typeof ROLES)[number];
+
+/** POST /api/auth/login and /api/auth/password. */
+export interface LoginResponse {
+  token: string;
+  user: { username: string; role: Role };
+}
+
+export interface Me {
+  username: string;
+  role: Role;
+  quotaBytes: number | null;
+  usedBytes: number;
+}
+
+/** GET /api/auth/me. */
+export interface MeResponse {
+  user: Me;
+}
+
+// ---- files and trash ------------------------------------------------------------------------
+
+export type EntryType = 'file' | 'dir';
+
+/** One file or folder: in a listing, and the answer to an upload, mkdir, move or restore. */
+export interface Entry {
+  name: string;
+  type: EntryType;
+  /** Bytes; 0 for a folder. */
+  size: number;
+  mtime: string;
+  owner: string | null;
+  /** Whether the caller may overwrite, rename, move or delete it. */
+  canDelete: boolean;
+}
+
+/** GET /api/fs/{space}/{folder}. */
+export interface Listing {
+  /** "/" and the folder's names, e.g. "/photos/2024". */
+  path: string;
+  /** "workspace" or "users/<name>" ("home" is resolved to the caller's container). */
+  space: string;
+  entries: Entry[];
+}
+
+/** DELETE /api/fs/{space}/{path}. */
+export interface DeleteResponse {
+  trashId: number;
+}
+
+export type TrashReason = 'delete' | 'overwrite';
+
+export interface TrashItem {
+  id: number;
+  space: string;
+  path: string;
+  name: string;
+  type: EntryType;
+  size: number;
+  owner: string | null;
+  deletedBy: string;
+  deletedAt: string;
+  /** delete: deleted by someone; overwrite: the version an upload replaced. */
+  reason: TrashReason;
+}
+
+/** GET /api/trash. */
+export interface TrashList {
+  items: TrashItem[];
+}
+
+/** DELETE /api/trash. */
+export interface PurgeAllResponse {
+  purged: number;
+}
+
+// ---- administration -------------------------------------------------------------------------
+
+export interface AdminUser {
+  username: string;
+  role: Role;
+  disabled: boolean;
+  quotaBytes: number | null;
+  usedBytes: number;
+  files: number;
+  createdAt: string;
+  /** Set on deleted accounts (listed with ?deleted=1). */
+  deletedAt: string | null;
+}
+
+/** GET /api/admin/users. */
+export interface AdminUsersResponse {
+  users: AdminUser[];
+}
+
+/** DELETE /api/admin/users/{name}. */
+export interface DeletedUserResponse {
+  username: string;
+  deleted: true;
+  /** Where the account's files stay, for the admin. */
+  container: string;
+}
+
+/** mounted: the SSD is there; missing: unplugged (HCD_REQUIRE_MOUNT=1); local: no mount required, a plain folder. */
+export type StorageState = 'mounted' | 'missing' | 'local';
+
+/** GET /api/admin/storage. */
+export interface StorageReport {
+  storage: StorageState;
+  disk: { totalBytes: number; freeBytes: number; usedBytes: number } | null;
+  spaces: { space: string; bytes: number; files: number; folders: number }[];
+  users: { username: string; bytes: number; files: number; quotaBytes: number | null; deleted: boolean }[];
+  unownedBytes: number;
+  trash: { items: number; bytes: number };
+  missing: { space: string; path: string; since: string }[];
+}
+
+/** Every action the daemon records in the audit log. */
+export const AUDIT_ACTIONS = [
+  'login',
+  'login_failed',
+  'password_change',
+  'upload',
+  'overwrite',
+  'mkdir',
+  'move',
+  'delete',
+  'restore',
+  'purge',
+  'user_create',
+  'user_update',
+  'user_delete',
+  'reconcile',
+  'job_run',
+  'clock_set',
+  'shutdown',
+] as const;
+export type AuditAction = (typeof AUDIT_ACTIONS)[number];
+
+export interface AuditEntry {
+  id: number;
+  at: string;
+  actor: string | null;
+  ip: string | null;
+  action: AuditAction;
+  target: string | null;
+  detail: unknown;
+}
+
+/** GET /api/admin/audit: newest first; `next` is the `before` of the next page. */
+export interface AuditPage {
+  entries: AuditEntry[];
+  next: number | null;
+}
+
+/** POST /api/admin/reconcile, and the nightly job's summary. */
+export interface ReconcileReport {
+  added: number;
+  updated: number;
+  foundAgain: number;
+  missing: { space: string; path: string }[];
+  renamed: { space: string; from: string; to: string }[];
+  conflicts: { space: string; path: string; reason: string }[];
+  skipped: { space: string; path: string; reason: string }[];
+}
+
+// ---- public health, notice, captive portal --------------------------------------------------
+
+/** GET /api/health: public and minimal. */
+export interface PublicHealth {
+  status: 'ok' | 'degraded';
+  /** A plain folder (no mount required) is reported as mounted. */
+  storage: Exclude<StorageState, 'local'>;
+  mountRequired: boolean;
+  /** The data disk is down to its reserve (HCD_MIN_FREE_BYTES): no upload fits. */
+  diskFull: boolean;
+}
+
+/** The warning every connected browser shows before a critical battery's power-off. */
+export interface Notice {
+  level: 'critical';
+  code: 'battery_critical_shutdown';
+  message: string;
+  /** ISO times by the device's clock. */
+  at: string;
+  shutdownAt: string;
+}
+
+/** GET /api/notice. */
+export interface NoticeResponse {
+  notice: Notice | null;
+}
+
+/** GET /api/portal: what the landing page shows. */
+export interface PortalInfo {
+  captive: boolean;
+  url: string;
+  hostname: string;
+}
+
+/** POST /api/portal/accept. */
+export interface PortalAcceptResponse {
+  captive: false;
+  url: string;
+  secondsRemaining: number;
+}
+
+// ---- admin health: readings now (GET /api/admin/health) ---------------------------------------
+
+/** A sensor reading: a value, or unknown with the reason (never an invented number). */
+export type Reading<T> = { value: T; reason?: undefined } | { value: null; reason: string };
+
+export interface Load {
+  load1: number;
+  load5: number;
+  load15: number;
+  cores: number;
+  /** CPU busy %, over the interval since the previous call. */
+  cpuPercent: number;
+}
+
+export interface Memory {
+  totalBytes: number;
+  availableBytes: number;
+  usedPercent: number;
+  swapTotalBytes: number;
+  swapUsedBytes: number;
+}
+
+export interface Filesystem {
+  mount: string;
+  device: string;
+  type: string;
+  sizeBytes: number;
+  usedBytes: number;
+  availableBytes: number;
+  usedPercent: number;
+}
+
+export interface DiskIdentity {
+  device: string;
+  model: string | null;
+  serial: string | null;
+  vendor: string | null;
+  interface: string | null;
+  sizeBytes: number | null;
+}
+
+export interface DiskIo {
+  readOpsPerSec: number;
+  writeOpsPerSec: number;
+  readOpsTotal: number;
+  writeOpsTotal: number;
+}
+
+export interface ThrottleFlags {
+  underVoltage: boolean;
+  armFreqCapped: boolean;
+  throttled: boolean;
+  softTempLimit: boolean;
+}
+
+export interface Throttled {
+  /** The firmware's word as read, for the record. */
+  raw: number;
+  now: ThrottleFlags;
+  sinceBoot: ThrottleFlags;
+  source: 'sysfs' | 'vcgencmd';
+}
+
+/** HCD_BATTERY: where battery readings come from. */
+export type BatterySource = 'none' | 'power_supply' | 'pisugar' | 'ina219';
+
+export interface Battery {
+  source: Exclude<BatterySource, 'none'>;
+  /** Where the reading came from: a power_supply name, the PiSugar model, the hwmon chip. */
+  device: string;
+  percent: Reading<number>;
+  charging: Reading<boolean>;
+  /** External power present (the board's USB input, the kernel's Mains/USB supply). */
+  pluggedIn: Reading<boolean>;
+  voltageV: Reading<number>;
+  currentA: Reading<number>;
+}
+
+/** Every reading of one moment (the daemon's Snapshot adds its time in ms). */
+export interface HealthReadings {
+  uptimeSeconds: number;
+  cpu: { temperatureC: Reading<number>; load: Reading<Load> };
+  memory: Reading<Memory>;
+  storage: {
+    state: StorageState;
+    data: Reading<Filesystem>;
+    root: Reading<Filesystem>;
+    ssd: Reading<DiskIdentity>;
+    io: Reading<DiskIo>;
+  };
+  power: { throttled: Reading<Throttled>; underVoltageAlarm: Reading<boolean> };
+  battery: Reading<Battery>;
+}
+
+export type Severity = 'warning' | 'critical';
+
+export interface Alert {
+  key: string;
+  severity: Severity;
+  message: string;
+  value: number | null;
+  raisedAt: string;
+  lastSeenAt: string;
+  clearedAt: string | null;
+}
+
+export interface Thresholds {
+  diskWarnPercent: number;
+  diskCriticalPercent: number;
+  batteryLowPercent: number;
+  batteryCriticalPercent: number;
+  cpuWarnC: number;
+  cpuCriticalC: number;
+}
+
+export interface JobStatus {
+  name: string;
+  description: string;
+  schedule: string;
+  running: boolean;
+  nextRunAt: string | null;
+  lastRun: {
+    startedAt: string;
+    finishedAt: string | null;
+    outcome: 'ok' | 'failed' | null;
+    durationMs: number | null;
+    trigger: string | null;
+    error: string | null;
+    summary: unknown;
+  } | null;
+  lastSuccessAt: string | null;
+  runs: number;
+  failures: number;
+}
+
+/** GET /api/admin/health. */
+export interface HealthNow extends HealthReadings {
+  at: string;
+  clock: { now: string; timezoneOffsetMinutes: number };
+  batterySource: BatterySource;
+  alerts: Alert[];
+  recentAlerts: Alert[];
+  notice: Notice | null;
+  jobs: JobStatus[];
+  thresholds: Thresholds;
+}
+
+/** One past run of a job, newest first in JobDetail. */
+export interface JobRunRecord {
+  startedAt: string;
+  durationMs: number;
+  outcome: string;
+  trigger: string;
+  error: string | null;
+}
+
+/** GET /api/admin/health/jobs/{name}. */
+export interface JobDetail extends JobStatus {
+  history: JobRunRecord[];
+}
+
+/** POST /api/admin/health/jobs/{name}/run. */
+export interface JobRunResponse {
+  name: string;
+  outcome: 'ok' | 'failed';
+  startedAt: string;
+  durationMs: number;
+  summary: Record<string, unknown> | null;
+  error: string | null;
+}
+
+/** POST /api/admin/clock. */
+export interface ClockSetResponse {
+  previous: string;
+  requested: string;
+  now: string;
+}
+
+// ---- admin health: history (GET /api/admin/health/history) -----------------------------------
+
+/** Every stored metric: a column of health_samples and avg/min/max columns of health_hourly. */
+export const METRICS = [
+  'cpu_temp',
+  'load1',
+  'cpu_pct',
+  'mem_pct',
+  'data_pct',
+  'data_free',
+  'root_pct',
+  'root_free',
+  'ssd_present',
+  'battery_pct',
+  'battery_v',
+  'charging',
+  'under_voltage',
+  'throttled',
+  'io_r',
+  'io_w',
+] as const;
+export type Metric = (typeof METRICS)[number];
+
+export type HistoryRange = '24h' | '7d';
+
+export interface History {
+  range: HistoryRange;
+  /** Seconds between points: 60 (minute samples) or 3600 (hourly roll-ups). */
+  step: number;
+  metrics: Metric[];
+  /** Unix seconds of each point (the hour's start for roll-ups). */
+  t: number[];
+  /** One array per metric, aligned with t; null where the reading was unknown. */
+  series: Partial<Record<Metric, (number | null)[]>>;
+  /** Hourly roll-ups only: the hour's extremes. */
+  min?: Partial<Record<Metric, (number | null)[]>>;
+  max?: Partial<Record<Metric, (number | null)[]>>;
+}
