@@ -147,7 +147,7 @@ export function fileRoutes(deps: Deps) {
     const entry = await uploads.upload(c.var.caller, space, names, body, {
       contentLength: len === undefined ? undefined : Number(len),
       overwrite: truthy(c.req.query('overwrite')),
-      // Opt-in: a name already taken that the caller may not replace is kept beside it under a free name.
+      // Opt-in: a name already taken by a file the caller may not replace is kept beside it under a free name.
       rename: truthy(c.req.query('rename')),
     });
     const { path: stored, ...json } = entry;

@@ -144,9 +144,10 @@ export class Uploads {
     let replacing: ReturnType<Tree['files']['get']>;
     if (target.stat) {
       const owner = tree.files.get(key, rel)?.owner ?? null;
-      const mayReplace = target.stat.isFile() && opts.overwrite && can(actor, 'modify', space, owner);
+      // Someone who may replace the file is asked (409, or ?overwrite=1); anyone else's same-name
+      // upload in a shared space is kept beside it under a free name, never refused.
+      const mayReplace = target.stat.isFile() && can(actor, 'modify', space, owner);
       if (opts.rename && !mayReplace) {
-        // A same-name upload in a shared space: kept beside the other under a free name.
         names = await this.freeName(actor.username, space, names);
       } else {
         if (target.stat.isDirectory()) throw conflict('is_a_directory', `${displayPath(names)} is a folder.`);
@@ -258,7 +259,7 @@ export class Uploads {
     const existing = tree.files.get(key, rel);
     let replaced = false;
     const st = fs.lstatSync(dest, { throwIfNoEntry: false });
-    const mayReplace = !!st && overwrite && st.isFile() && can(ctx.actor, 'modify', space, existing?.owner ?? null);
+    const mayReplace = !!st && st.isFile() && can(ctx.actor, 'modify', space, existing?.owner ?? null);
     if (st && rename && !mayReplace) {
       // Taken while the bytes were arriving (two pupils, one name, the same second): another free name,
       // and link(2) settles any race that is left.

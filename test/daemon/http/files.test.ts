@@ -257,10 +257,14 @@ test('same-name uploads with ?rename=1: kept beside each other under the uploade
   assert.equal(decodeURIComponent(b1.headers.get('x-hcd-path')!), '/Devoirs/compte_rendu (ben).pdf');
   const b2 = await h.put(ben, 'workspace/Devoirs/compte_rendu.pdf', 'ben again', '?rename=1&overwrite=1');
   assert.equal((await b2.json()).name, 'compte_rendu (ben 2).pdf', 'a pupil may not replace: renamed, not 403');
-  // Someone allowed to replace does replace when asking for both.
+  // Someone allowed to replace is asked (409), and replaces when asking for it.
   assert.equal((await h.put(ada, 'workspace/mine.txt', 'v1')).status, 201);
+  assert.equal((await h.put(ada, 'workspace/mine.txt', 'v2', '?rename=1')).status, 409);
   const a2 = await h.put(ada, 'workspace/mine.txt', 'v2', '?rename=1&overwrite=1');
   assert.equal((await a2.json()).name, 'mine.txt');
+  // A folder of that name is never replaced by a file: renamed.
+  assert.equal((await h.req('POST', '/api/fs/workspace/notes', { token: ada.token, body: { op: 'mkdir' } })).status, 201);
+  assert.equal((await (await h.put(ben, 'workspace/notes', 'x', '?rename=1')).json()).name, 'notes (ben)');
   const names = (await h.json(h.req('GET', '/api/fs/workspace/Devoirs/', { token: ana.token }))).entries.map((e: { name: string }) => e.name).sort();
   assert.deepEqual(names, ['compte_rendu (ben 2).pdf', 'compte_rendu (ben).pdf', 'compte_rendu.pdf']);
   assert.equal(fs.readFileSync(path.join(h.dataDir, 'workspace/Devoirs/compte_rendu.pdf'), 'utf8'), 'ana', "ana's file untouched");
