@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
-import { dispose } from '../helpers/server.js';
+import { api, dispose } from '../helpers/server.js';
 import { LAPTOP, launch, newPage, PHONE, seededDaemon, shoot, uiLogin, type Seeded } from './browser.js';
 
 let s: Seeded;
@@ -152,6 +152,41 @@ test('an upload shows its progress, speed and time left; the download has the sa
     assert.equal(sha(got), sha(body));
   } finally {
     await context.close();
+  }
+});
+
+test('two pupils upload the same name (phone, French): both files are kept, each under the name the UI showed', async () => {
+  // A second pupil: ulla is the first.
+  const r = await api(base, s.adminToken, 'POST', '/api/admin/users', { username: 'eleve12', password: 'eleve12-password', role: 'user' });
+  assert.equal(r.status, 201);
+  const shown: string[] = [];
+  for (const [username, password, content] of [['ulla', s.users.ulla.password, 'ulla'], ['eleve12', 'eleve12-password', 'eleve12']] as const) {
+    const { context, page } = await newPage(browser, PHONE, { locale: 'fr-FR' });
+    try {
+      await uiLogin(page, base, username, password);
+      await page.locator('#pick-files').setInputFiles({ name: 'compte_rendu.pdf', mimeType: 'application/pdf', buffer: Buffer.from(`%PDF-1.4 ${content}`) });
+      const line = page.locator('.upload', { hasText: 'compte_rendu.pdf' }).locator('.up-line');
+      await line.filter({ hasText: 'Terminé' }).waitFor({ timeout: 20_000 }).catch(async (e) => {
+        throw new Error(`${username}: ${await page.locator('.upload-list').innerText().catch(() => '?')} ${e}`);
+      });
+      const text = await line.innerText();
+      const m = /enregistré sous « (.+) »/.exec(text);
+      shown.push(m ? m[1]! : 'compte_rendu.pdf');
+      // No "Remplacer", no "Réessayer": the upload simply worked.
+      assert.equal(await page.getByRole('button', { name: /Remplacer|Réessayer/ }).count(), 0);
+      if (username === 'eleve12') {
+        await page.getByRole('link', { name: shown[1]!, exact: true }).waitFor();
+        await shoot(page, 'same-name-fr');
+      }
+    } finally {
+      await context.close();
+    }
+  }
+  assert.deepEqual(shown, ['compte_rendu.pdf', 'compte_rendu (eleve12).pdf']);
+  for (const [name, content] of [[shown[0]!, 'ulla'], [shown[1]!, 'eleve12']]) {
+    const got = await fetch(`${base}/api/fs/workspace/${encodeURIComponent(name!)}`, { headers: { authorization: `Bearer ${s.adminToken}` } });
+    assert.equal(got.status, 200, name);
+    assert.equal(await got.text(), `%PDF-1.4 ${content}`);
   }
 });
 

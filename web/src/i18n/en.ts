@@ -107,6 +107,7 @@ export const en = {
   upRestarting: 'Restarting from the beginning…',
   upRestarted: 'restarted {n} time|restarted {n} times',
   upDone: 'Done · {size}',
+  upDoneAs: 'Done · {size} · saved as “{name}” (the name was taken)',
   upCancelled: 'Cancelled',
   upInterruptedPut: 'Connection lost. It will start again from the beginning when the connection is back.',
   upInterruptedResume: 'Connection lost. It will continue where it stopped when the connection is back.',

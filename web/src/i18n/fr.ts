@@ -109,6 +109,7 @@ export const fr: Dict = {
   upRestarting: 'Reprise depuis le début…',
   upRestarted: 'recommencé {n} fois|recommencé {n} fois',
   upDone: 'Terminé · {size}',
+  upDoneAs: 'Terminé · {size} · enregistré sous « {name} » (le nom était pris)',
   upCancelled: 'Annulé',
   upInterruptedPut: 'Connexion perdue. L’envoi recommencera depuis le début quand la connexion sera revenue.',
   upInterruptedResume: 'Connexion perdue. L’envoi reprendra là où il s’est arrêté quand la connexion sera revenue.',

@@ -17,6 +17,8 @@ export interface UploadItem {
   error?: UploadFailure;
   /** How many times the upload restarted after an interruption. */
   restarts: number;
+  /** Where the drive stored it, when that differs from the name it was sent under. */
+  storedAs?: string;
   handle?: TransferHandle;
   samples: [number, number][];
 }
@@ -122,7 +124,8 @@ export class UploadQueue {
     item.handle = handle;
     this.emit(item);
     handle.done.then(
-      () => {
+      ({ storedAs }) => {
+        if (storedAs && storedAs !== item.target.names.join('/')) item.storedAs = storedAs;
         item.state = 'done';
         item.handle = undefined;
         this.emit(item);

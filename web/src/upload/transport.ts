@@ -5,6 +5,8 @@ export interface UploadTarget {
   /** Path of the file inside the space, folder names then the file name. */
   names: string[];
   overwrite: boolean;
+  /** Taken by a file the uploader may not replace: the drive keeps both, this one under a free name. */
+  rename?: boolean;
 }
 
 export type FailureKind = 'network' | 'http' | 'aborted';
@@ -21,8 +23,11 @@ export class UploadFailure extends Error {
 }
 
 export interface TransferHandle {
-  /** Resolves when the server has the whole file; rejects with an UploadFailure. */
-  done: Promise<void>;
+  /**
+   * Resolves when the server has the whole file, with the path it was stored at (inside the space,
+   * '/'-separated) when the drive says so; rejects with an UploadFailure.
+   */
+  done: Promise<{ storedAs?: string }>;
   abort(): void;
 }
 

@@ -50,13 +50,19 @@ export class TusTransport implements UploadTransport {
     let upload: Upload | undefined;
     let aborted = false;
     let rejectDone: (f: UploadFailure) => void = () => {};
-    const done = new Promise<void>((resolve, reject) => {
+    const done = new Promise<{ storedAs?: string }>((resolve, reject) => {
       rejectDone = reject;
       upload = new Upload(file, {
         endpoint: '/api/tus',
         // Same target as before: continue that upload; another target (a rename after a 409): a new one.
         uploadUrl: known && known.key === key ? known.url : null,
-        metadata: { space: target.space, path: '/' + target.names.join('/'), overwrite: target.overwrite ? '1' : '0', filename: target.names[target.names.length - 1]! },
+        metadata: {
+          space: target.space,
+          path: '/' + target.names.join('/'),
+          overwrite: target.overwrite ? '1' : '0',
+          rename: target.rename ? '1' : '0',
+          filename: target.names[target.names.length - 1]!,
+        },
         retryDelays: RETRY_DELAYS_MS,
         chunkSize: CHUNK_BYTES,
         // The offset lives on the drive; the page's memory (above) is enough to find it again.
@@ -69,10 +75,12 @@ export class TusTransport implements UploadTransport {
           const e = err as DetailedError;
           return !aborted && retriable(e.originalResponse?.getStatus() ?? 0, e.originalRequest?.getMethod());
         },
-        onSuccess: () => {
+        onSuccess: ({ lastResponse }) => {
           this.urls.delete(file);
           onProgress(file.size);
-          resolve();
+          // The drive's name for it (another one after a same-name upload), from the finishing answer.
+          const stored = lastResponse?.getHeader('X-HCD-Path');
+          resolve({ storedAs: stored ? decodeURIComponent(stored).replace(/^\//, '') : undefined });
         },
         onError: (err) => {
           const f = aborted ? new UploadFailure('aborted') : failure(err);

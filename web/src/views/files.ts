@@ -254,7 +254,9 @@ export function renderFiles(main: HTMLElement, app: App): () => void {
   // ---- uploads ----
   function enqueue(files: PickedFile[]) {
     if (files.length === 0) return;
-    app.queue.add(files.map(({ file, rel }) => ({ file, target: { space, names: [...names, ...rel], overwrite: false }, label: rel.join('/') })));
+    // rename: a name already taken by someone else's file never fails the upload (thirty pupils send
+    // "compte_rendu.pdf"): the drive keeps both and says which name it chose.
+    app.queue.add(files.map(({ file, rel }) => ({ file, target: { space, names: [...names, ...rel], overwrite: false, rename: true }, label: rel.join('/') })));
     announce(t('uploadsQueued', { n: files.length }));
   }
   const unsubscribe = app.queue.subscribe((item) => {

@@ -43,7 +43,9 @@ export function renderUploads(section: HTMLElement, queue: UploadQueue): () => v
         break;
       }
       case 'done':
-        text = t('upDone', { size: fmtSize(item.file.size) });
+        text = item.storedAs
+          ? t('upDoneAs', { size: fmtSize(item.file.size), name: item.storedAs.slice(item.storedAs.lastIndexOf('/') + 1) })
+          : t('upDone', { size: fmtSize(item.file.size) });
         break;
       case 'interrupted':
         text = queue.resumable ? t('upInterruptedResume') : t('upInterruptedPut');
@@ -60,7 +62,9 @@ export function renderUploads(section: HTMLElement, queue: UploadQueue): () => v
     if (item.state === 'queued' || item.state === 'uploading' || item.state === 'interrupted') {
       btns.push(h('button', { type: 'button', class: 'btn small', 'aria-label': t('cancelName', { name: item.label }), onclick: () => queue.cancel(item) }, t('cancel')));
     }
-    if (item.state === 'interrupted' || (item.state === 'failed' && item.error?.code !== 'exists') || item.state === 'cancelled') {
+    // Trying again cannot help after a refusal (403, 409, 413, 507…): only after network or server trouble.
+    const retriable = item.state === 'failed' && item.error?.code !== 'exists' && !(item.error && item.error.status >= 400 && item.error.status < 500 && item.error.status !== 408 && item.error.status !== 429) && item.error?.status !== 507;
+    if (item.state === 'interrupted' || retriable || item.state === 'cancelled') {
       btns.push(h('button', { type: 'button', class: 'btn small', 'aria-label': t('retryName', { name: item.label }), onclick: () => queue.retry(item) }, t('retry')));
     }
     if (item.state === 'failed' && item.error?.code === 'exists') {
