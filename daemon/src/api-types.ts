@@ -18,6 +18,7 @@ export const ERROR_STATUS = {
   invalid_credentials: 401,
   forbidden: 403,
   wrong_password: 403,
+  account_disabled: 403,
   cross_site_request: 403,
   symlink_refused: 403,
   not_found: 404,

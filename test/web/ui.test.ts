@@ -38,7 +38,8 @@ test('a normal user sees the shared workspace only: no private container, no adm
   try {
     await uiLogin(page, base, 'ulla', s.users.ulla.password);
     const nav = page.getByRole('navigation', { name: 'Sections' });
-    assert.deepEqual(await nav.getByRole('link').allInnerTexts(), ['Shared', 'Trash']);
+    // No Trash tab: a normal user deletes nothing, so has nothing in a trash.
+    assert.deepEqual(await nav.getByRole('link').allInnerTexts(), ['Shared']);
     await page.getByRole('link', { name: 'adam-notes.txt', exact: true }).waitFor();
     for (const entry of ['adam-notes.txt', 'welcome.txt']) {
       assert.deepEqual(await actionNames(page, entry), ['Preview', 'Download'], entry);
@@ -50,6 +51,22 @@ test('a normal user sees the shared workspace only: no private container, no adm
     await page.getByRole('heading', { name: 'Only administrators can see this page.' }).waitFor();
     await page.goto(`${base}/files/home/`);
     await page.getByText('You are not allowed to do this.').waitFor();
+  } finally {
+    await context.close();
+  }
+});
+
+test('a disabled account is told so in French, not "wrong password"', async () => {
+  assert.equal((await api(base, s.adminToken, 'POST', '/api/admin/users', { username: 'absent', password: 'absent-password', role: 'user' })).status, 201);
+  assert.equal((await api(base, s.adminToken, 'PATCH', '/api/admin/users/absent', { disabled: true })).status, 200);
+  const { context, page } = await newPage(browser, PHONE, { locale: 'fr-FR' });
+  try {
+    await page.goto(`${base}/`);
+    await page.getByLabel('Nom').fill('absent');
+    await page.getByLabel('Mot de passe').fill('absent-password');
+    await page.getByRole('button', { name: 'Se connecter' }).click();
+    await page.getByText('Compte désactivé — voyez votre enseignant.').waitFor();
+    await shoot(page, 'login-disabled-fr');
   } finally {
     await context.close();
   }

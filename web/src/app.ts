@@ -15,6 +15,8 @@ export interface App {
 
 export const hasContainer = (me: Me | null) => me !== null && me.role !== 'user';
 export const isAdmin = (me: Me | null) => me?.role === 'admin';
+/** Normal users delete nothing, so they have no trash to look at (policy.ts: modify is never theirs). */
+export const hasTrash = (me: Me | null) => me !== null && me.role !== 'user';
 
 export async function loadMe(): Promise<Me | null> {
   try {

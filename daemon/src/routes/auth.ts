@@ -79,6 +79,8 @@ export function authRoutes(deps: Deps) {
     const r = await accounts.login(body.username, body.password, ip, c.req.header('user-agent') ?? null);
     if (!r.ok) {
       audit.record({ actor: r.username, ip, action: 'login_failed', detail: { reason: r.reason } });
+      // Only with the right password is an account told that it is disabled.
+      if (r.reason === 'disabled') throw new HttpError('account_disabled', 'This account is disabled: see your teacher or the administrator.');
       throw new HttpError('invalid_credentials', 'Wrong username or password.');
     }
     audit.record({ actor: r.user.username, ip, action: 'login' });

@@ -233,8 +233,14 @@ export class Accounts {
     const user = this.users.byName(username);
     // bcrypt reads only 72 bytes: a longer password would log in with any tail. None can have been set.
     const ok = Buffer.byteLength(password) <= 72 && (await this.verifyPassword(user, password));
-    if (!ok || !user || user.disabled || user.deleted_at) {
-      return { ok: false as const, username, reason: !ok || !user ? 'bad_credentials' : user.disabled ? 'disabled' : 'deleted' };
+    if (ok && user && user.disabled && !user.deleted_at) {
+      // The right password for a disabled account: not a guesser. Say what is the matter.
+      this.throttle.forgive(keys[0]!);
+      this.throttle.forgive(keys[1]!);
+      return { ok: false as const, username, reason: 'disabled' };
+    }
+    if (!ok || !user || user.deleted_at) {
+      return { ok: false as const, username, reason: !ok || !user ? 'bad_credentials' : 'deleted' };
     }
     this.throttle.succeed(keys[0]!);
     this.throttle.forgive(keys[1]!);

@@ -92,7 +92,15 @@ test('a token stops working on logout, password change, disable and delete', asy
   // Disabled: the token dies and login is refused; re-enabled: login works again.
   assert.equal((await h.req('PATCH', '/api/admin/users/dave', { token: admin.token, body: { disabled: true } })).status, 200);
   assert.equal((await h.req('GET', '/api/auth/me', { token: fresh })).status, 401);
-  assert.equal((await h.req('POST', '/api/auth/login', { body: { username: 'dave', password: 'dave-new-pass' } })).status, 401);
+  // With the right password the account is told it is disabled (403), never "wrong password", and
+  // is not counted as a guesser: ten tries in a row are never throttled.
+  for (let i = 0; i < 10; i++) {
+    const refused = await h.req('POST', '/api/auth/login', { body: { username: 'dave', password: 'dave-new-pass' } });
+    assert.equal(refused.status, 403);
+    assert.equal(await errorCode(refused), 'account_disabled');
+  }
+  // A wrong password for a disabled account stays a plain 401: its state is nobody else's business.
+  assert.equal((await h.req('POST', '/api/auth/login', { body: { username: 'dave', password: 'not-daves-pw' } })).status, 401);
   await h.req('PATCH', '/api/admin/users/dave', { token: admin.token, body: { disabled: false } });
   const again = (await h.json(h.req('POST', '/api/auth/login', { body: { username: 'dave', password: 'dave-new-pass' } }))).token;
 

@@ -264,6 +264,7 @@ export const fr: Dict = {
   err_upload_aborted: 'L’envoi a été interrompu ; rien n’a été enregistré.',
   err_cross_site_request: 'Refusé : la demande ne venait pas de cette page.',
   err_wrong_password: 'Le mot de passe actuel est incorrect.',
+  err_account_disabled: 'Compte désactivé — voyez votre enseignant.',
   err_file_changed: 'Le fichier a changé pendant sa lecture. Réessayez.',
   err_gone: 'Son contenu n’est plus sur le disque.',
   // ---- tableau de bord de l’état (web/src/views/health*.ts) ----

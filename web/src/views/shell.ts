@@ -1,5 +1,5 @@
 // The page frame when logged in: skip link, header with the sections the role may use, banners, <main>.
-import { hasContainer, isAdmin, type App } from '../app.js';
+import { hasContainer, hasTrash, isAdmin, type App } from '../app.js';
 import { h, replace } from '../dom.js';
 import { t } from '../i18n/index.js';
 
@@ -21,7 +21,7 @@ export function renderShell(root: HTMLElement, app: App): HTMLElement {
       h('nav', { class: 'tabs', 'aria-label': t('sections') },
         link('/files/workspace/', t('navShared'), path.startsWith('/files/workspace')),
         hasContainer(me) ? link('/files/home/', t('navPrivate'), path.startsWith('/files/home')) : null,
-        link('/trash', t('trash'), path === '/trash'),
+        hasTrash(me) ? link('/trash', t('trash'), path === '/trash') : null,
         isAdmin(me) ? link('/admin/users', t('navAdmin'), path.startsWith('/admin') || path.startsWith('/files/users/')) : null,
       ),
     ),
