@@ -14,9 +14,16 @@ HEALTH_TESTS := $(shell find test/daemon/health -name '*.test.ts' 2>/dev/null | 
 WEB_TESTS := $(shell find test/web -name '*.test.ts' 2>/dev/null | sort)
 NETWORK_TESTS := $(shell find test/network -name '*.test.ts' 2>/dev/null | sort)
 
-.PHONY: all build typecheck check test test-unit test-unit-root test-server test-health test-web test-network test-provisioning bench clean
+.PHONY: all build typecheck check format format-check test test-unit test-unit-root test-server test-health test-web test-network test-provisioning bench clean
 
 all: build
+
+# The formatter (prettier, .prettierrc.json): `make format` rewrites, `make format-check` only looks.
+format:
+	npx prettier --write .
+
+format-check:
+	npx prettier --check .
 
 build:
 	npm run build
@@ -27,7 +34,7 @@ typecheck:
 
 # Before a commit, as any user, in well under a minute: the types, and the unit and in-process HTTP
 # tests that need no root.
-check: typecheck test-unit
+check: typecheck format-check test-unit
 
 # The whole suite: types, unit and in-process HTTP tests, real-server tests, health, the browser,
 # the network namespaces, provisioning, and the SD-card image built and booted under QEMU.
