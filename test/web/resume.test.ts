@@ -55,3 +55,25 @@ test('an upload cut by a network drop resumes where it stopped and the bytes are
     await proxy.close();
   }
 });
+
+test('a large file goes in 8 MiB PATCHes, so no request lasts long enough to meet a timeout', async () => {
+  const { context, page } = await newPage(browser, PHONE);
+  try {
+    await uiLogin(page, s.daemon.base, 'ulla', s.users.ulla.password);
+    await page.getByRole('link', { name: 'welcome.txt', exact: true }).waitFor();
+    const patches: { offset: number; length: number }[] = [];
+    page.on('request', (r) => {
+      if (r.method() === 'PATCH' && new URL(r.url()).pathname.startsWith('/api/tus')) {
+        patches.push({ offset: Number(r.headers()['upload-offset']), length: r.postDataBuffer()?.length ?? Number(r.headers()['content-length'] ?? -1) });
+      }
+    });
+    const body = crypto.randomBytes(20 * 1024 * 1024);
+    await page.locator('#pick-files').setInputFiles({ name: 'long-video.bin', mimeType: 'application/octet-stream', buffer: body });
+    await page.locator('.upload', { hasText: 'long-video.bin' }).locator('.up-line', { hasText: 'Done' }).waitFor({ timeout: 60_000 });
+    assert.deepEqual(patches.map((p) => p.offset), [0, 8 * 1024 * 1024, 16 * 1024 * 1024], JSON.stringify(patches));
+    const res = await fetch(`${s.daemon.base}/api/fs/workspace/long-video.bin`, { headers: { authorization: `Bearer ${s.adminToken}` } });
+    assert.equal(sha(Buffer.from(await res.arrayBuffer())), sha(body));
+  } finally {
+    await context.close();
+  }
+});
