@@ -19,6 +19,8 @@ export interface UploadItem {
   restarts: number;
   /** Where the drive stored it, when that differs from the name it was sent under. */
   storedAs?: string;
+  /** The connection dropped and the transport is resuming by itself (until bytes flow again). */
+  retrying?: boolean;
   handle?: TransferHandle;
   samples: [number, number][];
 }
@@ -112,6 +114,7 @@ export class UploadQueue {
     item.samples = [[this.now(), item.sent]];
     item.speed = 0;
     const handle = this.transport.start(item.file, item.target, (sent) => {
+      item.retrying = false;
       item.sent = sent;
       const t = this.now();
       item.samples.push([t, sent]);
@@ -120,6 +123,11 @@ export class UploadQueue {
       const [t0, s0] = item.samples[0]!;
       if (t - t0 > 300) item.speed = ((sent - s0) * 1000) / (t - t0);
       this.emit(item);
+    }, () => {
+      item.retrying = true;
+      item.speed = 0;
+      item.samples = [[this.now(), item.sent]];
+      this.emit();
     });
     item.handle = handle;
     this.emit(item);

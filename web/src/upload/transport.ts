@@ -34,5 +34,6 @@ export interface TransferHandle {
 export interface UploadTransport {
   /** true: after a network failure `start` again continues where it stopped (tus); false: from byte 0. */
   readonly resumable: boolean;
-  start(file: File, target: UploadTarget, onProgress: (sentBytes: number) => void): TransferHandle;
+  /** `onRetry`: the transport lost the connection and is trying again by itself. */
+  start(file: File, target: UploadTarget, onProgress: (sentBytes: number) => void, onRetry?: () => void): TransferHandle;
 }

@@ -44,7 +44,7 @@ export class TusTransport implements UploadTransport {
   /** Where each file's upload lives on the drive, so starting it again resumes it. */
   private readonly urls = new WeakMap<File, { url: string; key: string }>();
 
-  start(file: File, target: UploadTarget, onProgress: (sent: number) => void): TransferHandle {
+  start(file: File, target: UploadTarget, onProgress: (sent: number) => void, onRetry: () => void = () => {}): TransferHandle {
     const key = `${target.space}\n${target.names.join('/')}\n${target.overwrite}`;
     const known = this.urls.get(file);
     let upload: Upload | undefined;
@@ -73,7 +73,9 @@ export class TusTransport implements UploadTransport {
         onProgress: (sent) => onProgress(sent),
         onShouldRetry: (err) => {
           const e = err as DetailedError;
-          return !aborted && retriable(e.originalResponse?.getStatus() ?? 0, e.originalRequest?.getMethod());
+          const again = !aborted && retriable(e.originalResponse?.getStatus() ?? 0, e.originalRequest?.getMethod());
+          if (again) onRetry();
+          return again;
         },
         onSuccess: ({ lastResponse }) => {
           this.urls.delete(file);

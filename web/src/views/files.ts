@@ -1,6 +1,6 @@
 // The file browser: breadcrumbs, sort and filter, uploads (buttons, drag and drop, folders), actions per entry.
 import type { Entry, Listing } from '../../../daemon/src/api-types.js';
-import { api, fsUrl } from '../api.js';
+import { api, ApiError, fsUrl } from '../api.js';
 import { filesPath, parseFilesPath, type App } from '../app.js';
 import { announce, h, icon, replace } from '../dom.js';
 import { kindOf } from '../format.js';
@@ -107,6 +107,11 @@ export function renderFiles(main: HTMLElement, app: App): () => void {
   const uploads = h('section', { class: 'uploads', 'aria-label': t('uploads') });
   const list = h('ul', { class: 'entries', 'aria-label': t('folderContents') });
   const status = h('p', { class: 'muted', role: 'status' }, t('loading'));
+  // Shown while the drive cannot be reached: the last good list stays below it.
+  const lost = h('p', { class: 'banner warn lost', role: 'status', hidden: true },
+    h('span', null, t('connectionLost')), ' ',
+    h('button', { type: 'button', class: 'btn small', onclick: () => void load() }, t('retryNow')),
+  );
   const footer = h('footer', { class: 'files-foot' });
   const dropHint = h('div', { class: 'drop-overlay', 'aria-hidden': 'true' }, h('p', null, icon('upload'), t('dropHere')));
 
@@ -118,6 +123,7 @@ export function renderFiles(main: HTMLElement, app: App): () => void {
       h('p', { class: 'hint drop-tip' }, t('dragTip')),
       uploads,
       filterBar,
+      lost,
       status,
       list,
       footer,
@@ -126,17 +132,41 @@ export function renderFiles(main: HTMLElement, app: App): () => void {
   );
 
   // ---- listing ----
+  // ---- connection lost: the last good list stays on screen, retried by itself and on demand ----
+  let retryTimer: ReturnType<typeof setTimeout> | undefined;
+  let retryDelay = 2000;
+  let loaded = false;
+
   async function load() {
+    clearTimeout(retryTimer);
     try {
       const res = await api<Listing>('GET', fsUrl(space, names));
       entries = res.entries;
+      loaded = true;
+      lost.hidden = true;
+      retryDelay = 2000;
       drawList();
     } catch (err) {
+      // The Wi-Fi dropped or the drive is restarting: keep what was shown and try again by itself.
+      const transient = err instanceof ApiError && (err.code === 'network' || err.status >= 500 || err.status === 408 || err.status === 429);
+      if (transient) {
+        lost.hidden = false;
+        if (!loaded) status.textContent = t('connectionLost');
+        retryTimer = setTimeout(() => void load(), retryDelay);
+        retryDelay = Math.min(retryDelay * 2, 15_000);
+        return;
+      }
       entries = [];
       replace(list);
       status.textContent = errorText(err);
     }
   }
+  const onOnline = () => void load();
+  const onVisible = () => {
+    if (document.visibilityState === 'visible') void load();
+  };
+  window.addEventListener('online', onOnline);
+  document.addEventListener('visibilitychange', onVisible);
 
   function sorted(): Entry[] {
     const dir = sort.desc ? -1 : 1;
@@ -307,6 +337,9 @@ export function renderFiles(main: HTMLElement, app: App): () => void {
   void load();
 
   return () => {
+    clearTimeout(retryTimer);
+    window.removeEventListener('online', onOnline);
+    document.removeEventListener('visibilitychange', onVisible);
     unsubscribe();
     stopUploads();
     document.removeEventListener('dragenter', onEnter);

@@ -35,6 +35,10 @@ export function renderUploads(section: HTMLElement, queue: UploadQueue): () => v
         text = item.restarts ? t('upRestarting') : t('upQueued');
         break;
       case 'uploading': {
+        if (item.retrying) {
+          text = `${pct} % · ${t('upAutoResume')}`;
+          break;
+        }
         const eta = queue.eta(item);
         text = `${pct} % · ${fmtSize(item.sent)} / ${fmtSize(item.file.size)}`;
         if (item.speed > 0) text += ` · ${fmtSpeed(item.speed)}`;
