@@ -44,6 +44,15 @@ export function can(actor: Actor, action: Action, space: Space, owner?: string |
   }
 }
 
+/**
+ * A folder its creator made in the workspace and left empty may be renamed or removed by that creator,
+ * whatever the role. Normal users may create folders (a class organises its work by them), and without
+ * this a mistaken "Nouveau dossier" would stay in everyone's workspace for good; once something is
+ * inside, the folder is shared work and the role matrix above decides.
+ */
+export const canTidyEmptyFolder = (actor: Actor, space: Space, owner: string | null | undefined): boolean =>
+  space.kind === 'workspace' && owner != null && owner === actor.username;
+
 /** Does the actor have a private container of their own (`home`)? */
 export const hasContainer = (actor: Actor): boolean => actor.role !== 'user';
 

@@ -10,7 +10,7 @@ import { intentQueries, type IntentRow } from '../db/queries/intents.js';
 import type { Entry } from '../api-types.js';
 import { fileQueries, type FileRow } from '../db/queries/files.js';
 import { conflict, forbidden } from '../errors.js';
-import { can, ownersAllow, spaceKey, type Action, type Actor, type Space } from '../policy/policy.js';
+import { can, canTidyEmptyFolder, ownersAllow, spaceKey, type Action, type Actor, type Space } from '../policy/policy.js';
 import type { FileStore } from '../storage/file-store.js';
 import { resolveInside, type Resolved } from '../storage/paths.js';
 import type { Clock } from './clock.js';
@@ -72,13 +72,26 @@ export class Tree {
   /** Checks that the actor may modify (delete, move, overwrite) the entry and everything under it. */
   requireModifyTree(actor: Actor, space: Space, rel: string, isDir: boolean): void {
     const key = spaceKey(space);
-    this.require(actor, 'modify', space, this.files.get(key, rel)?.owner ?? null);
+    const owner = this.files.get(key, rel)?.owner ?? null;
+    if (isDir && !can(actor, 'modify', space, owner) && canTidyEmptyFolder(actor, space, owner) && this.isEmptyDir(key, rel)) return;
+    this.require(actor, 'modify', space, owner);
     if (isDir && !ownersAllow(actor, space, this.files.foreignInSubtree(key, rel, actor.username))) {
       throw forbidden('This folder holds files uploaded by others: only an administrator may change it.');
     }
   }
 
-  entry(actor: Actor, space: Space, row: Pick<FileRow, 'name' | 'type' | 'size' | 'mtime' | 'owner'>): Entry {
+  /** Empty in the index and on the disk (a folder filled from outside the API is not empty). */
+  private isEmptyDir(key: string, rel: string): boolean {
+    if (this.files.hasChildren(key, rel)) return false;
+    try {
+      return fs.readdirSync(path.join(this.store.spaceRoot(key), ...rel.split('/'))).length === 0;
+    } catch {
+      return false;
+    }
+  }
+
+  entry(actor: Actor, space: Space, row: Pick<FileRow, 'name' | 'type' | 'size' | 'mtime' | 'owner'> & { path?: string }): Entry {
+    const tidy = row.type === 'dir' && row.path !== undefined && !can(actor, 'modify', space, row.owner) && canTidyEmptyFolder(actor, space, row.owner) && this.isEmptyDir(spaceKey(space), row.path);
     return {
       name: row.name,
       type: row.type,
@@ -86,7 +99,7 @@ export class Tree {
       mtime: new Date(row.mtime).toISOString(),
       owner: row.owner,
       // For a folder this reflects its own owner; a delete re-checks every entry inside.
-      canDelete: can(actor, 'modify', space, row.owner),
+      canDelete: tidy || can(actor, 'modify', space, row.owner),
     };
   }
 

@@ -170,3 +170,26 @@ test('trash: others see and restore only what they deleted; admin sees all', asy
   assert.equal(await status(h.req('DELETE', `/api/trash/${oId}`, { token: user.token })), 404);
   assert.equal(await status(h.req('POST', `/api/trash/${oId}/restore`, { token: admin.token })), 200);
 });
+
+test('a normal user may rename or remove an empty folder they made, and nothing else', async (t) => {
+  const h = await makeApp();
+  t.after(h.close);
+  const ana = await h.user('ana', 'user');
+  const ben = await h.user('ben', 'user');
+  const post = (u: TestUser, p: string, body: unknown) => h.req('POST', `/api/fs/${p}`, { token: u.token, body });
+  const made = await h.json(post(ana, 'workspace/Mistake', { op: 'mkdir' }));
+  assert.equal(made.canDelete, true, 'shown as removable to its creator');
+  const seenByBen = (await h.json(h.req('GET', '/api/fs/workspace/', { token: ben.token }))).entries.find((e: { name: string }) => e.name === 'Mistake');
+  assert.equal(seenByBen.canDelete, false);
+  assert.equal((await h.req('DELETE', '/api/fs/workspace/Mistake', { token: ben.token })).status, 403, "not another pupil's to remove");
+  assert.equal((await post(ana, 'workspace/Mistake', { op: 'move', to: '/Groupe 3' })).status, 200, 'renamed by its creator');
+  // Once something is inside, it is shared work: the role matrix decides again.
+  assert.equal((await h.put(ben, 'workspace/Groupe 3/notes.txt', 'x')).status, 201);
+  assert.equal((await h.req('DELETE', '/api/fs/workspace/Groupe 3', { token: ana.token })).status, 403);
+  // Empty again? Not for her: ben's file went only if an admin removed it; make another empty one instead.
+  assert.equal((await post(ana, 'workspace/Tmp', { op: 'mkdir' })).status, 201);
+  assert.equal((await h.req('DELETE', '/api/fs/workspace/Tmp', { token: ana.token })).status, 200);
+  // Files stay out of reach: a normal user still never deletes a file, even her own.
+  assert.equal((await h.put(ana, 'workspace/mine.txt', 'x')).status, 201);
+  assert.equal((await h.req('DELETE', '/api/fs/workspace/mine.txt', { token: ana.token })).status, 403);
+});

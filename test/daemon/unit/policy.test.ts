@@ -1,7 +1,7 @@
 // Every cell of DESIGN.md's role matrix, at the policy module.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { can, canAdminister, canManageTrashItem, hasContainer, ownersAllow, type Actor, type Space } from '../../../daemon/src/policy/policy.js';
+import { can, canAdminister, canManageTrashItem, canTidyEmptyFolder, hasContainer, ownersAllow, type Actor, type Space } from '../../../daemon/src/policy/policy.js';
 
 const user: Actor = { username: 'ulla', role: 'user' };
 const adv: Actor = { username: 'ada', role: 'advanced' };
@@ -60,6 +60,13 @@ test('trash: admin manages any item, others what they deleted and their role may
   assert.equal(canManageTrashItem(adv, item('ada', 'users/bob', 'bob')), false, "another's container");
   assert.equal(canManageTrashItem(adv, item('ada', 'workspace', 'bob')), false, "another's workspace file");
   assert.equal(canManageTrashItem({ username: 'ada', role: 'user' }, item('ada', 'workspace', 'ada')), false, 'demoted to user');
+});
+
+test('an empty workspace folder may be tidied away by its creator, whatever the role', () => {
+  assert.equal(canTidyEmptyFolder(user, ws, 'ulla'), true);
+  assert.equal(canTidyEmptyFolder(user, ws, 'ada'), false);
+  assert.equal(canTidyEmptyFolder(user, ws, null), false);
+  assert.equal(canTidyEmptyFolder(adv, home(adv), 'ada'), false, 'containers follow the matrix');
 });
 
 test('folders: advanced may modify a workspace folder only when everything inside is theirs', () => {

@@ -77,6 +77,7 @@ export function fileQueries(db: Db) {
      FROM files WHERE missing_since IS NULL GROUP BY space ORDER BY space`,
   );
   const inSpace = db.prepare<[string], FileRow>('SELECT * FROM files WHERE space = ?');
+  const hasChildren = db.prepare<[string, string], { one: number }>('SELECT 1 AS one FROM files WHERE space = ? AND parent = ? LIMIT 1');
   const markMissing = db.prepare('UPDATE files SET missing_since = ? WHERE id = ? AND missing_since IS NULL');
   const missing = db.prepare<[], FileRow>('SELECT * FROM files WHERE missing_since IS NOT NULL ORDER BY space, path');
   const spaces = db.prepare<[], { space: string }>('SELECT DISTINCT space FROM files');
@@ -88,6 +89,8 @@ export function fileQueries(db: Db) {
     upsert: (r: NewFileRow) => upsert.run({ ...r, ...splitPath(r.path) }),
     insertIgnore: (r: NewFileRow) => insertIgnore.run({ ...r, ...splitPath(r.path) }),
     subtree: (space: string, path: string) => subtree.all({ space, path }),
+    /** Whether the index has anything inside this folder. */
+    hasChildren: (space: string, path: string) => hasChildren.get(space, path) !== undefined,
     deleteSubtree: (space: string, path: string) => deleteSubtree.run({ space, path }),
     /** Rows of the subtree not owned by `user` (unknown owners count as foreign). */
     foreignInSubtree: (space: string, path: string, user: string) => foreignInSubtree.get({ space, path, user })!.n,
