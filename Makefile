@@ -3,7 +3,8 @@ SHELL := /bin/bash
 .SHELLFLAGS := -euo pipefail -c
 
 NODE_TEST := node --import tsx --test --test-reporter=spec
-UNIT_TESTS := $(shell find test/daemon/unit test/daemon/http -name '*.test.ts' | sort)
+# test/image/steps.test.ts reads the image steps' sources (no root); the other image tests boot QEMU (image-test).
+UNIT_TESTS := $(shell find test/daemon/unit test/daemon/http -name '*.test.ts' | sort) test/image/steps.test.ts
 SERVER_TESTS := $(shell find test/daemon/server test/daemon/transfers test/bench -name '*.test.ts' 2>/dev/null | sort)
 PROVISIONING_TESTS := $(shell find test/provisioning -name '*.test.ts' | sort)
 HEALTH_TESTS := $(shell find test/daemon/health -name '*.test.ts' 2>/dev/null | sort)
@@ -17,8 +18,9 @@ all: build
 build:
 	npm run build
 
+# The daemon, provisioning, scripts and tests; the image builder; the web UI (each has its own tsconfig).
 typecheck:
-	npx tsc -p tsconfig.json
+	npx tsc -p tsconfig.json && npx tsc -p image/tsconfig.json && npx tsc -p web/tsconfig.json
 
 # The whole suite: types, unit and in-process HTTP tests, real-server tests, health, the browser,
 # the network namespaces, provisioning, and the SD-card image built and booted under QEMU.
