@@ -5,8 +5,9 @@ SHELL := /bin/bash
 NODE_TEST := node --import tsx --test --test-reporter=spec
 # A test file named *.root.test.ts needs root throughout (mounts, loop devices, network namespaces,
 # chroot); of the others, only two tests of test/provisioning/real-programs.test.ts need it (hostapd,
-# update-alternatives). Each file runs in exactly one tier.
-UNIT_TESTS := $(shell find test/daemon/unit test/daemon/http test/repo -name '*.test.ts' ! -name '*.root.test.ts' | sort)
+# update-alternatives). Each file runs in exactly one tier. test/image/steps.test.ts reads the image
+# steps' sources (no root); the other image tests boot QEMU (image-test).
+UNIT_TESTS := $(shell find test/daemon/unit test/daemon/http test/repo -name '*.test.ts' ! -name '*.root.test.ts' | sort) test/image/steps.test.ts
 UNIT_ROOT_TESTS := $(shell find test/daemon/unit test/daemon/http test/repo -name '*.root.test.ts' | sort)
 SERVER_TESTS := $(shell find test/daemon/server test/daemon/transfers test/bench -name '*.test.ts' 2>/dev/null | sort)
 PROVISIONING_TESTS := $(shell find test/provisioning -name '*.test.ts' | sort)
@@ -28,9 +29,9 @@ format-check:
 build:
 	npm run build
 
+# The daemon, provisioning, scripts and tests; the image builder; the web UI (each has its own tsconfig).
 typecheck:
-	npx tsc -p tsconfig.json
-	npx tsc -p web/tsconfig.json
+	npx tsc -p tsconfig.json && npx tsc -p image/tsconfig.json && npx tsc -p web/tsconfig.json
 
 # Before a commit, as any user, in well under a minute: the types, and the unit and in-process HTTP
 # tests that need no root.

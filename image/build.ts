@@ -1,12 +1,12 @@
 // Entry point of `make image`: runs the numbered steps in order (pi-gen's grammar), printing progress and step times.
 import { parseArgs } from 'node:util';
+import { selectSteps, stepIndex, UnknownStepError } from '../provisioning/lib/select.js';
 import { runImageSteps } from './lib/run.js';
-import type { ImageStep } from './lib/step.js';
 import { IMAGE_STEPS } from './steps/index.js';
 
-const USAGE = `usage: node --import tsx image/build.ts [--from NN] [--only NN]... [--update-lock]
-  --from NN        start at step NN (earlier steps' outputs must exist in .cache/image/work)
-  --only NN        run only step NN (repeatable)
+const USAGE = `usage: node --import tsx image/build.ts [--from NN-name] [--only NN-name]... [--update-lock]
+  --from ID        start at step ID, e.g. --from 30-app (earlier steps' outputs must exist in .cache/image/work)
+  --only ID        run only this step (repeatable), e.g. --only 50-boot; the same rule as provisioning/apply.ts --only
   --update-lock    record the versions this build resolves in image/inputs.lock.json instead of requiring them
 steps: STEPS`;
 
@@ -23,17 +23,15 @@ async function main(argv: string[]): Promise<number> {
     console.log(usage);
     return 0;
   }
-  const byPrefix = (id: string) => IMAGE_STEPS.findIndex((s) => s.id === id || s.id.startsWith(`${id}-`));
-  let steps: ImageStep[] = [...IMAGE_STEPS];
-  if (args.from !== undefined) {
-    const i = byPrefix(args.from);
-    if (i < 0) return (console.error(`unknown step ${args.from}\n${usage}`), 64);
-    steps = steps.slice(i);
-  }
-  if (args.only) {
-    const idx = args.only.map(byPrefix);
-    if (idx.some((i) => i < 0)) return (console.error(`unknown step in ${args.only.join(', ')}\n${usage}`), 64);
-    steps = IMAGE_STEPS.filter((_, i) => idx.includes(i));
+  let steps;
+  try {
+    // --only names steps exactly as provisioning's does (and wins over --from, as it always has).
+    if (args.only) steps = selectSteps(IMAGE_STEPS, args.only);
+    else steps = IMAGE_STEPS.slice(args.from === undefined ? 0 : stepIndex(IMAGE_STEPS, args.from));
+  } catch (error) {
+    if (!(error instanceof UnknownStepError)) throw error;
+    console.error(`${error.message}\n${usage}`);
+    return 64;
   }
   await runImageSteps(steps, { updateLock: args['update-lock'] });
   return 0;

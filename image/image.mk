@@ -1,7 +1,8 @@
 # SD-card image targets (issue 8), included from the Makefile: `make image`, `make image-test`, `make bundle`.
 # All need root (mmdebstrap --mode=root, loop devices, chroot through qemu-user) and write under .cache/image/.
 
-IMAGE_TESTS := $(shell find test/image -name '*.test.ts' 2>/dev/null | sort)
+# steps.test.ts is not one of them: it needs no image and runs in `make test-unit`.
+IMAGE_TESTS := $(filter-out test/image/steps.test.ts,$(shell find test/image -name '*.test.ts' 2>/dev/null | sort))
 # What the image targets run on this machine (Debian packages); installed when missing, as `make bench` does.
 IMAGE_APT_PACKAGES := mmdebstrap arch-test qemu-user-static binfmt-support qemu-system-arm dosfstools e2fsprogs fdisk \
   xz-utils g++-aarch64-linux-gnu file mount util-linux mtools

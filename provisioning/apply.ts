@@ -6,6 +6,7 @@ import { $ } from 'zx';
 import { ConfigError, loadConfigFile } from './config.js';
 import { BASE_CONFIG_FILE } from './contract.js';
 import { countChanges, formatReport, runSteps, StepError } from './lib/run.js';
+import { selectSteps, UnknownStepError } from './lib/select.js';
 import { Target } from './lib/target.js';
 import { STEPS } from './steps/index.js';
 
@@ -63,13 +64,14 @@ export async function main(argv: string[]): Promise<number> {
     console.error(`root ${root} does not exist`);
     return 2;
   }
-  const only = new Set(args.only ?? []);
-  const unknown = [...only].filter((id) => !STEPS.some((s) => s.id === id));
-  if (unknown.length > 0) {
-    console.error(`unknown step(s): ${unknown.join(', ')}; known: ${STEPS.map((s) => s.id).join(', ')}`);
+  let steps;
+  try {
+    steps = selectSteps(STEPS, args.only);
+  } catch (error) {
+    if (!(error instanceof UnknownStepError)) throw error;
+    console.error(error.message);
     return 64;
   }
-  const steps = only.size > 0 ? STEPS.filter((s) => only.has(s.id)) : STEPS;
   const target = new Target(root, args['dry-run']);
   let failure: Error | undefined;
   let reports;

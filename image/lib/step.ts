@@ -1,5 +1,6 @@
 // What an image build step is, the context every step gets, and the progress lines the build prints.
 import { $ } from 'zx';
+import { Target } from '../../provisioning/lib/target.js';
 import { imageConfig, paths, type ImageConfig } from '../config.js';
 import type { InputsLock } from './lock.js';
 
@@ -7,6 +8,11 @@ export interface BuildContext {
   config: ImageConfig;
   paths: typeof paths;
   lock: InputsLock;
+  /**
+   * The image's root filesystem (paths.root) as provisioning sees it: steps write files, links and removals
+   * inside the root through it (paths inside the root, contained, explicit modes, written only when changed).
+   */
+  target: Target;
   /** --update-lock: record what this build resolved instead of insisting on the lock. */
   updateLock: boolean;
   started: number;
@@ -31,5 +37,5 @@ export const loud = $({ verbose: true, stdio: ['ignore', 'inherit', 'inherit'] }
 export const quiet = $({ verbose: false });
 
 export function defaultContext(lock: InputsLock, updateLock = false): BuildContext {
-  return { config: imageConfig, paths, lock, updateLock, started: Date.now() };
+  return { config: imageConfig, paths, lock, target: new Target(paths.root, false), updateLock, started: Date.now() };
 }

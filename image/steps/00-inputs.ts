@@ -2,16 +2,8 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { progress, quiet, type BuildContext, type ImageStep } from '../lib/step.js';
-
-export function nodeTarball(ctx: BuildContext): string {
-  return path.join(ctx.paths.downloads, `${ctx.lock.node.package}-${ctx.lock.node.version}.tgz`);
-}
-
-/** Where the tarball is unpacked whole: bin/node for the bundle, include/node for node-gyp. */
-export function nodeDir(ctx: BuildContext): string {
-  return path.join(ctx.paths.work, `node-${ctx.lock.node.version}-arm64`);
-}
+import { nodeDir, nodeTarball } from '../lib/artifacts.js';
+import { progress, quiet, type ImageStep } from '../lib/step.js';
 
 function integrityOf(file: string): string {
   return `sha512-${createHash('sha512').update(readFileSync(file)).digest('base64')}`;

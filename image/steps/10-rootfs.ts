@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { ensureBinfmt } from '../lib/chroot.js';
+import { installedVersions } from '../lib/dpkg.js';
 import { writeLock } from '../lib/lock.js';
 import { loud, progress, quiet, type BuildContext, type ImageStep } from '../lib/step.js';
 
@@ -14,16 +15,6 @@ function includes(ctx: BuildContext): string[] {
   const missing = ctx.config.packages.filter((p) => !names.has(p));
   if (missing.length > 0) throw new Error(`image/config.ts names packages absent from inputs.lock.json: ${missing.join(', ')}; rebuild with --update-lock`);
   return locked.map(([name, version]) => `${name}=${version}`);
-}
-
-export async function installedVersions(root: string): Promise<Record<string, string>> {
-  const out = await quiet`dpkg-query --admindir=${path.join(root, 'var/lib/dpkg')} -W -f=${'${db:Status-Abbrev}\t${Package}\t${Version}\n'}`;
-  const versions: Record<string, string> = {};
-  for (const line of out.stdout.split('\n')) {
-    const [status, name, version] = line.split('\t');
-    if (status?.startsWith('ii') && name && version) versions[name] = version;
-  }
-  return versions;
 }
 
 async function buildTarball(ctx: BuildContext, tarball: string, packages: string[]): Promise<void> {

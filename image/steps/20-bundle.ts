@@ -2,16 +2,8 @@
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { REPO } from '../config.js';
+import { nodeDir, stagedApp, stagedNode } from '../lib/artifacts.js';
 import { loud, progress, quiet, type BuildContext, type ImageStep } from '../lib/step.js';
-import { nodeDir } from './00-inputs.js';
-
-export function stagedApp(ctx: BuildContext): string {
-  return path.join(ctx.paths.bundleDir, 'opt', 'homedrive', 'app');
-}
-
-export function stagedNode(ctx: BuildContext): string {
-  return path.join(ctx.paths.bundleDir, 'opt', 'homedrive', 'node');
-}
 
 /** npm's own copy of node-gyp: no extra download, and the version npm itself tests with. */
 async function nodeGyp(): Promise<string> {

@@ -1,5 +1,5 @@
 // Step 30: the staged bundle installed at /opt/homedrive in the root, then smoke-tested with the root's own libraries.
-import { cpSync, rmSync } from 'node:fs';
+import { cpSync } from 'node:fs';
 import path from 'node:path';
 import { APP_DIR, NODE_BIN } from '../../provisioning/contract.js';
 import { inRoot, withChrootMounts } from '../lib/chroot.js';
@@ -9,13 +9,16 @@ export const step: ImageStep = {
   id: '30-app',
   title: 'Node.js and the daemon in /opt/homedrive',
   async run(ctx) {
-    const dest = path.join(ctx.paths.root, APP_DIR);
-    rmSync(dest, { recursive: true, force: true });
+    // A tree of thousands of files, binaries among them (node, the arm64 addon): copied whole, like pi-gen's
+    // `cp -a`, into the place the Target resolves inside the root.
+    await ctx.target.remove(APP_DIR, { recursive: true });
+    const dest = await ctx.target.resolve(APP_DIR);
     cpSync(path.join(ctx.paths.bundleDir, APP_DIR), dest, { recursive: true, verbatimSymlinks: true });
     // root-owned and not writable by the daemon's user: ProtectSystem=strict also enforces it at run time.
     await quiet`chown -R 0:0 ${dest}`;
     await quiet`chmod -R u=rwX,go=rX ${dest}`;
-    await quiet`chmod 0755 ${path.join(ctx.paths.root, NODE_BIN)}`;
+    await quiet`chmod 0755 ${await ctx.target.resolve(NODE_BIN)}`;
+    ctx.target.record({ kind: 'created', subject: `${APP_DIR}/`, detail: 'the staged bundle, root:root u=rwX,go=rX' });
     // The arm64 node and better-sqlite3 must load against the root's glibc and libstdc++, not the build machine's.
     const out = await withChrootMounts(ctx.paths.root, () =>
       inRoot(ctx.paths.root, [

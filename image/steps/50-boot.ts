@@ -1,23 +1,15 @@
 // Step 50: the Pi 4 boot files through Debian's raspi-firmware hooks, fstab by PARTUUID, and the first-boot root growth.
-import { chmodSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { partuuid } from '../lib/artifacts.js';
 import { inRoot, withChrootMounts } from '../lib/chroot.js';
+import { installFile } from '../lib/files.js';
 import { progress, type BuildContext, type ImageStep } from '../lib/step.js';
-import { partuuid } from './70-disk.js';
 
-const FILES = path.join(path.dirname(fileURLToPath(import.meta.url)), 'files');
 const BEGIN = '# BEGIN card partitions (managed by the Home Container Drive image builder)';
 const END = '# END card partitions';
 
-function write(root: string, file: string, text: string, mode = 0o644): void {
-  const p = path.join(root, file);
-  mkdirSync(path.dirname(p), { recursive: true });
-  writeFileSync(p, text);
-  chmodSync(p, mode);
-}
-
-export function kernelVersion(root: string): string {
+function kernelVersion(root: string): string {
   const kernels = readdirSync(path.join(root, 'boot')).filter((f) => f.startsWith('vmlinuz-')).sort();
   const latest = kernels.at(-1);
   if (!latest) throw new Error('no /boot/vmlinuz-* in the root: is linux-image-arm64 installed?');
@@ -48,14 +40,14 @@ export const step: ImageStep = {
   id: '50-boot',
   title: 'boot partition files (raspi-firmware), fstab, root growth',
   async run(ctx) {
+    const { target } = ctx;
     const r = ctx.paths.root;
     const kver = kernelVersion(r);
     // Settings read by raspi-firmware's hooks. Explicit, because in a chroot its auto-detection would
     // describe the build machine: the root found by findmnt, consoles from the host's /dev, and the
     // cma=64M it adds when it cannot see a Pi 4 (which its own comments say can make a Pi 4 unbootable).
-    write(
-      r,
-      'etc/default/raspi-firmware',
+    await target.writeFile(
+      '/etc/default/raspi-firmware',
       `# Written by the Home Container Drive image builder (image/steps/50-boot.ts); read by raspi-firmware's kernel hooks.
 ROOTPART="PARTUUID=${partuuid(ctx, 2)}"
 # The Pi 4's serial pins (mini UART, ttyS1) and the HDMI screen, which shows the boot log (last console).
@@ -63,31 +55,31 @@ CONSOLES="ttyS1,115200 tty0"
 # Headless: no video driver needs a contiguous memory pool.
 CMA=0
 `,
+      { mode: 0o644 },
     );
-    write(r, 'etc/default/raspi-firmware-custom', '# No rainbow splash: a headless appliance.\ndisable_splash=1\n');
-    rmSync(path.join(r, 'etc/default/raspi-extra-cmdline'), { force: true });
-    const fw = path.join(r, 'boot/firmware');
-    mkdirSync(fw, { recursive: true });
-    // The GPU firmware (start4.elf, fixup4.dat, ...) as raspi-firmware's postinst copies it.
-    cpSync(path.join(r, 'usr/lib/raspi-firmware'), fw, { recursive: true });
+    await installFile(ctx, step, 'raspi-firmware-custom', '/etc/default/raspi-firmware-custom', { mode: 0o644 });
+    await target.remove('/etc/default/raspi-extra-cmdline');
+    await target.ensureDir('/boot/firmware', { mode: 0o755 });
+    const fw = await target.resolve('/boot/firmware');
+    // The GPU firmware (start4.elf, fixup4.dat, ...) as raspi-firmware's postinst copies it: binary files, copied whole.
+    cpSync(await target.resolve('/usr/lib/raspi-firmware'), fw, { recursive: true });
     await withChrootMounts(r, () =>
       inRoot(r, ['env', 'DEB_MAINT_PARAMS=configure', '/etc/kernel/postinst.d/z50-raspi-firmware', kver, `/boot/vmlinuz-${kver}`], { loud: true }),
     );
+    target.record({ kind: 'ran', subject: 'z50-raspi-firmware', detail: `kernel hook for ${kver}: /boot/firmware` });
     for (const f of ['config.txt', 'cmdline.txt', `vmlinuz-${kver}`, `initrd.img-${kver}`, 'bcm2711-rpi-4-b.dtb', 'start4.elf', 'fixup4.dat']) {
       if (!existsSync(path.join(fw, f))) throw new Error(`raspi-firmware did not produce /boot/firmware/${f}`);
     }
     progress(ctx, `cmdline.txt: ${readFileSync(path.join(fw, 'cmdline.txt'), 'utf8').trim()}`);
-    writeFileSync(path.join(r, 'etc/fstab'), renderFstab(ctx, readFileSync(path.join(r, 'etc/fstab'), 'utf8')));
+    await target.writeFile('/etc/fstab', renderFstab(ctx, (await target.readText('/etc/fstab')) ?? ''), { mode: 0o644 });
     // Root growth: sfdisk then resize2fs, once. Not systemd-repart: it only handles GPT,
     // and the card keeps an MBR for the Pi 4 boot ROM.
-    write(r, 'usr/local/sbin/homedrive-growroot', readFileSync(path.join(FILES, 'homedrive-growroot'), 'utf8'), 0o755);
-    write(r, 'etc/systemd/system/homedrive-growroot.service', readFileSync(path.join(FILES, 'homedrive-growroot.service'), 'utf8'));
-    const wants = path.join(r, 'etc/systemd/system/multi-user.target.wants/homedrive-growroot.service');
-    rmSync(wants, { force: true });
-    symlinkSync('/etc/systemd/system/homedrive-growroot.service', wants);
-    rmSync(path.join(r, 'var/lib/homedrive-growroot.done'), { force: true });
+    await installFile(ctx, step, 'homedrive-growroot', '/usr/local/sbin/homedrive-growroot', { mode: 0o755 });
+    await installFile(ctx, step, 'homedrive-growroot.service', '/etc/systemd/system/homedrive-growroot.service', { mode: 0o644 });
+    await target.symlink('/etc/systemd/system/multi-user.target.wants/homedrive-growroot.service', '/etc/systemd/system/homedrive-growroot.service');
+    await target.remove('/var/lib/homedrive-growroot.done');
     // No RTC on a Pi: fake-hwclock starts the clock at the last saved time, at least the build's.
-    write(r, 'etc/fake-hwclock.data', `${new Date(ctx.started).toISOString().replace('T', ' ').slice(0, 19)}\n`);
+    await target.writeFile('/etc/fake-hwclock.data', `${new Date(ctx.started).toISOString().replace('T', ' ').slice(0, 19)}\n`, { mode: 0o644 });
     progress(ctx, `kernel ${kver}; boot files: ${readdirSync(fw).length}`);
   },
 };

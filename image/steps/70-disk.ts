@@ -1,21 +1,12 @@
 // Step 70: the partitioned disk image: MBR, FAT32 boot partition as the Pi 4 firmware reads it, ext4 root made from the directory.
 import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
+import { bootDir, rawImage } from '../lib/artifacts.js';
 import { withPartitionDevice } from '../lib/loop.js';
-import { progress, quiet, type BuildContext, type ImageStep } from '../lib/step.js';
-import { bootDir } from './60-clean.js';
+import { progress, quiet, type ImageStep } from '../lib/step.js';
 
 const MiB = 1024 * 1024;
 const SECTOR = 512;
-
-export function rawImage(ctx: BuildContext): string {
-  return path.join(ctx.paths.out, `${ctx.config.outputName}.img`);
-}
-
-/** PARTUUID of MBR partition n: the disk identifier in hex, a dash, the partition number. */
-export function partuuid(ctx: BuildContext, n: number): string {
-  return `${ctx.config.disk.diskId.replace(/^0x/, '').toLowerCase()}-0${n}`;
-}
 
 export const step: ImageStep = {
   id: '70-disk',

@@ -1,15 +1,9 @@
 // Step 80: the release files: .img.xz, its SHA-256, and the manifest of every Debian and npm package inside.
 import { readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { rawImage, releaseFiles, stagedApp } from '../lib/artifacts.js';
+import { installedVersions } from '../lib/dpkg.js';
 import { loud, progress, quiet, type BuildContext, type ImageStep } from '../lib/step.js';
-import { stagedApp } from './20-bundle.js';
-import { installedVersions } from './10-rootfs.js';
-import { rawImage } from './70-disk.js';
-
-export function releaseFiles(ctx: BuildContext) {
-  const base = path.join(ctx.paths.out, ctx.config.outputName);
-  return { xz: `${base}.img.xz`, sha256: `${base}.img.xz.sha256`, manifest: `${base}.manifest.txt` };
-}
 
 function npmPackages(ctx: BuildContext): Array<[string, string]> {
   const lock = JSON.parse(readFileSync(path.join(stagedApp(ctx), 'node_modules', '.package-lock.json'), 'utf8')) as { packages: Record<string, { version?: string }> };

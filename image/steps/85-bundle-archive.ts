@@ -1,13 +1,8 @@
 // Step 85: the staged bundle as one archive with its SHA-256 (`make bundle`; also what image/customize.ts installs).
-import { readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { REPO } from '../config.js';
-import { loud, progress, quiet, type BuildContext, type ImageStep } from '../lib/step.js';
-
-export function bundleArchive(ctx: BuildContext): string {
-  const version = (JSON.parse(readFileSync(path.join(REPO, 'package.json'), 'utf8')) as { version: string }).version;
-  return path.join(ctx.paths.out, `homedrive-${version}-linux-arm64-node${ctx.lock.node.version}.tar.xz`);
-}
+import { bundleArchive } from '../lib/artifacts.js';
+import { loud, progress, quiet, type ImageStep } from '../lib/step.js';
 
 export const step: ImageStep = {
   id: '85-bundle-archive',

@@ -1,4 +1,5 @@
 // The image build's steps in order; each is idempotent given the outputs of the steps before it.
+// The only file that imports steps: they never import each other (what they share is in image/lib/).
 import type { ImageStep } from '../lib/step.js';
 import { step as inputs } from './00-inputs.js';
 import { step as rootfs } from './10-rootfs.js';

@@ -190,12 +190,13 @@ export class Target {
     await symlink(linkTarget, host);
   }
 
-  async remove(inRoot: string): Promise<void> {
+  /** Removes a file or link (never what a link points to); a directory only with `recursive` (the image's clean-up). */
+  async remove(inRoot: string, opts: { recursive?: boolean } = {}): Promise<void> {
     const host = await this.resolve(inRoot);
     const st = await lstat(host).catch(() => null);
     if (!st) return;
-    this.record({ kind: 'removed', subject: inRoot });
-    if (!this.dryRun) await rm(host, { recursive: false, force: true });
+    this.record({ kind: 'removed', subject: st.isDirectory() ? `${inRoot}/` : inRoot });
+    if (!this.dryRun) await rm(host, { recursive: opts.recursive ?? false, force: true });
   }
 }
 
