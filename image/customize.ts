@@ -90,7 +90,10 @@ export async function customize(opts: CustomizeOptions): Promise<string> {
     mounted = true;
     // The FAT partition is reached with mtools, never mounted: build machines may lack the vfat module.
     const bootMount = bootMountPoint(root);
-    if (bootMount !== path.dirname(FIRSTBOOT_FILE)) throw new Error(`the image mounts its boot partition at ${bootMount}; provisioning expects ${path.dirname(FIRSTBOOT_FILE)} (Raspberry Pi OS bookworm or later)`);
+    if (bootMount !== path.dirname(FIRSTBOOT_FILE))
+      throw new Error(
+        `the image mounts its boot partition at ${bootMount}; provisioning expects ${path.dirname(FIRSTBOOT_FILE)} (Raspberry Pi OS bookworm or later)`,
+      );
     const bootDir = path.join(root, bootMount);
     mkdirSync(bootDir, { recursive: true });
     if (readdirSync(bootDir).length > 0) throw new Error(`${bootMount} on the root partition is not empty: the first-boot file would land in the wrong place`);
@@ -106,7 +109,11 @@ export async function customize(opts: CustomizeOptions): Promise<string> {
     rmSync(path.join(root, APP_DIR), { recursive: true, force: true });
     await quiet`tar -C ${root} --numeric-owner -xJf ${opts.bundle}`;
     const smoke = await withChrootMounts(root, () =>
-      inRoot(root, [NODE_BIN, '-e', `const D=require('${APP_DIR}/app/node_modules/better-sqlite3');new D(':memory:');console.log(process.version,process.arch)`]),
+      inRoot(root, [
+        NODE_BIN,
+        '-e',
+        `const D=require('${APP_DIR}/app/node_modules/better-sqlite3');new D(':memory:');console.log(process.version,process.arch)`,
+      ]),
     );
     log(`Node.js in the image: ${smoke.stdout.trim()}`);
     let config = opts.config;

@@ -87,7 +87,10 @@ export async function main(argv: string[]): Promise<number> {
     return 1;
   }
   if (target.live && !args['dry-run'] && !args['no-restart'] && target.restarts.size > 0 && countChanges(reports!) > 0) {
-    const booted = await access('/run/systemd/system').then(() => true, () => false);
+    const booted = await access('/run/systemd/system').then(
+      () => true,
+      () => false,
+    );
     if (booted) {
       await $`systemctl daemon-reload`;
       for (const unit of target.restarts) await $({ nothrow: true })`systemctl restart ${unit}`;

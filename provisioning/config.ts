@@ -66,9 +66,7 @@ const schema = z.strictObject({
         .refine((v) => COUNTRY_CODES.has(v), 'must be an ISO 3166-1 two-letter country code such as FR'),
       band: z.enum(BANDS, { error: `must be one of ${BANDS.join(', ')}` }).default('2.4GHz'),
       channel: z.number().int('must be a whole number').optional(),
-      firmware: z
-        .enum(FIRMWARE_VARIANTS, { error: `unknown firmware variant: must be one of ${FIRMWARE_VARIANTS.join(', ')}` })
-        .default('minimal'),
+      firmware: z.enum(FIRMWARE_VARIANTS, { error: `unknown firmware variant: must be one of ${FIRMWARE_VARIANTS.join(', ')}` }).default('minimal'),
       // Phones on the AP talk to the Pi only, never to each other.
       isolateClients: z.boolean().default(true),
     }),
@@ -84,7 +82,10 @@ const schema = z.strictObject({
       prefixLength: z.number().int().min(8, 'must be between 8 and 30').max(30, 'must be between 8 and 30').default(24),
       dhcpStart: ipv4.default('10.42.0.10'),
       dhcpEnd: ipv4.default('10.42.0.250'),
-      leaseTime: z.string().regex(/^\d+[mhd]$/, 'must look like 30m, 12h or 1d').default('12h'),
+      leaseTime: z
+        .string()
+        .regex(/^\d+[mhd]$/, 'must look like 30m, 12h or 1d')
+        .default('12h'),
     })
     .prefault({}),
   storage: z
@@ -95,7 +96,10 @@ const schema = z.strictObject({
     .prefault({}),
   journal: z
     .strictObject({
-      runtimeMaxUse: z.string().regex(/^\d+[KMG]$/, 'must look like 32M').default('32M'),
+      runtimeMaxUse: z
+        .string()
+        .regex(/^\d+[KMG]$/, 'must look like 32M')
+        .default('32M'),
     })
     .prefault({}),
 });
@@ -131,7 +135,10 @@ function crossChecks(config: Config, countryKnown = true): ConfigProblem[] {
   if (address === subnet.network || address === subnet.broadcast) {
     problems.push({ path: 'network.address', message: `is the network or broadcast address of its /${network.prefixLength} subnet` });
   }
-  for (const [key, value] of [['dhcpStart', start], ['dhcpEnd', end]] as const) {
+  for (const [key, value] of [
+    ['dhcpStart', start],
+    ['dhcpEnd', end],
+  ] as const) {
     if ((value & subnet.mask) >>> 0 !== subnet.network || value === subnet.network || value === subnet.broadcast) {
       problems.push({ path: `network.${key}`, message: `must be a host address inside ${network.address}/${network.prefixLength}` });
     }

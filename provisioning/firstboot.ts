@@ -99,7 +99,11 @@ export async function applyFirstboot(deps: FirstbootDeps): Promise<FirstbootStat
 
 /** The daemon's own CLI, as the service user so that the database it creates belongs to the daemon. */
 async function cliCreateAdmin(username: string, password: string): Promise<void> {
-  const result = await $({ input: `${password}\n`, quiet: true, nothrow: true })`runuser -u ${SERVICE_USER} -- ${NODE_BIN} ${CLI_ENTRY} create-admin ${username} --password-stdin`;
+  const result = await $({
+    input: `${password}\n`,
+    quiet: true,
+    nothrow: true,
+  })`runuser -u ${SERVICE_USER} -- ${NODE_BIN} ${CLI_ENTRY} create-admin ${username} --password-stdin`;
   if (result.exitCode !== 0) throw new Error(result.stderr.trim() || `exit code ${result.exitCode}`);
 }
 

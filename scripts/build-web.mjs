@@ -83,4 +83,6 @@ for (const f of ['/index.html', ...assets]) {
   // The daemon serves these to browsers that accept gzip (index.html stays plain: it is tiny).
   if (f !== '/index.html') fs.writeFileSync(path.join(out, f + '.gz'), z);
 }
-console.log(`web: built ${assets.length + 1} files into web/dist, first visit ${(raw / 1024).toFixed(1)} KB (${(gz / 1024).toFixed(1)} KB gzipped), loaded on demand ${(lazyGz / 1024).toFixed(1)} KB gzipped`);
+console.log(
+  `web: built ${assets.length + 1} files into web/dist, first visit ${(raw / 1024).toFixed(1)} KB (${(gz / 1024).toFixed(1)} KB gzipped), loaded on demand ${(lazyGz / 1024).toFixed(1)} KB gzipped`,
+);

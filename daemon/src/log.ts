@@ -30,12 +30,14 @@ export function formatValue(v: unknown): string {
   return JSON.stringify(s).replace(UNSAFE, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
-export function createLogger(opts: {
-  level?: LogLevel;
-  journal?: boolean;
-  write?: (line: string) => void;
-  base?: Fields;
-} = {}): Logger {
+export function createLogger(
+  opts: {
+    level?: LogLevel;
+    journal?: boolean;
+    write?: (line: string) => void;
+    base?: Fields;
+  } = {},
+): Logger {
   const min = LEVELS[opts.level ?? 'info'];
   const journal = opts.journal ?? Boolean(process.env.JOURNAL_STREAM);
   const write = opts.write ?? ((line: string) => process.stdout.write(line + '\n'));

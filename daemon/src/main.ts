@@ -41,7 +41,15 @@ async function main() {
     if (up && !storageWasUp) {
       const rec = await reconciler.recover();
       const rep = await reconciler.reconcile();
-      log.info('storage ready', { dataDir: config.dataDir, ...rec, trashMissing: rec.trashMissing.length, trashOrphans: rec.trashOrphans.length, added: rep.added, updated: rep.updated, missing: rep.missing.length });
+      log.info('storage ready', {
+        dataDir: config.dataDir,
+        ...rec,
+        trashMissing: rec.trashMissing.length,
+        trashOrphans: rec.trashOrphans.length,
+        added: rep.added,
+        updated: rep.updated,
+        missing: rep.missing.length,
+      });
     } else if (!up && storageWasUp) {
       log.warn('storage missing: writes refused until it is back', { dataDir: config.dataDir });
     } else if (!up && !storageWasUp && !watchStarted) {
@@ -87,7 +95,12 @@ async function main() {
   server.listen(config.port, config.host, () => {
     const addr = server.address();
     const port = typeof addr === 'object' && addr ? addr.port : config.port;
-    log.info('listening', { url: `http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${port}`, dataDir: config.dataDir, db: config.dbPath, requireMount: config.requireMount });
+    log.info('listening', {
+      url: `http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${port}`,
+      dataDir: config.dataDir,
+      db: config.dbPath,
+      requireMount: config.requireMount,
+    });
     health.jobs.start();
   });
   server.on('error', (err) => {

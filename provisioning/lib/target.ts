@@ -142,7 +142,14 @@ export class Target {
     let diff: string[] | undefined;
     if (!sameContent) {
       if (opts.secret) diff = ['(content not shown: it holds secrets)'];
-      else diff = before === null ? content.replace(/\n$/, '').split('\n').map((l) => `+ ${l}`) : lineDiff(before, content);
+      else
+        diff =
+          before === null
+            ? content
+                .replace(/\n$/, '')
+                .split('\n')
+                .map((l) => `+ ${l}`)
+            : lineDiff(before, content);
     }
     this.record({
       kind: before === null ? 'created' : 'updated',

@@ -10,7 +10,11 @@ export const step: Step = {
   title: 'Wi-Fi access point (hostapd)',
   async run({ config, target }) {
     // 0600: the file holds the WPA2 passphrase.
-    await target.writeFile('/etc/hostapd/hostapd.conf', renderHostapdConf(config), { mode: 0o600, secret: config.wifi.passphrase !== null, restarts: ['hostapd.service'] });
+    await target.writeFile('/etc/hostapd/hostapd.conf', renderHostapdConf(config), {
+      mode: 0o600,
+      secret: config.wifi.passphrase !== null,
+      restarts: ['hostapd.service'],
+    });
     await target.writeFile('/etc/systemd/system/hostapd.service.d/homedrive.conf', renderHostapdDropin(config), { mode: 0o644, restarts: ['hostapd.service'] });
     await target.writeFile('/etc/modprobe.d/homedrive-wifi.conf', renderRegdomModprobe(config), { mode: 0o644 });
     // Debian masks hostapd until it has a configuration; the unit itself comes from the package.

@@ -10,7 +10,10 @@ export const step: Step = {
   async run({ config, target }) {
     await target.writeFile('/etc/systemd/network/10-homedrive-ap.network', renderNetworkdAp(config), { mode: 0o644, restarts: ['systemd-networkd.service'] });
     // Harmless where NetworkManager is absent, and ready if it is installed later.
-    await target.writeFile('/etc/NetworkManager/conf.d/90-homedrive-ap.conf', renderNetworkManagerUnmanaged(config), { mode: 0o644, restarts: ['NetworkManager.service'] });
+    await target.writeFile('/etc/NetworkManager/conf.d/90-homedrive-ap.conf', renderNetworkManagerUnmanaged(config), {
+      mode: 0o644,
+      restarts: ['NetworkManager.service'],
+    });
     // Enabling networkd also enables its wait-online unit, which would wait for links it is not meant to.
     await ensureEnabled(target, 'systemd-networkd.service');
     await target.symlink('/etc/systemd/system/systemd-networkd-wait-online.service', '/dev/null');

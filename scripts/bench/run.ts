@@ -75,7 +75,11 @@ async function startNginx(fresh: boolean): Promise<Target> {
   if (fresh) fs.rmSync(prefix, { recursive: true, force: true });
   for (const d of ['files', 'body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']) fs.mkdirSync(path.join(prefix, d), { recursive: true });
   const port = await freePort();
-  const conf = fs.readFileSync(path.join(ROOT, 'scripts/bench/nginx.conf'), 'utf8').replaceAll('@PREFIX@', prefix).replaceAll('@PORT@', String(port)).replaceAll('@USER@', os.userInfo().username);
+  const conf = fs
+    .readFileSync(path.join(ROOT, 'scripts/bench/nginx.conf'), 'utf8')
+    .replaceAll('@PREFIX@', prefix)
+    .replaceAll('@PORT@', String(port))
+    .replaceAll('@USER@', os.userInfo().username);
   fs.writeFileSync(path.join(prefix, 'nginx.conf'), conf);
   const proc = spawn('nginx', ['-p', prefix, '-c', path.join(prefix, 'nginx.conf')], { stdio: 'inherit' });
   await waitPort(port, proc);
@@ -95,16 +99,31 @@ let daemonPassword = '';
 async function startDaemon(fresh: boolean): Promise<Target> {
   const dir = path.join(WORK, 'daemon');
   const port = await freePort();
-  const env = { ...process.env, HCD_PORT: String(port), HCD_DATA_DIR: path.join(dir, 'data'), HCD_DB: path.join(dir, 'hcd.db'), HCD_LOG_LEVEL: 'warn', HCD_BOOTSTRAP_ADMIN: '0', HCD_MIN_FREE_BYTES: String(64 * MiB) };
+  const env = {
+    ...process.env,
+    HCD_PORT: String(port),
+    HCD_DATA_DIR: path.join(dir, 'data'),
+    HCD_DB: path.join(dir, 'hcd.db'),
+    HCD_LOG_LEVEL: 'warn',
+    HCD_BOOTSTRAP_ADMIN: '0',
+    HCD_MIN_FREE_BYTES: String(64 * MiB),
+  };
   if (fresh) {
     fs.rmSync(dir, { recursive: true, force: true });
     fs.mkdirSync(dir, { recursive: true });
     daemonPassword = crypto.randomBytes(12).toString('hex');
-    execFileSync(process.execPath, [path.join(ROOT, 'dist/daemon/src/cli/main.js'), 'create-admin', 'bench', '--password-stdin'], { env, input: daemonPassword + '\n', stdio: ['pipe', 'ignore', 'inherit'] });
+    execFileSync(process.execPath, [path.join(ROOT, 'dist/daemon/src/cli/main.js'), 'create-admin', 'bench', '--password-stdin'], {
+      env,
+      input: daemonPassword + '\n',
+      stdio: ['pipe', 'ignore', 'inherit'],
+    });
   }
   const proc = spawn(process.execPath, [path.join(ROOT, 'dist/daemon/src/main.js')], { env, stdio: ['ignore', 'ignore', 'inherit'] });
   await waitPort(port, proc);
-  const res = await request({ port, headers: {} } as Target, 'POST', '/api/auth/login', { body: Buffer.from(JSON.stringify({ username: 'bench', password: daemonPassword })), headers: { 'content-type': 'application/json' } });
+  const res = await request({ port, headers: {} } as Target, 'POST', '/api/auth/login', {
+    body: Buffer.from(JSON.stringify({ username: 'bench', password: daemonPassword })),
+    headers: { 'content-type': 'application/json' },
+  });
   if (res.status !== 200) throw new Error(`login failed: ${res.status}`);
   const token = JSON.parse(res.text).token as string;
   return {
@@ -140,7 +159,12 @@ interface Res {
   text: string;
 }
 
-function request(t: Pick<Target, 'port' | 'headers'>, method: string, urlPath: string, o: { body?: Buffer | (() => NodeJS.ReadableStream); length?: number; headers?: Record<string, string>; keepText?: boolean } = {}): Promise<Res> {
+function request(
+  t: Pick<Target, 'port' | 'headers'>,
+  method: string,
+  urlPath: string,
+  o: { body?: Buffer | (() => NodeJS.ReadableStream); length?: number; headers?: Record<string, string>; keepText?: boolean } = {},
+): Promise<Res> {
   return new Promise((resolve, reject) => {
     const headers: Record<string, string> = { ...t.headers, ...o.headers };
     if (o.body !== undefined) headers['content-length'] = String(Buffer.isBuffer(o.body) ? o.body.length : o.length);
@@ -164,9 +188,11 @@ function request(t: Pick<Target, 'port' | 'headers'>, method: string, urlPath: s
 
 async function pool<T>(items: T[], concurrency: number, fn: (item: T) => Promise<void>): Promise<void> {
   let i = 0;
-  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, async () => {
-    while (i < items.length) await fn(items[i++]!);
-  }));
+  await Promise.all(
+    Array.from({ length: Math.min(concurrency, items.length) }, async () => {
+      while (i < items.length) await fn(items[i++]!);
+    }),
+  );
 }
 
 // ---- measurement -------------------------------------------------------------------------------
@@ -271,7 +297,7 @@ function declareWorkloads(files: { big: string; client: string }): Workload[] {
   const clients = Array.from({ length: S.clients }, (_, i) => `clients/c${i}.bin`);
   // The same pseudo-random offsets for both servers.
   let seed = 42;
-  const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const rand = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
   const offsets = Array.from({ length: S.ranges }, () => Math.floor(rand() * (S.big - MiB)));
   const tiny = Buffer.from('tiny file\n');
   return [
@@ -293,27 +319,48 @@ function declareWorkloads(files: { big: string; client: string }): Workload[] {
       label: `${S.small} × 16 KiB upload, 8 clients`,
       run: (t, count) => pool(names, 8, async (n) => count({ ...(await request(t, 'PUT', t.file(n), { body: small })), bytes: small.length }, upOk)),
     },
-    { key: 'smallDown', label: `${S.small} × 16 KiB download, 8 clients`, run: (t, count) => pool(names, 8, async (n) => count(await request(t, 'GET', t.file(n)), downOk)) },
+    {
+      key: 'smallDown',
+      label: `${S.small} × 16 KiB download, 8 clients`,
+      run: (t, count) => pool(names, 8, async (n) => count(await request(t, 'GET', t.file(n)), downOk)),
+    },
     {
       key: 'clientsUp',
       label: `${S.clients} clients × ${S.clientSize / MiB} MiB upload`,
       run: (t, count) =>
-        pool(clients, S.clients, async (n) => count({ ...(await request(t, 'PUT', t.file(n), { body: () => fs.createReadStream(files.client, { highWaterMark: MiB }), length: S.clientSize })), bytes: S.clientSize }, upOk)),
+        pool(clients, S.clients, async (n) =>
+          count(
+            {
+              ...(await request(t, 'PUT', t.file(n), { body: () => fs.createReadStream(files.client, { highWaterMark: MiB }), length: S.clientSize })),
+              bytes: S.clientSize,
+            },
+            upOk,
+          ),
+        ),
     },
-    { key: 'clientsDown', label: `${S.clients} clients × ${S.clientSize / MiB} MiB download`, run: (t, count) => pool(clients, S.clients, async (n) => count(await request(t, 'GET', t.file(n)), downOk)) },
+    {
+      key: 'clientsDown',
+      label: `${S.clients} clients × ${S.clientSize / MiB} MiB download`,
+      run: (t, count) => pool(clients, S.clients, async (n) => count(await request(t, 'GET', t.file(n)), downOk)),
+    },
     {
       key: 'ranges',
       label: `${S.ranges} random 1 MiB ranges, 4 at a time`,
-      run: (t, count) => pool(offsets, 4, async (o) => count(await request(t, 'GET', t.file('big/one.bin'), { headers: { range: `bytes=${o}-${o + MiB - 1}` } }), [206])),
+      run: (t, count) =>
+        pool(offsets, 4, async (o) => count(await request(t, 'GET', t.file('big/one.bin'), { headers: { range: `bytes=${o}-${o + MiB - 1}` } }), [206])),
     },
     {
       key: 'list',
       label: `listing a folder of ${S.list} files`,
       setup: (t) =>
-        pool(Array.from({ length: S.list }, (_, i) => `list/n${String(i).padStart(5, '0')}.txt`), 8, async (n) => {
-          const res = await request(t, 'PUT', t.file(n), { body: tiny });
-          if (!upOk.includes(res.status)) throw new Error(`listing setup: ${res.status}`);
-        }),
+        pool(
+          Array.from({ length: S.list }, (_, i) => `list/n${String(i).padStart(5, '0')}.txt`),
+          8,
+          async (n) => {
+            const res = await request(t, 'PUT', t.file(n), { body: tiny });
+            if (!upOk.includes(res.status)) throw new Error(`listing setup: ${res.status}`);
+          },
+        ),
       run: async (t, count, lat) => {
         for (let i = 0; i < S.listReps; i++) {
           const t0 = performance.now();
@@ -340,9 +387,30 @@ function report(h: Record<string, Measure>, n: Record<string, Measure>): { markd
     { name: `${S.big / MiB} MiB download`, unit: 'MB/s', hcd: mbps(h.bigDown!), nginx: mbps(n.bigDown!), target: 0.9, m: [h.bigDown!, n.bigDown!] },
     { name: '16 KiB files up, 8 clients', unit: 'files/s', hcd: fps(h.smallUp!), nginx: fps(n.smallUp!), target: 0.8, m: [h.smallUp!, n.smallUp!] },
     { name: '16 KiB files down, 8 clients', unit: 'files/s', hcd: fps(h.smallDown!), nginx: fps(n.smallDown!), target: 0.8, m: [h.smallDown!, n.smallDown!] },
-    { name: `${S.clients} clients × ${S.clientSize / MiB} MiB up`, unit: 'MB/s', hcd: mbps(h.clientsUp!), nginx: mbps(n.clientsUp!), target: 0.7, m: [h.clientsUp!, n.clientsUp!] },
-    { name: `${S.clients} clients × ${S.clientSize / MiB} MiB down`, unit: 'MB/s', hcd: mbps(h.clientsDown!), nginx: mbps(n.clientsDown!), target: 0.9, m: [h.clientsDown!, n.clientsDown!] },
-    { name: `${S.ranges} random 1 MiB ranges, 4 at a time`, unit: 'MB/s', hcd: mbps(h.ranges!), nginx: mbps(n.ranges!), target: 0.9, m: [h.ranges!, n.ranges!] },
+    {
+      name: `${S.clients} clients × ${S.clientSize / MiB} MiB up`,
+      unit: 'MB/s',
+      hcd: mbps(h.clientsUp!),
+      nginx: mbps(n.clientsUp!),
+      target: 0.7,
+      m: [h.clientsUp!, n.clientsUp!],
+    },
+    {
+      name: `${S.clients} clients × ${S.clientSize / MiB} MiB down`,
+      unit: 'MB/s',
+      hcd: mbps(h.clientsDown!),
+      nginx: mbps(n.clientsDown!),
+      target: 0.9,
+      m: [h.clientsDown!, n.clientsDown!],
+    },
+    {
+      name: `${S.ranges} random 1 MiB ranges, 4 at a time`,
+      unit: 'MB/s',
+      hcd: mbps(h.ranges!),
+      nginx: mbps(n.ranges!),
+      target: 0.9,
+      m: [h.ranges!, n.ranges!],
+    },
     { name: `list ${S.list} files, p50`, unit: 'ms', hcd: pct(h.list!.latencies, 50), nginx: pct(n.list!.latencies, 50), target: null, m: [h.list!, n.list!] },
     { name: `list ${S.list} files, p99`, unit: 'ms', hcd: pct(h.list!.latencies, 99), nginx: pct(n.list!.latencies, 99), target: null, m: [h.list!, n.list!] },
   ];
@@ -356,7 +424,9 @@ function report(h: Record<string, Measure>, n: Record<string, Measure>): { markd
     const pass = r.target === null ? (r.name.endsWith('p99') ? r.hcd < 100 : true) : ratio >= r.target;
     const [mh, mn] = r.m;
     const cpu = (m: Measure) => (r.unit === 'ms' || m.bytes < 64 * MiB ? '' : m.cpuPerGiB.toFixed(2));
-    lines.push(`| ${r.name} | ${r.unit} | ${f1(r.hcd)} | ${f1(r.nginx)} | ${ratio.toFixed(2)}${pass ? '' : ' ✗'} | ${target} | ${(mh.rss / MiB).toFixed(0)} | ${(mn.rss / MiB).toFixed(0)} | ${cpu(mh)} | ${cpu(mn)} | ${mh.errors}/${mn.errors} |`);
+    lines.push(
+      `| ${r.name} | ${r.unit} | ${f1(r.hcd)} | ${f1(r.nginx)} | ${ratio.toFixed(2)}${pass ? '' : ' ✗'} | ${target} | ${(mh.rss / MiB).toFixed(0)} | ${(mn.rss / MiB).toFixed(0)} | ${cpu(mh)} | ${cpu(mn)} | ${mh.errors}/${mn.errors} |`,
+    );
   }
   return { markdown: lines.join('\n'), rows };
 }

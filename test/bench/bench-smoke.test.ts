@@ -7,7 +7,12 @@ import path from 'node:path';
 import { ROOT } from '../helpers/server.js';
 
 test('bench --quick runs every workload on the daemon and on nginx without errors', (t) => {
-  const out = execFileSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'scripts/bench/run.ts'), '--quick'], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 300_000 });
+  const out = execFileSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'scripts/bench/run.ts'), '--quick'], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+    timeout: 300_000,
+  });
   t.diagnostic(out);
   const rows = out.split('\n').filter((l) => /^\| (?!workload|---)/.test(l));
   assert.equal(rows.length, 9, out);

@@ -65,7 +65,11 @@ async function health(): Promise<{ status: string; storage: string } | undefined
 }
 
 async function login(): Promise<string> {
-  const res = await api('/api/auth/login', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: ADMIN, password: PASSWORD }) });
+  const res = await api('/api/auth/login', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username: ADMIN, password: PASSWORD }),
+  });
   assert.equal(res.status, 200, await res.clone().text());
   return ((await res.json()) as { token: string }).token;
 }
@@ -73,14 +77,20 @@ async function login(): Promise<string> {
 async function bootAndWait(name: string, withSsd: boolean): Promise<{ status: string; storage: string }> {
   vm = await boot({ ...bootFiles, image, ssd: withSsd ? ssd : undefined, workDir: work, name });
   const started = vm.startedAt;
-  const h = await waitFor(`/api/health on the forwarded port (${name})`, BOOT_TIMEOUT, async () => {
-    if (vm && (await Promise.race([vm.exited.then(() => true), Promise.resolve(false)]))) throw new StopWaiting(`QEMU exited; serial log:\n${vm.serial().slice(-4000)}`);
-    const h = await health().catch(() => undefined);
-    // A crash loop never answers: stop waiting and say so (the journal is on the console via the report).
-    const restarts = Number((vm && lastReport(vm.serial())?.restarts) ?? 0);
-    if (!h && restarts >= 3) throw new StopWaiting(`homedrive.service crash-loops (${restarts} restarts)`);
-    return h;
-  }, 3000).catch((error: Error) => {
+  const h = await waitFor(
+    `/api/health on the forwarded port (${name})`,
+    BOOT_TIMEOUT,
+    async () => {
+      if (vm && (await Promise.race([vm.exited.then(() => true), Promise.resolve(false)])))
+        throw new StopWaiting(`QEMU exited; serial log:\n${vm.serial().slice(-4000)}`);
+      const h = await health().catch(() => undefined);
+      // A crash loop never answers: stop waiting and say so (the journal is on the console via the report).
+      const restarts = Number((vm && lastReport(vm.serial())?.restarts) ?? 0);
+      if (!h && restarts >= 3) throw new StopWaiting(`homedrive.service crash-loops (${restarts} restarts)`);
+      return h;
+    },
+    3000,
+  ).catch((error: Error) => {
     throw new Error(`${error.message}\n--- serial (last 4 KB) ---\n${vm?.serial().slice(-4000)}`);
   });
   log(`${name}: QEMU start to a serving daemon (/api/health 200): ${Math.round((Date.now() - started) / 1000)} s`);
@@ -109,7 +119,14 @@ before(async () => {
   makeSsd(ssd, DATA_LABEL);
   const text = bootRead(image, 'homedrive.txt');
   assert.match(text, /^admin_password=$/m, 'the image ships without an admin password');
-  bootWrite(image, 'homedrive.txt', text.replace(/^admin_password=$/m, `admin_password=${PASSWORD}`).replace(/^wifi_country=.*$/m, 'wifi_country=DE').replace(/^wifi_ssid=.*$/m, 'wifi_ssid=QEMU Drive'));
+  bootWrite(
+    image,
+    'homedrive.txt',
+    text
+      .replace(/^admin_password=$/m, `admin_password=${PASSWORD}`)
+      .replace(/^wifi_country=.*$/m, 'wifi_country=DE')
+      .replace(/^wifi_ssid=.*$/m, 'wifi_ssid=QEMU Drive'),
+  );
   const names = bootList(image);
   const kernel = names.find((f) => f.startsWith('vmlinuz-'));
   const initrd = names.find((f) => f.startsWith('initrd.img-'));

@@ -53,7 +53,10 @@ test('customize installs the bundle and provisioning into an image that lacks th
   await customize({ image: copy, bundle, inPlace: true, growMiB: 256, apt: false, log: (l) => lines.push(l) });
   assert.equal(statSync(copy).size, sizeBefore + 256 * 1024 * 1024);
   assert.equal(rootPartitionSectors(copy), sectorsBefore + (256 * 1024 * 1024) / 512);
-  assert.ok(lines.some((l) => /Node\.js in the image: v\d+\.\d+\.\d+ arm64/.test(l)), lines.join('\n'));
+  assert.ok(
+    lines.some((l) => /Node\.js in the image: v\d+\.\d+\.\d+ arm64/.test(l)),
+    lines.join('\n'),
+  );
   await withPartition(
     copy,
     2,

@@ -65,7 +65,10 @@ test('a phone joins, meets the portal, accepts it, and uses the drive', async (t
   sh('ip', ['link', 'set', PI_IF, 'netns', PI]);
   sh('ip', ['link', 'set', PHONE_IF, 'netns', PHONE]);
   inNs(PI, 'ip', ['addr', 'add', `${ADDR}/24`, 'dev', PI_IF]);
-  for (const [ns, ifc] of [[PI, PI_IF], [PHONE, PHONE_IF]] as const) {
+  for (const [ns, ifc] of [
+    [PI, PI_IF],
+    [PHONE, PHONE_IF],
+  ] as const) {
     inNs(ns, 'ip', ['link', 'set', 'lo', 'up']);
     inNs(ns, 'ip', ['link', 'set', ifc, 'up']);
   }
@@ -74,7 +77,21 @@ test('a phone joins, meets the portal, accepts it, and uses the drive', async (t
   const config = sampleConfig({ wifi: { interface: PI_IF } });
   const conf = renderDnsmasqConf(config).replace(/^dhcp-leasefile=.*$/m, `dhcp-leasefile=${dir}/leases`);
   fs.writeFileSync(path.join(dir, 'dnsmasq.conf'), conf);
-  const dnsmasq = spawn('ip', ['netns', 'exec', PI, 'dnsmasq', '--keep-in-foreground', '--log-facility=-', `--conf-file=${dir}/dnsmasq.conf`, `--pid-file=${dir}/dnsmasq.pid`, '--user=root'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const dnsmasq = spawn(
+    'ip',
+    [
+      'netns',
+      'exec',
+      PI,
+      'dnsmasq',
+      '--keep-in-foreground',
+      '--log-facility=-',
+      `--conf-file=${dir}/dnsmasq.conf`,
+      `--pid-file=${dir}/dnsmasq.pid`,
+      '--user=root',
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   procs.push(dnsmasq);
   let dnsLog = '';
   dnsmasq.stdout!.on('data', (d) => (dnsLog += d));
@@ -82,7 +99,16 @@ test('a phone joins, meets the portal, accepts it, and uses the drive', async (t
 
   // The daemon as the appliance runs it: on port 80 of the AP address.
   const daemon = spawn('ip', ['netns', 'exec', PI, process.execPath, MAIN], {
-    env: { PATH: process.env.PATH ?? '', HCD_HOST: ADDR, HCD_PORT: '80', HCD_DATA_DIR: path.join(dir, 'data'), HCD_DB: path.join(dir, 'hcd.db'), HCD_PORTAL_ADDRESS: ADDR, HCD_HOSTNAME: 'homedrive', HCD_MIN_FREE_BYTES: '0' },
+    env: {
+      PATH: process.env.PATH ?? '',
+      HCD_HOST: ADDR,
+      HCD_PORT: '80',
+      HCD_DATA_DIR: path.join(dir, 'data'),
+      HCD_DB: path.join(dir, 'hcd.db'),
+      HCD_PORTAL_ADDRESS: ADDR,
+      HCD_HOSTNAME: 'homedrive',
+      HCD_MIN_FREE_BYTES: '0',
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   procs.push(daemon);
@@ -94,9 +120,19 @@ test('a phone joins, meets the portal, accepts it, and uses the drive', async (t
 
   // DHCP: busybox udhcpc asks for option 114 and hands what it got to a script.
   const script = path.join(dir, 'udhcpc.sh');
-  fs.writeFileSync(script, `#!/bin/sh\nif [ "$1" = bound ]; then\n  env > ${dir}/lease.env\n  ip addr add "$ip/$mask" dev "$interface"\n  ip route add default via "$router"\nfi\n`, { mode: 0o755 });
+  fs.writeFileSync(
+    script,
+    `#!/bin/sh\nif [ "$1" = bound ]; then\n  env > ${dir}/lease.env\n  ip addr add "$ip/$mask" dev "$interface"\n  ip route add default via "$router"\nfi\n`,
+    { mode: 0o755 },
+  );
   inNs(PHONE, 'busybox', ['udhcpc', '-i', PHONE_IF, '-n', '-q', '-f', '-t', '5', '-O', '114', '-s', script]);
-  const lease = Object.fromEntries(fs.readFileSync(path.join(dir, 'lease.env'), 'utf8').split('\n').filter(Boolean).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
+  const lease = Object.fromEntries(
+    fs
+      .readFileSync(path.join(dir, 'lease.env'), 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
+  );
   assert.match(lease.ip!, /^10\.42\.0\.(\d+)$/);
   const host = Number(lease.ip!.split('.')[3]);
   assert.ok(host >= 10 && host <= 250, `lease ${lease.ip} inside the DHCP range`);
@@ -113,7 +149,11 @@ test('a phone joins, meets the portal, accepts it, and uses the drive', async (t
     const ns = inNs(PHONE, 'busybox', ['nslookup', '-type=a', name, ADDR]);
     assert.match(ns, new RegExp(`Address:\\s+${ADDR.replaceAll('.', '\\.')}\\s*$`, 'm'), `${name}:\n${ns}`);
   }
-  assert.match(inNs(PHONE, 'busybox', ['nslookup', '-type=a', 'dns.msftncsi.com', ADDR]), /Address:\s+131\.107\.255\.255\s*$/m, "Windows' NCSI name keeps its address");
+  assert.match(
+    inNs(PHONE, 'busybox', ['nslookup', '-type=a', 'dns.msftncsi.com', ADDR]),
+    /Address:\s+131\.107\.255\.255\s*$/m,
+    "Windows' NCSI name keeps its address",
+  );
   fs.mkdirSync(`/etc/netns/${PHONE}`, { recursive: true });
   fs.writeFileSync(`/etc/netns/${PHONE}/resolv.conf`, `nameserver ${ADDR}\n`);
 
@@ -141,13 +181,36 @@ test('a phone joins, meets the portal, accepts it, and uses the drive', async (t
 
   // And the drive itself, from the phone.
   const password = /password\s+(\S+)/.exec(out)![1]!;
-  const login = phoneCurl(['-H', 'content-type: application/json', '--data', JSON.stringify({ username: 'admin', password }), `http://homedrive.local/api/auth/login`]);
+  const login = phoneCurl([
+    '-H',
+    'content-type: application/json',
+    '--data',
+    JSON.stringify({ username: 'admin', password }),
+    `http://homedrive.local/api/auth/login`,
+  ]);
   assert.equal(login.status, 200, login.body);
   const token = JSON.parse(login.body).token as string;
   const payload = crypto.randomBytes(256 * 1024);
   fs.writeFileSync(path.join(dir, 'payload.bin'), payload);
-  const up = phoneCurl(['-H', 'Expect:', '-H', `authorization: Bearer ${token}`, '-T', path.join(dir, 'payload.bin'), `http://${ADDR}/api/fs/workspace/from-phone.bin`]);
+  const up = phoneCurl([
+    '-H',
+    'Expect:',
+    '-H',
+    `authorization: Bearer ${token}`,
+    '-T',
+    path.join(dir, 'payload.bin'),
+    `http://${ADDR}/api/fs/workspace/from-phone.bin`,
+  ]);
   assert.equal(up.status, 201, up.body);
-  inNs(PHONE, 'curl', ['-s', '--max-time', '10', '-H', `authorization: Bearer ${token}`, '-o', path.join(dir, 'back.bin'), `http://${ADDR}/api/fs/workspace/from-phone.bin`]);
+  inNs(PHONE, 'curl', [
+    '-s',
+    '--max-time',
+    '10',
+    '-H',
+    `authorization: Bearer ${token}`,
+    '-o',
+    path.join(dir, 'back.bin'),
+    `http://${ADDR}/api/fs/workspace/from-phone.bin`,
+  ]);
   assert.ok(fs.readFileSync(path.join(dir, 'back.bin')).equals(payload), 'identical bytes back');
 });

@@ -26,7 +26,13 @@ function run(command: string, args: string[]): { status: number; output: string 
 test('dnsmasq --test accepts the generated configuration, and rejects a broken one', (t) => {
   requireCommand('dnsmasq', 'dnsmasq-base');
   const dir = tempDir(t);
-  for (const config of [sampleConfig(), sampleConfig({ wifi: { interface: 'wlan1' }, network: { address: '192.168.9.1', prefixLength: 25, dhcpStart: '192.168.9.2', dhcpEnd: '192.168.9.126', leaseTime: '1d' } })]) {
+  for (const config of [
+    sampleConfig(),
+    sampleConfig({
+      wifi: { interface: 'wlan1' },
+      network: { address: '192.168.9.1', prefixLength: 25, dhcpStart: '192.168.9.2', dhcpEnd: '192.168.9.126', leaseTime: '1d' },
+    }),
+  ]) {
     const file = path.join(dir, 'homedrive.conf');
     writeFileSync(file, renderDnsmasqConf(config));
     const result = run('dnsmasq', ['--test', '-C', file]);
@@ -93,8 +99,19 @@ test('firmware step selects the minimal Cypress build through update-alternative
   mkdirSync(path.join(root, 'var/lib/dpkg/alternatives'), { recursive: true });
   for (const v of ['standard', 'minimal']) writeFileSync(path.join(root, fw, `cyfmac43455-sdio-${v}.bin`), v);
   // Registered the way Raspberry Pi OS's firmware-brcm80211 postinst does, standard preferred.
-  for (const [v, prio] of [['standard', '50'], ['minimal', '10']] as const) {
-    const r = run('update-alternatives', ['--root', root, '--install', `${fw}/cyfmac43455-sdio.bin`, FIRMWARE_ALTERNATIVE, `${fw}/cyfmac43455-sdio-${v}.bin`, prio]);
+  for (const [v, prio] of [
+    ['standard', '50'],
+    ['minimal', '10'],
+  ] as const) {
+    const r = run('update-alternatives', [
+      '--root',
+      root,
+      '--install',
+      `${fw}/cyfmac43455-sdio.bin`,
+      FIRMWARE_ALTERNATIVE,
+      `${fw}/cyfmac43455-sdio-${v}.bin`,
+      prio,
+    ]);
     assert.equal(r.status, 0, r.output);
   }
   const link = () => readlinkSync(path.join(root, 'etc/alternatives', FIRMWARE_ALTERNATIVE));
@@ -104,11 +121,17 @@ test('firmware step selects the minimal Cypress build through update-alternative
   const first = new Target(root, false);
   await firmwareStep.run({ config, target: first });
   assert.equal(link(), `${fw}/cyfmac43455-sdio-minimal.bin`);
-  assert.deepEqual(first.changes.map((c) => c.kind), ['updated']);
+  assert.deepEqual(
+    first.changes.map((c) => c.kind),
+    ['updated'],
+  );
 
   const again = new Target(root, false);
   await firmwareStep.run({ config, target: again });
-  assert.deepEqual(again.changes.map((c) => c.kind), ['unchanged']);
+  assert.deepEqual(
+    again.changes.map((c) => c.kind),
+    ['unchanged'],
+  );
 
   const back = new Target(root, false);
   await firmwareStep.run({ config: sampleConfig({ wifi: { firmware: 'standard' } }), target: back });
@@ -119,6 +142,9 @@ test('firmware step on plain Debian (no minimal build) leaves a note and changes
   const root = tempDir(t);
   const target = new Target(root, false);
   await firmwareStep.run({ config: sampleConfig(), target });
-  assert.deepEqual(target.changes.map((c) => c.kind), ['note']);
+  assert.deepEqual(
+    target.changes.map((c) => c.kind),
+    ['note'],
+  );
   assert.match(target.changes[0]!.detail!, /USB Wi-Fi adapter/);
 });

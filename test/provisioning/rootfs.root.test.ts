@@ -34,7 +34,10 @@ function modeOf(p: string): string {
 before(() => {
   root = debianRoot();
   configFile = inRoot('/tmp/provisioning-config.json');
-  writeFileSync(configFile, JSON.stringify({ hostname: 'classe-b', timezone: 'Europe/Paris', wifi: { country: 'FR', ssid: 'Classe B', passphrase: 'correct horse battery' } }));
+  writeFileSync(
+    configFile,
+    JSON.stringify({ hostname: 'classe-b', timezone: 'Europe/Paris', wifi: { country: 'FR', ssid: 'Classe B', passphrase: 'correct horse battery' } }),
+  );
   // Stand-ins for the release bundle, so that systemd-analyze finds the programs the units run.
   for (const file of ['/opt/homedrive/node/bin/node', '/opt/homedrive/app/dist/daemon/src/main.js', '/opt/homedrive/app/dist/provisioning/firstboot.js']) {
     mkdirSync(path.dirname(inRoot(file)), { recursive: true });
@@ -50,7 +53,8 @@ test('a bad configuration is refused before anything is written', () => {
   writeFileSync(bad, JSON.stringify({ wifi: { ssid: 'x'.repeat(40), passphrase: 'short', firmware: 'turbo' }, network: { address: '1.2.3.4' } }));
   const result = apply('--root', root.dir, '--config', bad);
   assert.equal(result.status, 2, result.output);
-  for (const field of ['wifi.country', 'wifi.ssid', 'wifi.passphrase', 'wifi.firmware', 'network.address']) assert.match(result.output, new RegExp(`- ${field.replace('.', '\\.')}: `));
+  for (const field of ['wifi.country', 'wifi.ssid', 'wifi.passphrase', 'wifi.firmware', 'network.address'])
+    assert.match(result.output, new RegExp(`- ${field.replace('.', '\\.')}: `));
   assert.throws(() => lstatSync(inRoot('/etc/hostapd/hostapd.conf')));
 });
 
@@ -85,7 +89,16 @@ test('apply provisions the root', () => {
   assert.match(read('/etc/polkit-1/rules.d/50-homedrive.rules'), /subject\.user === "homedrive"/);
 
   // Enablement as the root's own systemctl sees it.
-  for (const unit of ['homedrive.service', 'homedrive-firstboot.service', 'homedrive-storage.service', 'hostapd.service', 'dnsmasq.service', 'systemd-networkd.service', 'avahi-daemon.service', 'fake-hwclock-save.timer']) {
+  for (const unit of [
+    'homedrive.service',
+    'homedrive-firstboot.service',
+    'homedrive-storage.service',
+    'hostapd.service',
+    'dnsmasq.service',
+    'systemd-networkd.service',
+    'avahi-daemon.service',
+    'fake-hwclock-save.timer',
+  ]) {
     assert.equal(chroot(root.dir, ['systemctl', 'is-enabled', unit]).stdout.trim(), 'enabled', unit);
   }
   assert.equal(chroot(root.dir, ['systemctl', 'is-enabled', 'apt-daily.timer']).stdout.trim(), 'disabled');

@@ -67,7 +67,10 @@ test('the cycle finder sees a cycle made only of type imports', () => {
     fs.writeFileSync(path.join(dir, 'c.ts'), "export * from './a.js';\n");
     const cycles = findCycles(sources(dir));
     assert.equal(cycles.length, 1);
-    assert.deepEqual(cycles[0]!.map((f) => path.basename(f)), ['a.ts', 'b.ts', 'a.ts']);
+    assert.deepEqual(
+      cycles[0]!.map((f) => path.basename(f)),
+      ['a.ts', 'b.ts', 'a.ts'],
+    );
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

@@ -11,7 +11,15 @@ export const PHONE = { width: 360, height: 740 };
 export const LAPTOP = { width: 1280, height: 800 };
 
 /** Flags that keep Chromium quiet and local: no sync, updates, QUIC or background fetches. */
-const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+const ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
 
 export async function launch(extraArgs: string[] = []): Promise<Browser> {
   if (!fs.existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install chromium (bash .ci/run does)`);
@@ -20,7 +28,14 @@ export async function launch(extraArgs: string[] = []): Promise<Browser> {
 }
 
 export async function newPage(browser: Browser, viewport = PHONE, opts: { locale?: string } = {}): Promise<{ context: BrowserContext; page: Page }> {
-  const context = await browser.newContext({ viewport, locale: opts.locale ?? 'en-GB', acceptDownloads: true, deviceScaleFactor: 1, hasTouch: viewport.width < 700, isMobile: false });
+  const context = await browser.newContext({
+    viewport,
+    locale: opts.locale ?? 'en-GB',
+    acceptDownloads: true,
+    deviceScaleFactor: 1,
+    hasTouch: viewport.width < 700,
+    isMobile: false,
+  });
   const page = await context.newPage();
   page.setDefaultTimeout(10_000);
   return { context, page };
@@ -53,13 +68,20 @@ export async function seededDaemon(env: Record<string, string> = {}): Promise<Se
     ulla: { username: 'ulla', password: 'ulla-password-1' },
     adam: { username: 'adam', password: 'adam-password-1' },
   };
-  for (const [u, role] of [['ulla', 'user'], ['adam', 'advanced']] as const) {
+  for (const [u, role] of [
+    ['ulla', 'user'],
+    ['adam', 'advanced'],
+  ] as const) {
     const r = await api(daemon.base, adminToken, 'POST', '/api/admin/users', { username: u, password: users[u].password, role });
     if (r.status !== 201) throw new Error(`creating ${u}: ${r.status} ${JSON.stringify(r.json)}`);
   }
   const adamToken = await login(daemon.base, 'adam', users.adam.password);
   const put = async (token: string, p: string, body: Buffer | string) => {
-    const res = await fetch(`${daemon.base}/api/fs/${p}`, { method: 'PUT', headers: { authorization: `Bearer ${token}` }, body: typeof body === 'string' ? body : new Uint8Array(body) });
+    const res = await fetch(`${daemon.base}/api/fs/${p}`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${token}` },
+      body: typeof body === 'string' ? body : new Uint8Array(body),
+    });
     if (res.status !== 201) throw new Error(`PUT ${p}: ${res.status} ${await res.text()}`);
   };
   await put(adamToken, 'workspace/adam-notes.txt', 'Notes from Adam.\nLine two.\n');
@@ -106,7 +128,12 @@ function makePng(w: number, h: number): Buffer {
       raw[o + 2] = 200;
     }
   }
-  return Buffer.concat([Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]), chunk('IHDR', ihdr), chunk('IDAT', zlib.deflateSync(raw)), chunk('IEND', Buffer.alloc(0))]);
+  return Buffer.concat([
+    Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]),
+    chunk('IHDR', ihdr),
+    chunk('IDAT', zlib.deflateSync(raw)),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
 }
 
 export async function uiLogin(page: Page, base: string, username: string, password: string): Promise<void> {

@@ -104,7 +104,8 @@ test('an admin sees every reading now: known ones with numbers, unknown ones wit
     // Without the firmware's get_throttled (not a Pi), its three lines are one, with its reason once.
     if (now.power.throttled.value === null) expect.push(['power-flags', now.power.throttled]);
     else for (const id of ['under-voltage-boot', 'throttling-now', 'throttling-boot']) expect.push([id, now.power.throttled]);
-    if (now.power.throttled.value === null && now.power.underVoltageAlarm.value === null) assert.equal(await page.locator('[data-reading="under-voltage-now"]').count(), 0);
+    if (now.power.throttled.value === null && now.power.underVoltageAlarm.value === null)
+      assert.equal(await page.locator('[data-reading="under-voltage-now"]').count(), 0);
     else expect.push(['under-voltage-now', now.power.throttled.value ? now.power.throttled : now.power.underVoltageAlarm]);
     let unknowns = 1;
     for (const [id, r] of expect) {
@@ -171,7 +172,10 @@ test('the jobs table shows each job with its last and next run, and "run now" ru
     const jobs = (await api(base, s.adminToken, 'GET', '/api/admin/health')).json.jobs as { name: string }[];
     const table = page.locator('table.jobs');
     await table.waitFor();
-    assert.deepEqual(await table.locator('tbody tr').evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-job'))), jobs.map((j) => j.name));
+    assert.deepEqual(
+      await table.locator('tbody tr').evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-job'))),
+      jobs.map((j) => j.name),
+    );
     const sample = table.locator('tr[data-job="sample"]');
     assert.match(await sample.innerText(), /Sensor sample/);
     assert.match(await table.locator('tr[data-job="trash"]').innerText(), /run by hand/);
@@ -181,7 +185,10 @@ test('the jobs table shows each job with its last and next run, and "run now" ru
     for (const name of ['sample', 'backup']) assert.notEqual((await table.locator(`tr[data-job="${name}"] td`).nth(2).innerText()).trim(), '');
 
     await page.getByRole('button', { name: 'Run “Sensor sample” now' }).click();
-    await page.locator('#job-status').getByText(/“Sensor sample” done in/).waitFor();
+    await page
+      .locator('#job-status')
+      .getByText(/“Sensor sample” done in/)
+      .waitFor();
     // The table is rebuilt after the run; keyboard focus comes back to the same button.
     await page.waitForFunction(() => document.activeElement?.id === 'job-run-sample');
     const afterRun = (await api(base, s.adminToken, 'GET', '/api/admin/health/jobs/sample')).json;
@@ -191,10 +198,16 @@ test('the jobs table shows each job with its last and next run, and "run now" ru
 
     // A failing job shows its error: the backup refuses to run without an SSD (development data root).
     await page.getByRole('button', { name: 'Run “Database backup” now' }).click();
-    await page.locator('#job-status').getByText(/“Database backup” (done in|failed)/).waitFor();
+    await page
+      .locator('#job-status')
+      .getByText(/“Database backup” (done in|failed)/)
+      .waitFor();
     const backup = (await api(base, s.adminToken, 'GET', '/api/admin/health/jobs/backup')).json;
     const row = table.locator('tr[data-job="backup"]');
-    await row.locator('.job-badge').getByText(backup.lastRun.outcome === 'ok' ? 'OK' : 'Failed', { exact: true }).waitFor();
+    await row
+      .locator('.job-badge')
+      .getByText(backup.lastRun.outcome === 'ok' ? 'OK' : 'Failed', { exact: true })
+      .waitFor();
     if (backup.lastRun.error) await row.locator('.job-error').getByText(backup.lastRun.error).waitFor();
     await page.locator('.health-jobs').scrollIntoViewIfNeeded();
     await shoot(page, 'health-jobs');
@@ -214,7 +227,9 @@ function writeHistory(dbFile: string): void {
     db.pragma('busy_timeout = 5000');
     const nowSec = Math.floor(Date.now() / 1000);
     const wave = (sec: number, period: number) => Math.sin((sec / period) * 2 * Math.PI);
-    const minute = db.prepare('INSERT OR REPLACE INTO health_samples (at, load1, cpu_pct, mem_pct, data_pct, root_pct, data_free, root_free) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
+    const minute = db.prepare(
+      'INSERT OR REPLACE INTO health_samples (at, load1, cpu_pct, mem_pct, data_pct, root_pct, data_free, root_free) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+    );
     const hour = db.prepare(
       `INSERT OR REPLACE INTO health_hourly (hour, n, cpu_pct_avg, cpu_pct_min, cpu_pct_max, mem_pct_avg, mem_pct_min, mem_pct_max, data_pct_avg, data_pct_min, data_pct_max, root_pct_avg, root_pct_min, root_pct_max)
        VALUES (?, 60, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -225,14 +240,28 @@ function writeHistory(dbFile: string): void {
         const ago = nowSec - at;
         if (ago > 8 * 3600 && ago < 10 * 3600) continue; // the device was off
         const cpu = 25 + 18 * wave(at, 6 * 3600) + 6 * wave(at, 700);
-        minute.run(at, cpu / 50, cpu, 31 + 4 * wave(at, 9 * 3600), 40 + (86_400 - ago) / 86_400 * 6, 22, 60e9, 80e9);
+        minute.run(at, cpu / 50, cpu, 31 + 4 * wave(at, 9 * 3600), 40 + ((86_400 - ago) / 86_400) * 6, 22, 60e9, 80e9);
       }
       const thisHour = Math.floor(nowSec / 3600) * 3600;
       for (let h = thisHour - 7 * 86_400 + 3600; h < thisHour; h += 3600) {
         const ago = (thisHour - h) / 3600;
         if (ago > 50 && ago <= 56) continue; // off for six hours two days ago
         const cpu = 25 + 15 * wave(h, 86_400);
-        hour.run(h, cpu, Math.max(0, cpu - 12), Math.min(100, cpu + 30), 32, 29, 38, 30 + (168 - ago) / 168 * 14, 30 + (168 - ago) / 168 * 14 - 0.2, 30 + (168 - ago) / 168 * 14 + 0.2, 22, 22, 22.1);
+        hour.run(
+          h,
+          cpu,
+          Math.max(0, cpu - 12),
+          Math.min(100, cpu + 30),
+          32,
+          29,
+          38,
+          30 + ((168 - ago) / 168) * 14,
+          30 + ((168 - ago) / 168) * 14 - 0.2,
+          30 + ((168 - ago) / 168) * 14 + 0.2,
+          22,
+          22,
+          22.1,
+        );
       }
     })();
   } finally {
@@ -248,12 +277,18 @@ test('a day and a week of history are drawn, each chart with its summary', async
     await page.locator('figure[data-chart="cpu"][data-state="chart"] canvas').waitFor();
     assert.ok(Number(await page.locator('.charts').getAttribute('data-points')) > 1000);
     assert.match(await page.locator('figure[data-chart="cpu"] .chart-summary').innerText(), /CPU use: now \d+\s?%, lowest \d+\s?%, highest \d+\s?%/);
-    assert.match(await page.locator('figure[data-chart="storage"] .chart-summary').innerText(), /SSD \(files\): now \d+\s?%, lowest \d+\s?%, highest \d+\s?%\. SD card \(system\): now/);
+    assert.match(
+      await page.locator('figure[data-chart="storage"] .chart-summary').innerText(),
+      /SSD \(files\): now \d+\s?%, lowest \d+\s?%, highest \d+\s?%\. SD card \(system\): now/,
+    );
     await page.evaluate(() => document.querySelector('.health-history')!.scrollIntoView());
     await shoot(page, 'health-history-24h');
 
     await page.getByRole('button', { name: 'Last 7 days' }).click();
-    await page.locator('.health-history [role="status"]').getByText(/hourly averages since/).waitFor();
+    await page
+      .locator('.health-history [role="status"]')
+      .getByText(/hourly averages since/)
+      .waitFor();
     const points = Number(await page.locator('.charts').getAttribute('data-points'));
     assert.ok(points > 150 && points <= 168, `points ${points}`);
     const cpu = page.locator('figure[data-chart="cpu"]');
@@ -289,7 +324,10 @@ test('a device clock two hours behind is shown prominently and set from the brow
 
     fs.rmSync(argsFile, { force: true });
     await warning.getByRole('button', { name: 'Set the device clock from this browser' }).click();
-    await page.locator('#health-status').getByText(/The device clock was set to/).waitFor();
+    await page
+      .locator('#health-status')
+      .getByText(/The device clock was set to/)
+      .waitFor();
     const recorded = await poll('the fake clock command', () => (fs.existsSync(argsFile) ? fs.readFileSync(argsFile, 'utf8') : ''));
     const [seconds, iso] = recorded.trim().split('\n');
     // The browser's (fixed) time exactly: {iso} to the millisecond, {seconds} rounded.

@@ -44,7 +44,10 @@ test('an upload cut by a network drop resumes where it stopped and the bytes are
     assert.ok(patches.length >= 2, `the upload was cut and continued: ${JSON.stringify(tus)}`);
     const resumedAt = Math.max(...patches.map((p) => p.offset));
     assert.ok(resumedAt > 0, `a PATCH continued from byte ${resumedAt}, not from zero: ${JSON.stringify(tus)}`);
-    assert.ok(tus.some((r) => r.method === 'HEAD'), 'the client asked the drive where to resume');
+    assert.ok(
+      tus.some((r) => r.method === 'HEAD'),
+      'the client asked the drive where to resume',
+    );
 
     const res = await fetch(`${s.daemon.base}/api/fs/workspace/interview.bin`, { headers: { authorization: `Bearer ${s.adminToken}` } });
     const got = Buffer.from(await res.arrayBuffer());
@@ -70,7 +73,11 @@ test('a large file goes in 8 MiB PATCHes, so no request lasts long enough to mee
     const body = crypto.randomBytes(20 * 1024 * 1024);
     await page.locator('#pick-files').setInputFiles({ name: 'long-video.bin', mimeType: 'application/octet-stream', buffer: body });
     await page.locator('.upload', { hasText: 'long-video.bin' }).locator('.up-line', { hasText: 'Done' }).waitFor({ timeout: 60_000 });
-    assert.deepEqual(patches.map((p) => p.offset), [0, 8 * 1024 * 1024, 16 * 1024 * 1024], JSON.stringify(patches));
+    assert.deepEqual(
+      patches.map((p) => p.offset),
+      [0, 8 * 1024 * 1024, 16 * 1024 * 1024],
+      JSON.stringify(patches),
+    );
     const res = await fetch(`${s.daemon.base}/api/fs/workspace/long-video.bin`, { headers: { authorization: `Bearer ${s.adminToken}` } });
     assert.equal(sha(Buffer.from(await res.arrayBuffer())), sha(body));
   } finally {

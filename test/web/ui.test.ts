@@ -151,11 +151,15 @@ test('an upload shows its progress, speed and time left; the download has the sa
     const row = page.locator('.upload', { hasText: 'field-video.bin' });
     await row.waitFor();
     // Mid-way: the bar moved, and the line says how fast and how long.
-    await page.waitForFunction(() => {
-      const bar = document.querySelector<HTMLProgressElement>('.upload progress');
-      const line = document.querySelector('.upload .up-line')?.textContent ?? '';
-      return !!bar && bar.value > 0 && bar.value < bar.max && /\/s/.test(line) && /left/.test(line);
-    }, undefined, { timeout: 15_000 });
+    await page.waitForFunction(
+      () => {
+        const bar = document.querySelector<HTMLProgressElement>('.upload progress');
+        const line = document.querySelector('.upload .up-line')?.textContent ?? '';
+        return !!bar && bar.value > 0 && bar.value < bar.max && /\/s/.test(line) && /left/.test(line);
+      },
+      undefined,
+      { timeout: 15_000 },
+    );
     await shoot(page, 'upload-progress');
     assert.ok(await row.getByRole('button', { name: 'Cancel upload of field-video.bin' }).isVisible());
     await row.locator('.up-line', { hasText: 'Done' }).waitFor({ timeout: 30_000 });
@@ -177,15 +181,26 @@ test('two pupils upload the same name (phone, French): both files are kept, each
   const r = await api(base, s.adminToken, 'POST', '/api/admin/users', { username: 'eleve12', password: 'eleve12-password', role: 'user' });
   assert.equal(r.status, 201);
   const shown: string[] = [];
-  for (const [username, password, content] of [['ulla', s.users.ulla.password, 'ulla'], ['eleve12', 'eleve12-password', 'eleve12']] as const) {
+  for (const [username, password, content] of [
+    ['ulla', s.users.ulla.password, 'ulla'],
+    ['eleve12', 'eleve12-password', 'eleve12'],
+  ] as const) {
     const { context, page } = await newPage(browser, PHONE, { locale: 'fr-FR' });
     try {
       await uiLogin(page, base, username, password);
       await page.locator('#pick-files').setInputFiles({ name: 'compte_rendu.pdf', mimeType: 'application/pdf', buffer: Buffer.from(`%PDF-1.4 ${content}`) });
       const line = page.locator('.upload', { hasText: 'compte_rendu.pdf' }).locator('.up-line');
-      await line.filter({ hasText: 'Terminé' }).waitFor({ timeout: 20_000 }).catch(async (e) => {
-        throw new Error(`${username}: ${await page.locator('.upload-list').innerText().catch(() => '?')} ${e}`);
-      });
+      await line
+        .filter({ hasText: 'Terminé' })
+        .waitFor({ timeout: 20_000 })
+        .catch(async (e) => {
+          throw new Error(
+            `${username}: ${await page
+              .locator('.upload-list')
+              .innerText()
+              .catch(() => '?')} ${e}`,
+          );
+        });
       const text = await line.innerText();
       const m = /enregistré sous « (.+) »/.exec(text);
       shown.push(m ? m[1]! : 'compte_rendu.pdf');
@@ -200,7 +215,10 @@ test('two pupils upload the same name (phone, French): both files are kept, each
     }
   }
   assert.deepEqual(shown, ['compte_rendu.pdf', 'compte_rendu (eleve12).pdf']);
-  for (const [name, content] of [[shown[0]!, 'ulla'], [shown[1]!, 'eleve12']]) {
+  for (const [name, content] of [
+    [shown[0]!, 'ulla'],
+    [shown[1]!, 'eleve12'],
+  ]) {
     const got = await fetch(`${base}/api/fs/workspace/${encodeURIComponent(name!)}`, { headers: { authorization: `Bearer ${s.adminToken}` } });
     assert.equal(got.status, 200, name);
     assert.equal(await got.text(), `%PDF-1.4 ${content}`);
@@ -223,7 +241,11 @@ test('a folder chosen with "Upload a folder" is uploaded with its subfolders', a
     await page.getByRole('link', { name: 'a.txt', exact: true }).waitFor();
     await page.getByRole('link', { name: 'day1', exact: true }).click();
     await page.getByRole('link', { name: 'b.txt', exact: true }).waitFor();
-    assert.deepEqual(await page.getByRole('navigation', { name: 'You are here' }).getByRole('listitem').allInnerTexts(), ['Shared workspace', 'Survey', 'day1']);
+    assert.deepEqual(await page.getByRole('navigation', { name: 'You are here' }).getByRole('listitem').allInnerTexts(), [
+      'Shared workspace',
+      'Survey',
+      'day1',
+    ]);
     fs.rmSync(dir, { recursive: true, force: true });
   } finally {
     await context.close();
@@ -247,7 +269,10 @@ test('the language follows the browser, can be switched, and is remembered', asy
     await uiLogin(page, base, 'ulla', s.users.ulla.password);
     await page.getByRole('heading', { name: 'Espace partagé', level: 1 }).waitFor();
     // Sizes and dates in the reader's locale: French writes "octets" and a decimal comma.
-    await page.getByText(/27\s+octets/).first().waitFor();
+    await page
+      .getByText(/27\s+octets/)
+      .first()
+      .waitFor();
     await page.reload();
     await page.getByRole('heading', { name: 'Espace partagé', level: 1 }).waitFor();
     await page.getByRole('link', { name: 'Compte de ulla', exact: true }).click();

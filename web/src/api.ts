@@ -45,7 +45,12 @@ export async function api<T>(method: string, path: string, body?: unknown): Prom
     // A proxy or a crash can answer without the contract's body: every part of it may be missing.
     const err = (json as { error?: Partial<ErrorBody['error']> } | null)?.error;
     const retry = Number(res.headers.get('retry-after'));
-    const e = new ApiError(res.status, err?.code ?? `http_${res.status}`, err?.message ?? res.statusText, Number.isFinite(retry) && retry > 0 ? retry : undefined);
+    const e = new ApiError(
+      res.status,
+      err?.code ?? `http_${res.status}`,
+      err?.message ?? res.statusText,
+      Number.isFinite(retry) && retry > 0 ? retry : undefined,
+    );
     if (res.status === 401 && !path.startsWith('/api/auth/login')) onUnauthorized();
     throw e;
   }

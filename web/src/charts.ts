@@ -62,7 +62,11 @@ export function withGaps(t: readonly number[], cols: readonly (readonly (number 
 const AXIS = { stroke: '#4d5b69', font: '12px system-ui, sans-serif', grid: { stroke: '#e3e8ee', width: 1 }, ticks: { stroke: '#d5dce3', width: 1, size: 4 } };
 
 export function timeChart(container: HTMLElement, spec: ChartSpec): Chart {
-  const { t, cols } = withGaps(spec.t, spec.lines.map((l) => l.values), spec.step);
+  const { t, cols } = withGaps(
+    spec.t,
+    spec.lines.map((l) => l.values),
+    spec.step,
+  );
   const lastT = t[t.length - 1];
   const lasts = cols.map((c) => extremes(c)?.last ?? null);
   const counts = cols.map((c) => c.filter((v) => v !== null).length);
@@ -91,7 +95,11 @@ export function timeChart(container: HTMLElement, spec: ChartSpec): Chart {
     ],
     series: [
       // Away from the cursor, the legend shows the latest point rather than dashes.
-      { label: spec.timeLabel, value: (_u, v, _s, idx) => (idx === null ? (lastT === undefined ? '—' : spec.fmtTime(lastT, 'long')) : v === null || v === undefined ? '—' : spec.fmtTime(v, 'long')) },
+      {
+        label: spec.timeLabel,
+        value: (_u, v, _s, idx) =>
+          idx === null ? (lastT === undefined ? '—' : spec.fmtTime(lastT, 'long')) : v === null || v === undefined ? '—' : spec.fmtTime(v, 'long'),
+      },
       ...spec.lines.map((l, k): uPlot.Series => ({
         label: l.label,
         stroke: l.color,

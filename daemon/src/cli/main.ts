@@ -129,7 +129,11 @@ async function main(argv: string[]): Promise<number> {
     line(true, `configuration: data ${config.dataDir}, database ${config.dbPath}, ${config.host}:${config.port}`);
     const mounted = isMountPoint(config.dataDir);
     if (config.requireMount) line(mounted, mounted ? `storage mounted at ${config.dataDir}` : `storage NOT mounted at ${config.dataDir}: writes are refused`);
-    else line(fs.existsSync(config.dataDir) ? true : 'warn', `storage folder ${config.dataDir}${fs.existsSync(config.dataDir) ? '' : ' does not exist yet (created at first start)'}`);
+    else
+      line(
+        fs.existsSync(config.dataDir) ? true : 'warn',
+        `storage folder ${config.dataDir}${fs.existsSync(config.dataDir) ? '' : ' does not exist yet (created at first start)'}`,
+      );
     if (d.drive.store.available() && fs.existsSync(config.dataDir)) {
       try {
         fs.accessSync(config.dataDir, fs.constants.W_OK);

@@ -28,7 +28,12 @@ export const DEFAULT_THRESHOLDS: Thresholds = {
 export function evaluate(s: Snapshot, t: Thresholds = DEFAULT_THRESHOLDS): AlertCandidate[] {
   const out: AlertCandidate[] = [];
   if (s.storage.state === 'missing') {
-    out.push({ key: 'ssd_missing', severity: 'critical', message: 'The storage SSD is not connected: uploads are refused until it is plugged back.', value: null });
+    out.push({
+      key: 'ssd_missing',
+      severity: 'critical',
+      message: 'The storage SSD is not connected: uploads are refused until it is plugged back.',
+      value: null,
+    });
   }
   for (const [name, label, fs] of [
     ['data', 'The storage SSD', s.storage.data.value],
@@ -53,14 +58,21 @@ export function evaluate(s: Snapshot, t: Thresholds = DEFAULT_THRESHOLDS): Alert
     out.push({
       key: 'battery_low',
       severity: critical ? 'critical' : 'warning',
-      message: critical ? `Battery critical: ${pct.toFixed(0)} %. The drive shuts down to protect the data.` : `Battery low: ${pct.toFixed(0)} %. Plug in a charger.`,
+      message: critical
+        ? `Battery critical: ${pct.toFixed(0)} %. The drive shuts down to protect the data.`
+        : `Battery low: ${pct.toFixed(0)} %. Plug in a charger.`,
       value: pct,
     });
   }
   const th = s.power.throttled.value;
   const alarm = s.power.underVoltageAlarm.value;
   if (th?.now.underVoltage || alarm === true) {
-    out.push({ key: 'under_voltage', severity: 'critical', message: 'Under-voltage now: the power supply or cable is too weak; the SSD may disconnect.', value: null });
+    out.push({
+      key: 'under_voltage',
+      severity: 'critical',
+      message: 'Under-voltage now: the power supply or cable is too weak; the SSD may disconnect.',
+      value: null,
+    });
   } else if (th?.sinceBoot.underVoltage) {
     out.push({ key: 'under_voltage', severity: 'warning', message: 'Under-voltage happened since boot: the power supply or cable is marginal.', value: null });
   }
@@ -79,15 +91,16 @@ export function evaluate(s: Snapshot, t: Thresholds = DEFAULT_THRESHOLDS): Alert
   return out;
 }
 
-export const alertJson = (r: AlertRow) => ({
-  key: r.key,
-  severity: r.severity,
-  message: r.message,
-  value: r.value,
-  raisedAt: new Date(r.raised_at).toISOString(),
-  lastSeenAt: new Date(r.last_seen_at).toISOString(),
-  clearedAt: r.cleared_at === null ? null : new Date(r.cleared_at).toISOString(),
-}) satisfies Alert;
+export const alertJson = (r: AlertRow) =>
+  ({
+    key: r.key,
+    severity: r.severity,
+    message: r.message,
+    value: r.value,
+    raisedAt: new Date(r.raised_at).toISOString(),
+    lastSeenAt: new Date(r.last_seen_at).toISOString(),
+    clearedAt: r.cleared_at === null ? null : new Date(r.cleared_at).toISOString(),
+  }) satisfies Alert;
 
 /** Cleared alerts are kept this long for the record. */
 export const ALERT_RETENTION_MS = 90 * 86400_000;

@@ -38,9 +38,19 @@ export async function readPowerSupply(opts: { sysRoot?: string } = {}): Promise<
   const uv = num(await readAttr(path.join(dir, 'voltage_now')));
   const ua = num(await readAttr(path.join(dir, 'current_now')));
   const charging: Reading<boolean> =
-    status === 'Charging' ? known(true) : status === 'Discharging' || status === 'Not charging' || status === 'Full' ? known(false) : unknown(`status "${status ?? 'absent'}"`);
+    status === 'Charging'
+      ? known(true)
+      : status === 'Discharging' || status === 'Not charging' || status === 'Full'
+        ? known(false)
+        : unknown(`status "${status ?? 'absent'}"`);
   const pluggedIn: Reading<boolean> =
-    external !== null ? known(external) : status === 'Charging' || status === 'Full' ? known(true) : status === 'Discharging' ? known(false) : unknown('no Mains/USB supply reported');
+    external !== null
+      ? known(external)
+      : status === 'Charging' || status === 'Full'
+        ? known(true)
+        : status === 'Discharging'
+          ? known(false)
+          : unknown('no Mains/USB supply reported');
   return known({
     source: 'power_supply',
     device: battery,
@@ -84,10 +94,13 @@ export async function pisugarQuery(address: string, commands: string[], timeoutM
       clearTimeout(perCommand);
       if (i >= commands.length) return finish();
       sock.write(`${commands[i]}\n`);
-      perCommand = setTimeout(() => {
-        i++;
-        next();
-      }, Math.min(500, Math.floor(timeoutMs / 2)));
+      perCommand = setTimeout(
+        () => {
+          i++;
+          next();
+        },
+        Math.min(500, Math.floor(timeoutMs / 2)),
+      );
     };
     sock.setEncoding('utf8');
     sock.on('connect', () => {

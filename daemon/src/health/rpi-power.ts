@@ -11,10 +11,10 @@ import { known, num, readAttr, unknown, type Reading } from './reading.js';
  */
 export function decodeThrottled(raw: number, source: Throttled['source'] = 'sysfs'): Throttled {
   const flags = (shift: number): ThrottleFlags => ({
-    underVoltage: (raw >> shift & 0x1) !== 0,
-    armFreqCapped: (raw >> (shift + 1) & 0x1) !== 0,
-    throttled: (raw >> (shift + 2) & 0x1) !== 0,
-    softTempLimit: (raw >> (shift + 3) & 0x1) !== 0,
+    underVoltage: ((raw >> shift) & 0x1) !== 0,
+    armFreqCapped: ((raw >> (shift + 1)) & 0x1) !== 0,
+    throttled: ((raw >> (shift + 2)) & 0x1) !== 0,
+    softTempLimit: ((raw >> (shift + 3)) & 0x1) !== 0,
   });
   return { raw, now: flags(0), sinceBoot: flags(16), source };
 }

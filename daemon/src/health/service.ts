@@ -94,7 +94,9 @@ export class HealthService implements JobHealth {
     const s = await this.read();
     const row = sampleFromSnapshot(s);
     this.samples.add(row);
-    const unknown = Object.entries(row).filter(([, v]) => v === null).map(([k]) => k);
+    const unknown = Object.entries(row)
+      .filter(([, v]) => v === null)
+      .map(([k]) => k);
     return { at: row.at, unknown: unknown.length };
   }
 
@@ -118,10 +120,13 @@ export class HealthService implements JobHealth {
     const power = await this.guard.check(s, now);
     if (power === 'warned' && this.shutdownTimer === undefined) {
       // Come back exactly when the warning runs out rather than at the next minute's evaluation.
-      this.shutdownTimer = setTimeout(() => {
-        this.shutdownTimer = undefined;
-        void this.read().then(() => this.jobs.run('alerts'));
-      }, this.deps.config.shutdownWarningSeconds * 1000 + 500);
+      this.shutdownTimer = setTimeout(
+        () => {
+          this.shutdownTimer = undefined;
+          void this.read().then(() => this.jobs.run('alerts'));
+        },
+        this.deps.config.shutdownWarningSeconds * 1000 + 500,
+      );
       this.shutdownTimer.unref();
     }
     return { active: this.alerts.active().length, raised: r.raised.length, cleared: r.cleared.length, power };

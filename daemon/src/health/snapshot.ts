@@ -24,7 +24,10 @@ export interface SnapshotSources {
 
 export async function readSnapshot(s: SnapshotSources): Promise<Snapshot> {
   const state = s.storageState();
-  const dataFs = state === 'missing' ? Promise.resolve(unknown<Filesystem>(`the SSD is not mounted at ${s.dataDir}`)) : guard('filesystem', () => readFilesystemOf(s.si, s.dataDir));
+  const dataFs =
+    state === 'missing'
+      ? Promise.resolve(unknown<Filesystem>(`the SSD is not mounted at ${s.dataDir}`))
+      : guard('filesystem', () => readFilesystemOf(s.si, s.dataDir));
   // Readers run side by side: currentLoad alone waits for its sampling interval.
   const [temperatureC, load, memory, data, root, io, throttled, underVoltageAlarm, battery] = await Promise.all([
     guard('temperature', () => readCpuTemperature(s.si)),

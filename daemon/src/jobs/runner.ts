@@ -169,7 +169,16 @@ export class JobRunner {
   /** Recent runs of one job, newest first. */
   history(name: string, limit = 20): JobRunRecord[] {
     const rows = this.q.runs(name, limit);
-    return rows.map((r) => ({ startedAt: new Date(r.started_at).toISOString(), durationMs: r.duration_ms, outcome: r.outcome, trigger: r.trigger, error: r.error }) satisfies JobRunRecord);
+    return rows.map(
+      (r) =>
+        ({
+          startedAt: new Date(r.started_at).toISOString(),
+          durationMs: r.duration_ms,
+          outcome: r.outcome,
+          trigger: r.trigger,
+          error: r.error,
+        }) satisfies JobRunRecord,
+    );
   }
 
   prune(now: number): number {

@@ -18,7 +18,12 @@ export function adminHealthRoutes(deps: Deps) {
   app.get('/history', (c) => {
     const range = c.req.query('range') ?? '24h';
     if (range !== '24h' && range !== '7d') throw badRequest('bad_request', 'range is 24h (minute samples) or 7d (hourly roll-ups).');
-    const asked = c.req.queries('metric')?.flatMap((m) => m.split(',')).map((m) => m.trim()).filter(Boolean) ?? [];
+    const asked =
+      c.req
+        .queries('metric')
+        ?.flatMap((m) => m.split(','))
+        .map((m) => m.trim())
+        .filter(Boolean) ?? [];
     const bad = asked.filter((m) => !(METRICS as readonly string[]).includes(m));
     if (bad.length > 0) throw badRequest('bad_request', `Unknown metric ${bad.join(', ')}; known: ${METRICS.join(', ')}.`);
     const metrics = (asked.length > 0 ? [...new Set(asked)] : [...METRICS]) as Metric[];
@@ -38,7 +43,14 @@ export function adminHealthRoutes(deps: Deps) {
     if (!health.jobs.names().includes(name)) throw notFound(`No job named "${name}".`);
     const r = await health.jobs.run(name, 'manual');
     deps.audit.by(c.var.caller, 'job_run', `job:${name}`, { outcome: r.outcome, error: r.error });
-    return c.json({ name, outcome: r.outcome, startedAt: new Date(r.startedAt).toISOString(), durationMs: r.durationMs, summary: r.summary, error: r.error } satisfies JobRunResponse);
+    return c.json({
+      name,
+      outcome: r.outcome,
+      startedAt: new Date(r.startedAt).toISOString(),
+      durationMs: r.durationMs,
+      summary: r.summary,
+      error: r.error,
+    } satisfies JobRunResponse);
   });
 
   return app;

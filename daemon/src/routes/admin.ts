@@ -13,16 +13,17 @@ export function adminRoutes(deps: Deps) {
   app.use('/*', adminOnly);
 
   const usage = () => new Map(drive.files.usageByOwner().map((u) => [u.owner, u]));
-  const userJson = (u: UserRow, use = usage()) => ({
-    username: u.username,
-    role: u.role,
-    disabled: u.disabled === 1,
-    quotaBytes: u.quota_bytes,
-    usedBytes: use.get(u.username)?.bytes ?? 0,
-    files: use.get(u.username)?.files ?? 0,
-    createdAt: new Date(u.created_at).toISOString(),
-    deletedAt: u.deleted_at === null ? null : new Date(u.deleted_at).toISOString(),
-  }) satisfies AdminUser;
+  const userJson = (u: UserRow, use = usage()) =>
+    ({
+      username: u.username,
+      role: u.role,
+      disabled: u.disabled === 1,
+      quotaBytes: u.quota_bytes,
+      usedBytes: use.get(u.username)?.bytes ?? 0,
+      files: use.get(u.username)?.files ?? 0,
+      createdAt: new Date(u.created_at).toISOString(),
+      deletedAt: u.deleted_at === null ? null : new Date(u.deleted_at).toISOString(),
+    }) satisfies AdminUser;
 
   app.get('/users', (c) => {
     const use = usage();
@@ -33,7 +34,12 @@ export function adminRoutes(deps: Deps) {
 
   app.post('/users', async (c) => {
     const body = await readJson(c);
-    const row = await accounts.createUser({ username: body.username, password: body.password, role: body.role ?? 'user', quotaBytes: body.quotaBytes ?? body.quota });
+    const row = await accounts.createUser({
+      username: body.username,
+      password: body.password,
+      role: body.role ?? 'user',
+      quotaBytes: body.quotaBytes ?? body.quota,
+    });
     audit.by(c.var.caller, 'user_create', `user:${row.username}`, { role: row.role, quotaBytes: row.quota_bytes });
     return c.json(userJson(row), 201);
   });

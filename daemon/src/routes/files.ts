@@ -106,7 +106,9 @@ export function fileRoutes(deps: Deps) {
       return c.body(buf, status, headers);
     }
     // O_NOFOLLOW: a symlink swapped in after resolveInside's lstat is still not followed.
-    const fd = await new Promise<number>((resolve, reject) => fs.open(abs, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW, (e, f) => (e ? reject(e) : resolve(f))));
+    const fd = await new Promise<number>((resolve, reject) =>
+      fs.open(abs, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW, (e, f) => (e ? reject(e) : resolve(f))),
+    );
     const stream = fs.createReadStream('', { fd, start, end, highWaterMark: 512 * 1024 });
     const outgoing = c.env?.outgoing;
     if (outgoing) {

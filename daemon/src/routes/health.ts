@@ -20,7 +20,9 @@ export function healthRoutes(deps: Deps) {
     }
     const status = storage === 'missing' || diskFull ? 'degraded' : 'ok';
     // Without HCD_REQUIRE_MOUNT the data root is a plain folder: usable, so reported as mounted.
-    return c.json({ status, storage: storage === 'local' ? 'mounted' : storage, mountRequired: storage !== 'local', diskFull } satisfies PublicHealth, 200, { 'Cache-Control': 'no-store' });
+    return c.json({ status, storage: storage === 'local' ? 'mounted' : storage, mountRequired: storage !== 'local', diskFull } satisfies PublicHealth, 200, {
+      'Cache-Control': 'no-store',
+    });
   });
   return app;
 }

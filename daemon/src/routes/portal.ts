@@ -61,7 +61,11 @@ export function portalRoutes(deps: Deps) {
     const ip = clientIp(c);
     const until = portal.accept(ip);
     deps.log.info('portal accepted', { ip });
-    return c.json({ captive: false, url: `${portal.origin()}/`, secondsRemaining: Math.floor((until - deps.clock.now()) / 1000) } satisfies PortalAcceptResponse, 200, NO_STORE);
+    return c.json(
+      { captive: false, url: `${portal.origin()}/`, secondsRemaining: Math.floor((until - deps.clock.now()) / 1000) } satisfies PortalAcceptResponse,
+      200,
+      NO_STORE,
+    );
   });
 
   return app;

@@ -42,7 +42,10 @@ export function webRoutes(_deps: Deps, dist = findWebDist()) {
         if (e.isDirectory()) walk(abs);
         else if (e.isFile()) {
           const body = new Uint8Array(fs.readFileSync(abs));
-          files.set('/' + path.relative(dist, abs).split(path.sep).join('/'), { body, etag: `"${crypto.createHash('sha256').update(body).digest('base64url').slice(0, 22)}"` });
+          files.set('/' + path.relative(dist, abs).split(path.sep).join('/'), {
+            body,
+            etag: `"${crypto.createHash('sha256').update(body).digest('base64url').slice(0, 22)}"`,
+          });
         }
       }
     };
@@ -50,7 +53,8 @@ export function webRoutes(_deps: Deps, dist = findWebDist()) {
   }
   const send = (c: Context<AppEnv>, f: { body: Uint8Array<ArrayBuffer>; etag: string }, headers: Record<string, string>) => {
     const inm = c.req.header('if-none-match');
-    if (inm && inm.split(',').some((t) => t.trim().replace(/^W\//, '') === f.etag)) return c.body(null, 304, { ETag: f.etag, 'Cache-Control': headers['Cache-Control']!, ...(headers.Vary ? { Vary: headers.Vary } : {}) });
+    if (inm && inm.split(',').some((t) => t.trim().replace(/^W\//, '') === f.etag))
+      return c.body(null, 304, { ETag: f.etag, 'Cache-Control': headers['Cache-Control']!, ...(headers.Vary ? { Vary: headers.Vary } : {}) });
     return c.body(f.body, 200, { ...headers, ETag: f.etag });
   };
   app.get('/*', (c) => {

@@ -27,10 +27,7 @@ export function normaliseUsername(raw: unknown): string {
   if (typeof raw !== 'string') throw badRequest('invalid_username', 'A username is required.');
   const name = raw.trim().toLowerCase();
   if (!USERNAME_RULE.test(name)) {
-    throw badRequest(
-      'invalid_username',
-      'A username has 2 to 32 characters: lowercase letters a-z, digits, "-" and "_", starting with a letter or digit.',
-    );
+    throw badRequest('invalid_username', 'A username has 2 to 32 characters: lowercase letters a-z, digits, "-" and "_", starting with a letter or digit.');
   }
   return name;
 }
@@ -40,10 +37,39 @@ export function normaliseUsername(raw: unknown): string {
  * keyboards and words). Compared without case; a password made of one repeated character is refused too.
  */
 export const TRIVIAL_PASSWORDS: ReadonlySet<string> = new Set([
-  'password', 'password1', 'password123', 'motdepasse', 'motdepasse1', '12345678', '123456789', '1234567890',
-  '87654321', '00000000', '01234567', 'azertyuiop', 'azerty123', 'qwertyuiop', 'qwerty123', 'abcdefgh',
-  'abcd1234', 'iloveyou', 'jetaime1', 'letmein1', 'welcome1', 'bienvenue', 'sunshine', 'football', 'baseball',
-  'homedrive', 'changeme', 'administrator', 'admin123', 'soleil123', 'doudou123', 'loulou123', 'chouchou',
+  'password',
+  'password1',
+  'password123',
+  'motdepasse',
+  'motdepasse1',
+  '12345678',
+  '123456789',
+  '1234567890',
+  '87654321',
+  '00000000',
+  '01234567',
+  'azertyuiop',
+  'azerty123',
+  'qwertyuiop',
+  'qwerty123',
+  'abcdefgh',
+  'abcd1234',
+  'iloveyou',
+  'jetaime1',
+  'letmein1',
+  'welcome1',
+  'bienvenue',
+  'sunshine',
+  'football',
+  'baseball',
+  'homedrive',
+  'changeme',
+  'administrator',
+  'admin123',
+  'soleil123',
+  'doudou123',
+  'loulou123',
+  'chouchou',
 ]);
 
 export function checkPassword(password: unknown, username?: string): string {
@@ -131,7 +157,9 @@ export class Accounts {
     if (existing) {
       throw conflict(
         'username_taken',
-        existing.deleted_at ? `"${username}" belonged to a deleted account whose container is kept; choose another name.` : `The username "${username}" is taken.`,
+        existing.deleted_at
+          ? `"${username}" belonged to a deleted account whose container is kept; choose another name.`
+          : `The username "${username}" is taken.`,
       );
     }
     const password_hash = await this.hash(password);

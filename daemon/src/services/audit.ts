@@ -26,7 +26,10 @@ function bound(s: string | null, max: number): string | null {
 
 export class Audit {
   private readonly q;
-  constructor(db: Db, private readonly clock: Clock) {
+  constructor(
+    db: Db,
+    private readonly clock: Clock,
+  ) {
     this.q = auditQueries(db);
   }
   /** Records an event. Every field is bounded: a 1 MB username must not make a 1 MB row on the SD card. */

@@ -42,7 +42,10 @@ export const PROBES: readonly Probe[] = [
   { paths: ['/generate_204', '/gen_204'], answer: EMPTY_204 },
   { paths: ['/hotspot-detect.html', '/library/test/success.html'], answer: APPLE_SUCCESS },
   // iOS also probes other Apple-run names with random paths.
-  { hosts: ['captive.apple.com', 'www.appleiphonecell.com', 'www.airport.us', 'www.ibook.info', 'www.itools.info', 'www.thinkdifferent.us'], answer: APPLE_SUCCESS },
+  {
+    hosts: ['captive.apple.com', 'www.appleiphonecell.com', 'www.airport.us', 'www.ibook.info', 'www.itools.info', 'www.thinkdifferent.us'],
+    answer: APPLE_SUCCESS,
+  },
   { paths: ['/connecttest.txt'], answer: text('Microsoft Connect Test') },
   { paths: ['/ncsi.txt'], answer: text('Microsoft NCSI') },
   { hosts: ['detectportal.firefox.com'], paths: ['/success.txt'], answer: text('success\n') },

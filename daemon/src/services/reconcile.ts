@@ -52,7 +52,19 @@ export class Reconciler {
     for (const key of new Set([...spaces, ...this.drive.files.spaces()])) await this.reconcileSpace(key, rep);
     const changed = rep.added + rep.updated + rep.foundAgain + rep.missing.length + rep.renamed.length;
     if (changed > 0 || actor) {
-      this.audit.record({ actor, ip, action: 'reconcile', detail: { added: rep.added, updated: rep.updated, foundAgain: rep.foundAgain, missing: rep.missing.length, renamed: rep.renamed.length, conflicts: rep.conflicts.length } });
+      this.audit.record({
+        actor,
+        ip,
+        action: 'reconcile',
+        detail: {
+          added: rep.added,
+          updated: rep.updated,
+          foundAgain: rep.foundAgain,
+          missing: rep.missing.length,
+          renamed: rep.renamed.length,
+          conflicts: rep.conflicts.length,
+        },
+      });
     }
     if (rep.missing.length) this.log.warn('indexed files missing from disk', { count: rep.missing.length, first: rep.missing[0] });
     return rep;
@@ -116,7 +128,16 @@ export class Reconciler {
         const size = type === 'file' ? st.size : 0;
         const mtime = Math.floor(st.mtimeMs);
         if (!row) {
-          files.upsert({ space: key, path: rel, type, size, owner: ownerKnown ? containerOwner : null, sha256: null, created_at: Math.floor(st.birthtimeMs || st.mtimeMs), mtime });
+          files.upsert({
+            space: key,
+            path: rel,
+            type,
+            size,
+            owner: ownerKnown ? containerOwner : null,
+            sha256: null,
+            created_at: Math.floor(st.birthtimeMs || st.mtimeMs),
+            mtime,
+          });
           rep.added++;
         } else if (row.type !== type || (type === 'file' && (row.size !== size || row.mtime !== mtime))) {
           if (row.type !== type) files.upsert({ space: key, path: rel, type, size, owner: row.owner, sha256: null, created_at: row.created_at, mtime });

@@ -201,7 +201,8 @@ export class Transfers {
   private async onCreate(req: Request, upload: Upload) {
     try {
       const ctx = this.ctx(req);
-      if (upload.size === undefined) throw new HttpError('bad_request', 'Upload-Length is required: the quota and free space are checked before anything is written.');
+      if (upload.size === undefined)
+        throw new HttpError('bad_request', 'Upload-Length is required: the quota and free space are checked before anything is written.');
       const { space, overwrite, rename } = this.target(ctx, upload.metadata);
       let { names } = this.target(ctx, upload.metadata);
       try {
@@ -213,7 +214,16 @@ export class Transfers {
       }
       this.active.add(upload.id);
       // The canonical space and path, and who may continue this upload.
-      return { metadata: { ...upload.metadata, space: spaceKey(space), path: names.join('/'), overwrite: overwrite ? '1' : '0', rename: rename ? '1' : '0', owner: ctx.actor.username } };
+      return {
+        metadata: {
+          ...upload.metadata,
+          space: spaceKey(space),
+          path: names.join('/'),
+          overwrite: overwrite ? '1' : '0',
+          rename: rename ? '1' : '0',
+          owner: ctx.actor.username,
+        },
+      };
     } catch (err) {
       throw tusError(err);
     }
@@ -259,13 +269,25 @@ export class Transfers {
       // Written down first: a crash between the link and the index is finished at start
       // (Uploads.recover) under this owner, instead of leaving an ownerless file and a 410.
       intent = this.uploads.intendTus(upload.id, meta.space!, names, ctx.actor.username, st.size);
-      const entry = await this.uploads.commit(ctx, space, names, file, { size: st.size, sha256, mtime: Math.floor(st.mtimeMs) }, meta.overwrite === '1', meta.rename === '1');
+      const entry = await this.uploads.commit(
+        ctx,
+        space,
+        names,
+        file,
+        { size: st.size, sha256, mtime: Math.floor(st.mtimeMs) },
+        meta.overwrite === '1',
+        meta.rename === '1',
+      );
       // Finished by its creation (an empty file, or creation-with-upload): tus still looks the upload
       // up after this hook to decide on Upload-Expires; answer with what it was.
       upload.offset = st.size;
       this.store.remember(upload);
       // A creation keeps its 201 (and Location); a PATCH that finishes answers 204.
-      return { status_code: req.method === 'POST' ? 201 : 204, headers: { 'X-HCD-Path': encodeURIComponent(entry.path), 'X-HCD-SHA256': sha256 }, body: JSON.stringify(entry) };
+      return {
+        status_code: req.method === 'POST' ? 201 : 204,
+        headers: { 'X-HCD-Path': encodeURIComponent(entry.path), 'X-HCD-SHA256': sha256 },
+        body: JSON.stringify(entry),
+      };
     } catch (err) {
       // A refused commit (the name was taken meanwhile, rights changed) ends the upload: a retry gets 404.
       await fsp.rm(file, { force: true });

@@ -74,7 +74,18 @@ export class Trash {
     // between, recovery finds the trash row with its content still in place and finishes the move.
     let trashId = 0;
     this.db.transaction(() => {
-      trashId = this.rows.insert({ space: key, path: rel, type: isDir ? 'dir' : 'file', size, owner: self?.owner ?? null, deleted_by: ctx.actor.username, deleted_at: this.clock.now(), reason: 'delete', stored, items: JSON.stringify(items) });
+      trashId = this.rows.insert({
+        space: key,
+        path: rel,
+        type: isDir ? 'dir' : 'file',
+        size,
+        owner: self?.owner ?? null,
+        deleted_by: ctx.actor.username,
+        deleted_at: this.clock.now(),
+        reason: 'delete',
+        stored,
+        items: JSON.stringify(items),
+      });
       tree.files.deleteSubtree(key, rel);
     })();
     try {
@@ -87,7 +98,13 @@ export class Trash {
       })();
       throw err;
     }
-    this.audit.record({ actor: ctx.actor.username, ip: ctx.ip, action: 'delete', target: `${key}:${displayPath(names)}`, detail: { trashId, type: isDir ? 'dir' : 'file', size } });
+    this.audit.record({
+      actor: ctx.actor.username,
+      ip: ctx.ip,
+      action: 'delete',
+      target: `${key}:${displayPath(names)}`,
+      detail: { trashId, type: isDir ? 'dir' : 'file', size },
+    });
     await tree.commits.sync();
     return { trashId };
   }
@@ -174,14 +191,29 @@ export class Trash {
 
   private reindex(key: string, rel: string, items: TrashItem[]): void {
     for (const it of items) {
-      this.tree.files.upsert({ space: key, path: it.path === '' ? rel : `${rel}/${it.path}`, type: it.type, size: it.size, owner: it.owner, sha256: it.sha256, created_at: it.created_at, mtime: it.mtime });
+      this.tree.files.upsert({
+        space: key,
+        path: it.path === '' ? rel : `${rel}/${it.path}`,
+        type: it.type,
+        size: it.size,
+        owner: it.owner,
+        sha256: it.sha256,
+        created_at: it.created_at,
+        mtime: it.mtime,
+      });
     }
   }
 
   async purge(ctx: Ctx, id: number): Promise<void> {
     const item = this.item(ctx, id);
     await this.purgeRow(item);
-    this.audit.record({ actor: ctx.actor.username, ip: ctx.ip, action: 'purge', target: `${item.space}:/${item.path}`, detail: { trashId: id, size: item.size } });
+    this.audit.record({
+      actor: ctx.actor.username,
+      ip: ctx.ip,
+      action: 'purge',
+      target: `${item.space}:/${item.path}`,
+      detail: { trashId: id, size: item.size },
+    });
   }
 
   async purgeAll(ctx: Ctx): Promise<number> {
@@ -258,7 +290,15 @@ export class Trash {
 
 function itemOf(row: FileRow | undefined, rel: string, st?: fs.Stats): TrashItem {
   if (row) return { path: rel, type: row.type, size: row.size, owner: row.owner, sha256: row.sha256, created_at: row.created_at, mtime: row.mtime };
-  return { path: rel, type: st?.isDirectory() ? 'dir' : 'file', size: st?.isDirectory() ? 0 : (st?.size ?? 0), owner: null, sha256: null, created_at: st?.birthtimeMs ?? 0, mtime: Math.floor(st?.mtimeMs ?? 0) };
+  return {
+    path: rel,
+    type: st?.isDirectory() ? 'dir' : 'file',
+    size: st?.isDirectory() ? 0 : (st?.size ?? 0),
+    owner: null,
+    sha256: null,
+    created_at: st?.birthtimeMs ?? 0,
+    mtime: Math.floor(st?.mtimeMs ?? 0),
+  };
 }
 
 export function trashJson(r: TrashRow) {

@@ -91,7 +91,12 @@ export class Tree {
   }
 
   entry(actor: Actor, space: Space, row: Pick<FileRow, 'name' | 'type' | 'size' | 'mtime' | 'owner'> & { path?: string }): Entry {
-    const tidy = row.type === 'dir' && row.path !== undefined && !can(actor, 'modify', space, row.owner) && canTidyEmptyFolder(actor, space, row.owner) && this.isEmptyDir(spaceKey(space), row.path);
+    const tidy =
+      row.type === 'dir' &&
+      row.path !== undefined &&
+      !can(actor, 'modify', space, row.owner) &&
+      canTidyEmptyFolder(actor, space, row.owner) &&
+      this.isEmptyDir(spaceKey(space), row.path);
     return {
       name: row.name,
       type: row.type,
@@ -108,7 +113,16 @@ export class Tree {
     const key = spaceKey(space);
     const now = this.clock.now();
     for (let i = 1; i <= dirs.length; i++) {
-      this.files.insertIgnore({ space: key, path: dirs.slice(0, i).join('/'), type: 'dir', size: 0, owner: actor.username, sha256: null, created_at: now, mtime: now });
+      this.files.insertIgnore({
+        space: key,
+        path: dirs.slice(0, i).join('/'),
+        type: 'dir',
+        size: 0,
+        owner: actor.username,
+        sha256: null,
+        created_at: now,
+        mtime: now,
+      });
     }
   }
 
@@ -130,7 +144,16 @@ export class Tree {
         if (!st.isDirectory()) throw conflict('not_a_directory', `"${dirs.slice(0, i + 1).join('/')}" is a file, not a folder.`);
       }
       const now = this.clock.now();
-      this.files.insertIgnore({ space: key, path: dirs.slice(0, i + 1).join('/'), type: 'dir', size: 0, owner: actor.username, sha256: null, created_at: now, mtime: now });
+      this.files.insertIgnore({
+        space: key,
+        path: dirs.slice(0, i + 1).join('/'),
+        type: 'dir',
+        size: 0,
+        owner: actor.username,
+        sha256: null,
+        created_at: now,
+        mtime: now,
+      });
     }
   }
 

@@ -131,7 +131,12 @@ export class Uploads {
    * as the checks (after the last await), so that uploads racing each other cannot all pass.
    * Shared by PUT and resumable (tus) uploads; the caller releases `id` when the upload ends.
    */
-  async prepare(ctx: Ctx, space: Space, names: string[], opts: { id: string; length?: number; overwrite: boolean; rename?: boolean }): Promise<{ limit: UploadLimit; names: string[] }> {
+  async prepare(
+    ctx: Ctx,
+    space: Space,
+    names: string[],
+    opts: { id: string; length?: number; overwrite: boolean; rename?: boolean },
+  ): Promise<{ limit: UploadLimit; names: string[] }> {
     if (this.draining) throw new HttpError('shutting_down', 'The drive is shutting down; try again in a moment.');
     if (names.length === 0) throw badRequest('invalid_path', 'An upload needs a file name.');
     const { actor } = ctx;
@@ -167,7 +172,13 @@ export class Uploads {
       if (opts.length > diskLeft) throw diskFull();
       this.ledger.reserve(opts.id, actor.username, opts.length);
       const length = opts.length;
-      return { names, limit: { allow: (size) => (this.ledger.progress(opts.id, size), size <= length), error: () => badRequest('bad_request', 'The body is longer than its Content-Length.') } };
+      return {
+        names,
+        limit: {
+          allow: (size) => (this.ledger.progress(opts.id, size), size <= length),
+          error: () => badRequest('bad_request', 'The body is longer than its Content-Length.'),
+        },
+      };
     }
     // Unknown length: quota granted in steps as the body grows; the disk bounded by what was free at the start.
     this.ledger.reserve(opts.id, actor.username, 0);
@@ -179,13 +190,13 @@ export class Uploads {
           this.ledger.progress(opts.id, size);
           const r = this.ledger.get(opts.id);
           if (!r) return false;
-          if (size > diskLeft) return (error = diskFull), false;
+          if (size > diskLeft) return ((error = diskFull), false);
           if (size <= r.bytes) return true;
           const left = this.ledger.quotaLeft(actor.username, credit, opts.id);
           const want = Math.max(size, r.bytes + GRANT_STEP);
           if (left.bytes >= want) r.bytes = want;
           else if (left.bytes >= size) r.bytes = left.bytes;
-          else return (error = left.error), false;
+          else return ((error = left.error), false);
           return true;
         },
         error: () => error(),
@@ -194,7 +205,13 @@ export class Uploads {
   }
 
   /** A PUT: the body streamed to a temp file (hashed, fsynced), then committed. */
-  async upload(ctx: Ctx, space: Space, names: string[], source: Readable, opts: { contentLength?: number; overwrite: boolean; rename?: boolean }): Promise<Entry & { path: string }> {
+  async upload(
+    ctx: Ctx,
+    space: Space,
+    names: string[],
+    source: Readable,
+    opts: { contentLength?: number; overwrite: boolean; rename?: boolean },
+  ): Promise<Entry & { path: string }> {
     const { actor } = ctx;
     const id = crypto.randomUUID();
     let limit: UploadLimit;
@@ -245,7 +262,15 @@ export class Uploads {
    * Puts a finished, fsynced temporary file at its place and indexes it. The overwrite rule is
    * checked again here: the place may have been taken while the bytes were arriving.
    */
-  async commit(caller: Ctx, space: Space, names: string[], tmp: string, w: { size: number; sha256: string; mtime: number }, overwrite: boolean, rename = false): Promise<Entry & { path: string }> {
+  async commit(
+    caller: Ctx,
+    space: Space,
+    names: string[],
+    tmp: string,
+    w: { size: number; sha256: string; mtime: number },
+    overwrite: boolean,
+    rename = false,
+  ): Promise<Entry & { path: string }> {
     const { tree } = this;
     // The rights of now, not of when the upload began: a long or resumed upload by someone demoted,
     // disabled or deleted meanwhile must not land where they may no longer write.
@@ -293,7 +318,13 @@ export class Uploads {
     const row = { space: key, path: rel, type: 'file' as const, size: w.size, owner: ctx.actor.username, sha256: w.sha256, created_at: now, mtime: w.mtime };
     this.db.transaction(() => {
       tree.files.upsert(row);
-      this.audit.record({ actor: ctx.actor.username, ip: ctx.ip, action: replaced ? 'overwrite' : 'upload', target: `${key}:${displayPath(names)}`, detail: { size: w.size, sha256: w.sha256 } });
+      this.audit.record({
+        actor: ctx.actor.username,
+        ip: ctx.ip,
+        action: replaced ? 'overwrite' : 'upload',
+        target: `${key}:${displayPath(names)}`,
+        detail: { size: w.size, sha256: w.sha256 },
+      });
     })();
     // Acknowledged only once the index row is on stable storage (group commit with other uploads).
     await tree.commits.sync();
@@ -360,7 +391,16 @@ export class Uploads {
     }
     const row = files.get(it.space, it.target);
     if (st?.isFile() && (!row || row.owner === null || row.size !== st.size)) {
-      files.upsert({ space: it.space, path: it.target, type: 'file', size: st.size, owner: it.actor, sha256: null, created_at: this.clock.now(), mtime: Math.floor(st.mtimeMs) });
+      files.upsert({
+        space: it.space,
+        path: it.target,
+        type: 'file',
+        size: st.size,
+        owner: it.actor,
+        sha256: null,
+        created_at: this.clock.now(),
+        mtime: Math.floor(st.mtimeMs),
+      });
       done = true;
     }
     if (st?.isFile()) {
@@ -411,7 +451,16 @@ export class Uploads {
       const st = fs.lstatSync(dest, { throwIfNoEntry: false });
       const row = files.get(u.space, u.path);
       if (st?.isFile() && (!row || row.size !== st.size || row.mtime !== Math.floor(st.mtimeMs))) {
-        files.upsert({ space: u.space, path: u.path, type: 'file', size: st.size, owner: u.owner, sha256: null, created_at: this.clock.now(), mtime: Math.floor(st.mtimeMs) });
+        files.upsert({
+          space: u.space,
+          path: u.path,
+          type: 'file',
+          size: st.size,
+          owner: u.owner,
+          sha256: null,
+          created_at: this.clock.now(),
+          mtime: Math.floor(st.mtimeMs),
+        });
         rep.uploadsCompleted++;
       }
       this.rows.delete(u.id);

@@ -97,7 +97,11 @@ export class FileStore {
    * Streams `source` into the temporary file `id`, hashing as it goes, and fsyncs it.
    * `limit` aborts the write with the given error once exceeded. The temp file is removed on failure.
    */
-  async writeTemp(source: Readable | AsyncIterable<Buffer>, id: string, limit?: { allow: (size: number) => boolean; error: () => HttpError }): Promise<WriteResult> {
+  async writeTemp(
+    source: Readable | AsyncIterable<Buffer>,
+    id: string,
+    limit?: { allow: (size: number) => boolean; error: () => HttpError },
+  ): Promise<WriteResult> {
     const tmp = this.tmpPath(id);
     const hash = crypto.createHash('sha256');
     let size = 0;

@@ -25,7 +25,7 @@ export function validateName(raw: string): string {
   }
   if (name.includes('\0')) throw badRequest('invalid_path', 'Names cannot contain a NUL character.');
   if (CONTROL.test(name)) throw badRequest('invalid_path', 'Names cannot contain control characters.');
-  if (BIDI.test(name)) throw badRequest('invalid_path', 'Names cannot contain text-direction characters (they can disguise a file\'s type).');
+  if (BIDI.test(name)) throw badRequest('invalid_path', "Names cannot contain text-direction characters (they can disguise a file's type).");
   // Files leave the drive onto Windows laptops and FAT/exFAT sticks, where these names cannot exist.
   if (/[. ]$/.test(name)) throw badRequest('invalid_path', 'Names cannot end with a dot or a space (Windows cannot store them).');
   if (WINDOWS_DEVICE.test(name)) throw badRequest('invalid_path', `"${name}" is reserved by Windows for a device: choose another name.`);

@@ -8,8 +8,21 @@ import type { Snapshot } from '../../../daemon/src/health/snapshot.js';
 import { decodeThrottled } from '../../../daemon/src/health/rpi-power.js';
 import { fakePiSugar, healthApp } from './fixtures.js';
 
-const fsOf = (mount: string, usedPercent: number) => ({ value: { mount, device: '/dev/x', type: 'ext4', sizeBytes: 100, usedBytes: usedPercent, availableBytes: 100 - usedPercent, usedPercent } });
-const snap = (p: Partial<{ temp: number | null; data: number; root: number; state: Snapshot['storage']['state']; throttled: number | null; alarm: boolean | null; battery: number | null; charging: boolean | null }> = {}): Snapshot => ({
+const fsOf = (mount: string, usedPercent: number) => ({
+  value: { mount, device: '/dev/x', type: 'ext4', sizeBytes: 100, usedBytes: usedPercent, availableBytes: 100 - usedPercent, usedPercent },
+});
+const snap = (
+  p: Partial<{
+    temp: number | null;
+    data: number;
+    root: number;
+    state: Snapshot['storage']['state'];
+    throttled: number | null;
+    alarm: boolean | null;
+    battery: number | null;
+    charging: boolean | null;
+  }> = {},
+): Snapshot => ({
   at: 0,
   uptimeSeconds: 1,
   cpu: { temperatureC: p.temp === null ? { value: null, reason: 'none' } : { value: p.temp ?? 50 }, load: { value: null, reason: 'x' } },
@@ -49,7 +62,10 @@ const sugar3 = (battery: number, charging: boolean): Record<string, string> => (
   'get battery_charging': `battery_charging: ${charging}`,
   'get battery_power_plugged': `battery_power_plugged: ${charging}`,
 });
-const keys = (s: Snapshot) => evaluate(s).map((a) => `${a.key}:${a.severity}`).sort();
+const keys = (s: Snapshot) =>
+  evaluate(s)
+    .map((a) => `${a.key}:${a.severity}`)
+    .sort();
 
 test('thresholds: each condition and its severity; unknown readings raise nothing', () => {
   assert.deepEqual(keys(snap()), []);
@@ -81,14 +97,23 @@ test('alerts are raised once, updated while they hold, and cleared when they sto
       assert.deepEqual(r.raised.map((x) => x.key).sort(), ['cpu_hot', 'disk_full:data']);
       r = a.sync(evaluate(snap({ data: 98, temp: 76 })), 2000);
       assert.equal(r.raised.length, 0);
-      assert.deepEqual(r.changed.map((x) => `${x.key}:${x.severity}`), ['disk_full:data:critical']);
+      assert.deepEqual(
+        r.changed.map((x) => `${x.key}:${x.severity}`),
+        ['disk_full:data:critical'],
+      );
       const active = a.active();
       assert.equal(active[0]!.key, 'disk_full:data', 'critical first');
       assert.equal(active[0]!.raised_at, 1000);
       assert.equal(active[0]!.last_seen_at, 2000);
       r = a.sync(evaluate(snap({ data: 98 })), 3000);
-      assert.deepEqual(r.cleared.map((x) => x.key), ['cpu_hot']);
-      assert.deepEqual(a.active().map((x) => x.key), ['disk_full:data']);
+      assert.deepEqual(
+        r.cleared.map((x) => x.key),
+        ['cpu_hot'],
+      );
+      assert.deepEqual(
+        a.active().map((x) => x.key),
+        ['disk_full:data'],
+      );
       assert.equal(a.recent()[0]!.cleared_at, 3000);
       // Raised again later: a new row, the old one stays in the record.
       a.sync(evaluate(snap({ data: 98, temp: 90 })), 4000);
@@ -104,7 +129,13 @@ test('the alerts job raises from live readings: an unplugged SSD, under-voltage 
   try {
     const r = await t.health.jobs.run('alerts');
     assert.equal(r.outcome, 'ok', r.error ?? '');
-    assert.deepEqual(t.health.alerts.active().map((a) => a.key).sort(), ['ssd_missing', 'throttled', 'under_voltage']);
+    assert.deepEqual(
+      t.health.alerts
+        .active()
+        .map((a) => a.key)
+        .sort(),
+      ['ssd_missing', 'throttled', 'under_voltage'],
+    );
   } finally {
     await t.close();
   }
@@ -130,7 +161,10 @@ test('critical battery: users warned through /api/notice, then a clean power-off
     assert.equal(Date.parse(n.shutdownAt) - Date.parse(n.at), 60_000);
     assert.equal(fs.existsSync(marker), false, 'not before the warning ran out');
     const now = await t.json(t.req('GET', '/api/admin/health', { token: admin.token }));
-    assert.deepEqual(now.alerts.map((a: { key: string }) => a.key), ['battery_low']);
+    assert.deepEqual(
+      now.alerts.map((a: { key: string }) => a.key),
+      ['battery_low'],
+    );
     assert.equal(now.notice.code, 'battery_critical_shutdown');
 
     t.clock.advance(30_000);
@@ -155,7 +189,9 @@ test('critical battery: plugging a charger in during the warning cancels the pow
   const answers = sugar3(3, false);
   const sugar = await fakePiSugar(answers);
   const marker = path.join(fs.mkdtempSync('/tmp/hcd-poweroff-'), 'powered-off');
-  const t = await healthApp({ env: { HCD_BATTERY: 'pisugar', HCD_PISUGAR_ADDRESS: sugar.address, HCD_SHUTDOWN_COMMAND: `touch ${marker}`, HCD_SHUTDOWN_WARNING_SECONDS: '60' } });
+  const t = await healthApp({
+    env: { HCD_BATTERY: 'pisugar', HCD_PISUGAR_ADDRESS: sugar.address, HCD_SHUTDOWN_COMMAND: `touch ${marker}`, HCD_SHUTDOWN_WARNING_SECONDS: '60' },
+  });
   try {
     assert.equal((await t.health.jobs.run('alerts')).summary?.power, 'warned');
     Object.assign(answers, sugar3(3, true));
@@ -173,7 +209,9 @@ test('critical battery: plugging a charger in during the warning cancels the pow
 
 test('a failing power-off command is logged and retried at the next evaluation', async () => {
   const sugar = await fakePiSugar(sugar3(2, false));
-  const t = await healthApp({ env: { HCD_BATTERY: 'pisugar', HCD_PISUGAR_ADDRESS: sugar.address, HCD_SHUTDOWN_COMMAND: 'false', HCD_SHUTDOWN_WARNING_SECONDS: '0' } });
+  const t = await healthApp({
+    env: { HCD_BATTERY: 'pisugar', HCD_PISUGAR_ADDRESS: sugar.address, HCD_SHUTDOWN_COMMAND: 'false', HCD_SHUTDOWN_WARNING_SECONDS: '0' },
+  });
   try {
     assert.equal((await t.health.jobs.run('alerts')).summary?.power, 'shutdown_failed');
     assert.equal((await t.health.jobs.run('alerts')).summary?.power, 'shutdown_failed');

@@ -62,7 +62,8 @@ test('GET /api/admin/health: every reading with unknowns explicit, alerts, jobs,
       'power.throttled': h.power.throttled,
       'power.underVoltageAlarm': h.power.underVoltageAlarm,
       battery: h.battery,
-    })) assertReading(r, k);
+    }))
+      assertReading(r, k);
     assert.equal(h.cpu.temperatureC.value, 52.3);
     assert.equal(h.storage.state, 'local');
     assert.equal(h.storage.ssd.value.model, 'PSSD T7');
@@ -113,7 +114,7 @@ test('history: minute samples for 24h, hourly roll-ups for 7d, metric filter, ba
   }
 });
 
-test('jobs: one job\'s status and history, and a run on demand (audited)', async () => {
+test("jobs: one job's status and history, and a run on demand (audited)", async () => {
   const t = await healthApp();
   try {
     const admin = await t.user('boss', 'admin');

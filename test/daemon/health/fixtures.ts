@@ -69,7 +69,10 @@ export function fakeSi(dataMount: string, patch: Patch = {}): SiSource {
  * answered "x: value"). `answers` maps a command to its answer line(s); `before` lines are pushed
  * first, like the button events the real server interleaves.
  */
-export async function fakePiSugar(answers: Record<string, string>, opts: { before?: string[] } = {}): Promise<{ address: string; received: string[]; close(): Promise<void> }> {
+export async function fakePiSugar(
+  answers: Record<string, string>,
+  opts: { before?: string[] } = {},
+): Promise<{ address: string; received: string[]; close(): Promise<void> }> {
   const received: string[] = [];
   const sockets = new Set<net.Socket>();
   const server = net.createServer((sock) => {

@@ -31,7 +31,10 @@ test('every declared job runs on demand and its last run is kept', async () => {
     }
     // Quiet (every-minute) jobs keep their state row but no job_runs row for a success.
     const rows = t.deps.db.prepare('SELECT name FROM job_runs ORDER BY id').all() as { name: string }[];
-    assert.deepEqual(rows.map((r) => r.name), ['rollup', 'backup', 'trash', 'partial-uploads', 'sessions', 'reconcile']);
+    assert.deepEqual(
+      rows.map((r) => r.name),
+      ['rollup', 'backup', 'trash', 'partial-uploads', 'sessions', 'reconcile'],
+    );
     assert.equal((t.deps.db.prepare('SELECT count(*) AS n FROM health_samples').get() as { n: number }).n, 1);
   } finally {
     await t.close();
@@ -121,7 +124,12 @@ test('stale partial uploads: every cleaner is called, a failing one fails the ru
   await assert.rejects(
     runCleaners([
       { name: 'tus', clean: async () => (calls.push('tus'), 2) },
-      { name: 'broken', clean: async () => { throw new Error('disk says no'); } },
+      {
+        name: 'broken',
+        clean: async () => {
+          throw new Error('disk says no');
+        },
+      },
       { name: 'put', clean: async () => (calls.push('put'), 0) },
     ]),
     /broken: disk says no/,

@@ -161,7 +161,10 @@ test('systeminformation readers: values rounded, unknowns with reasons', async (
   assert.equal((await readFilesystemOf(si, '/srv/homedrive-old')).value?.mount, '/');
   const id = await readDiskIdentity(si, '/srv/homedrive');
   assert.deepEqual(id.value, { device: '/dev/sda', model: 'PSSD T7', serial: 'S5SXNS0R123456', vendor: 'Samsung', interface: 'USB', sizeBytes: 1e12 });
-  const loop = fakeSi('/mnt', { blockDevices: [{ name: 'loop0', type: 'loop', mount: '/mnt', model: '', serial: '', removable: false, protocol: '' }], diskLayout: [] });
+  const loop = fakeSi('/mnt', {
+    blockDevices: [{ name: 'loop0', type: 'loop', mount: '/mnt', model: '', serial: '', removable: false, protocol: '' }],
+    diskLayout: [],
+  });
   assert.match((await readDiskIdentity(loop, '/mnt')).reason!, /neither model nor serial/);
   assert.match((await readDiskIdentity(si, '/nowhere')).reason!, /no block device/);
   assert.deepEqual((await readDiskIo(si)).value, { readOpsPerSec: 1.23, writeOpsPerSec: 5.68, readOpsTotal: 100, writeOpsTotal: 200 });

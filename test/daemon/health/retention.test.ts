@@ -4,7 +4,11 @@ import assert from 'node:assert/strict';
 import { METRICS, RETENTION, type SampleRow } from '../../../daemon/src/health/samples.js';
 import { healthApp } from './fixtures.js';
 
-const empty = (at: number): SampleRow => ({ at, power_flags: null, ...(Object.fromEntries(METRICS.map((m) => [m, null])) as Record<(typeof METRICS)[number], null>) });
+const empty = (at: number): SampleRow => ({
+  at,
+  power_flags: null,
+  ...(Object.fromEntries(METRICS.map((m) => [m, null])) as Record<(typeof METRICS)[number], null>),
+});
 
 test('the sample job stores one row per minute from the readers, unknowns as NULL', async () => {
   const t = await healthApp({ sys: { 'devices/platform/soc/soc:firmware/get_throttled': '50005\n' } });

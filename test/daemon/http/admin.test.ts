@@ -10,12 +10,18 @@ test('users: create, list, change role, reset password, disable, delete; the las
   t.after(h.close);
   const admin = await h.user('root1', 'admin');
   const A = { token: admin.token };
-  const created = await h.req('POST', '/api/admin/users', { ...A, body: { username: 'zoe', password: 'zoe-password', role: 'advanced', quotaBytes: 5_000_000 } });
+  const created = await h.req('POST', '/api/admin/users', {
+    ...A,
+    body: { username: 'zoe', password: 'zoe-password', role: 'advanced', quotaBytes: 5_000_000 },
+  });
   assert.equal(created.status, 201);
-  assert.deepEqual(
-    (({ username, role, disabled, quotaBytes, usedBytes }) => ({ username, role, disabled, quotaBytes, usedBytes }))(await created.json()),
-    { username: 'zoe', role: 'advanced', disabled: false, quotaBytes: 5_000_000, usedBytes: 0 },
-  );
+  assert.deepEqual((({ username, role, disabled, quotaBytes, usedBytes }) => ({ username, role, disabled, quotaBytes, usedBytes }))(await created.json()), {
+    username: 'zoe',
+    role: 'advanced',
+    disabled: false,
+    quotaBytes: 5_000_000,
+    usedBytes: 0,
+  });
   const zoe = (await h.json(h.req('POST', '/api/auth/login', { body: { username: 'zoe', password: 'zoe-password' } }))).token;
   assert.equal((await h.req('PUT', '/api/fs/home/diary.txt', { token: zoe, body: 'dear diary' })).status, 201);
 
@@ -26,7 +32,11 @@ test('users: create, list, change role, reset password, disable, delete; the las
   assert.equal((await h.req('PATCH', '/api/admin/users/nobody', { ...A, body: { role: 'user' } })).status, 404);
 
   // The last active admin cannot be demoted, disabled or deleted.
-  for (const [m, body] of [['PATCH', { role: 'user' }], ['PATCH', { disabled: true }], ['DELETE', undefined]] as const) {
+  for (const [m, body] of [
+    ['PATCH', { role: 'user' }],
+    ['PATCH', { disabled: true }],
+    ['DELETE', undefined],
+  ] as const) {
     const r = await h.req(m, '/api/admin/users/root1', { ...A, body });
     assert.equal(r.status, 409);
     assert.equal(await errorCode(r), 'last_admin');
@@ -100,7 +110,10 @@ test('audit log: logins ok and failed, uploads, deletes, restores, moves, user c
   const p2 = await h.json(h.req('GET', `/api/admin/audit?limit=4&before=${p1.next}`, { token: admin.token }));
   const p3 = await h.json(h.req('GET', `/api/admin/audit?limit=4&before=${p2.next}`, { token: admin.token }));
   assert.equal(p3.next, null);
-  assert.deepEqual([...p1.entries, ...p2.entries, ...p3.entries].map((e: { id: number }) => e.id), all.entries.map((e: { id: number }) => e.id));
+  assert.deepEqual(
+    [...p1.entries, ...p2.entries, ...p3.entries].map((e: { id: number }) => e.id),
+    all.entries.map((e: { id: number }) => e.id),
+  );
   const byAda = await h.json(h.req('GET', '/api/admin/audit?actor=ada', { token: admin.token }));
   assert.equal(byAda.entries.length, 6);
   const fails = await h.json(h.req('GET', '/api/admin/audit?action=login_failed', { token: admin.token }));
@@ -126,15 +139,24 @@ test('reconciliation: files copied onto the disk are indexed; vanished ones repo
   const rep = await h.json(h.req('POST', '/api/admin/reconcile', { token: admin.token }));
   assert.equal(rep.added, 5, JSON.stringify(rep)); // Copied, Copied/Deep, song.mp3, Amélie.txt, hers.txt
   assert.deepEqual(rep.missing, [{ space: 'workspace', path: 'indexed.txt' }]);
-  assert.deepEqual(rep.renamed.map((r: { to: string }) => r.to), ['Amélie.txt'.normalize('NFC')]);
+  assert.deepEqual(
+    rep.renamed.map((r: { to: string }) => r.to),
+    ['Amélie.txt'.normalize('NFC')],
+  );
   assert.ok(rep.skipped.some((s: { path: string; reason: string }) => s.path === 'sneaky' && s.reason === 'symlink'));
   const l = await h.json(h.req('GET', '/api/fs/workspace/', { token: admin.token }));
-  assert.deepEqual(l.entries.map((e: { name: string }) => e.name), ['Copied', 'Amélie.txt'.normalize('NFC')]);
+  assert.deepEqual(
+    l.entries.map((e: { name: string }) => e.name),
+    ['Copied', 'Amélie.txt'.normalize('NFC')],
+  );
   assert.equal(l.entries[0].owner, null, 'copied-in files have no known owner');
   assert.equal(h.deps.drive.files.get('users/ada', 'hers.txt')!.owner, 'ada', "a container's files belong to its user");
   assert.equal(await (await h.req('GET', '/api/fs/workspace/Copied/Deep/song.mp3', { token: admin.token })).text(), 'la la');
   const storage = await h.json(h.req('GET', '/api/admin/storage', { token: admin.token }));
-  assert.deepEqual(storage.missing.map((m: { path: string }) => m.path), ['/indexed.txt']);
+  assert.deepEqual(
+    storage.missing.map((m: { path: string }) => m.path),
+    ['/indexed.txt'],
+  );
 
   fs.renameSync(path.join(h.dir, 'away.txt'), path.join(ws, 'indexed.txt'));
   const rep2 = await h.json(h.req('POST', '/api/admin/reconcile', { token: admin.token }));

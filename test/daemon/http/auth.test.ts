@@ -133,7 +133,10 @@ test('cookie-authenticated writes from another site are refused; same-origin and
   assert.equal((await put({}, { cookie })).status, 201, 'non-browser clients send neither header');
   assert.equal((await put({ origin: 'http://evil.example' }, { token })).status, 201, 'a Bearer token cannot be sent cross-site');
   // Login itself is protected against login CSRF.
-  assert.equal((await h.req('POST', '/api/auth/login', { body: { username: 'fay', password: 'fay-password' }, headers: { origin: 'http://evil.example' } })).status, 403);
+  assert.equal(
+    (await h.req('POST', '/api/auth/login', { body: { username: 'fay', password: 'fay-password' }, headers: { origin: 'http://evil.example' } })).status,
+    403,
+  );
 });
 
 test('username and password rules give clear errors', async (t) => {

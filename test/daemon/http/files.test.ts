@@ -94,7 +94,10 @@ test('folders, rename, move within a space; conflicts and nonsense refused', asy
   assert.equal((await post('workspace/Photos', { op: 'move', to: '/Albums/2026' })).status, 200);
   const l = await h.json(h.req('GET', '/api/fs/workspace/Albums/2026/', { token: a.token }));
   assert.equal(l.path, '/Albums/2026');
-  assert.deepEqual(l.entries.map((e: { name: string; type: string }) => `${e.type}:${e.name}`), ['dir:sub', 'file:a.jpg']);
+  assert.deepEqual(
+    l.entries.map((e: { name: string; type: string }) => `${e.type}:${e.name}`),
+    ['dir:sub', 'file:a.jpg'],
+  );
   assert.equal(await (await h.req('GET', '/api/fs/workspace/Albums/2026/sub/b.jpg', { token: a.token })).text(), 'B');
   assert.equal(h.deps.drive.files.get('workspace', 'Albums/2026/sub/b.jpg')!.owner, 'ada');
   assert.equal(h.deps.drive.files.get('workspace', 'Photos/sub/b.jpg'), undefined);
@@ -122,7 +125,10 @@ test('delete to trash, restore with owners, purge; conflicts on restore', async 
   assert.equal(fs.existsSync(path.join(h.dataDir, 'workspace/proj')), false);
   assert.equal((await h.req('GET', '/api/fs/workspace/proj/u.txt', { token: u.token })).status, 404);
   const [item] = (await h.json(h.req('GET', '/api/trash', { token: admin.token }))).items;
-  assert.deepEqual({ id: item.id, path: item.path, type: item.type, size: item.size, deletedBy: item.deletedBy }, { id: trashId, path: '/proj', type: 'dir', size: 18, deletedBy: 'root1' });
+  assert.deepEqual(
+    { id: item.id, path: item.path, type: item.type, size: item.size, deletedBy: item.deletedBy },
+    { id: trashId, path: '/proj', type: 'dir', size: 18, deletedBy: 'root1' },
+  );
   // Something new took the name: restore refuses, then succeeds elsewhere.
   await h.put(u, 'workspace/proj', 'a file now');
   const clash = await h.req('POST', `/api/trash/${trashId}/restore`, { token: admin.token });
@@ -158,12 +164,16 @@ test('zip download of a folder streams every file with its UTF-8 name', async (t
   const zipFile = path.join(h.dir, 'out.zip');
   fs.writeFileSync(zipFile, Buffer.from(await r.arrayBuffer()));
   // Python's zipfile checks every CRC (testzip) and decodes the UTF-8 names.
-  const out = execFileSync('python3', ['-c', `
+  const out = execFileSync('python3', [
+    '-c',
+    `
 import zipfile, sys, hashlib, json
 z = zipfile.ZipFile(sys.argv[1])
 assert z.testzip() is None
 print(json.dumps({i.filename: hashlib.sha256(z.read(i)).hexdigest() for i in z.infolist()}))
-`, zipFile]).toString();
+`,
+    zipFile,
+  ]).toString();
   const listing = JSON.parse(out);
   const sha = (b: string | Buffer) => crypto.createHash('sha256').update(b).digest('hex');
   assert.deepEqual(listing, { 'Jour 1/': sha(''), 'Jour 1/été 😀.txt': sha('sunny'), 'empty/': sha(''), 'video.bin': sha(big) });
@@ -208,7 +218,10 @@ test('Unicode: an NFD name and its NFC twin are one file; names with spaces and 
   assert.equal(twin.status, 409, 'the NFC spelling names the same file');
   assert.equal(await (await h.req('GET', `/api/fs/workspace/${encodeURIComponent(nfc)}`, { token: a.token })).text(), 'once');
   const l = await h.json(h.req('GET', '/api/fs/workspace/', { token: a.token }));
-  assert.deepEqual(l.entries.map((e: { name: string }) => e.name), [nfc]);
+  assert.deepEqual(
+    l.entries.map((e: { name: string }) => e.name),
+    [nfc],
+  );
   assert.deepEqual(fs.readdirSync(path.join(h.dataDir, 'workspace')), [nfc]);
 });
 
@@ -243,7 +256,7 @@ test('user files are sandboxed (no script runs as the site), PDFs excepted so vi
   assert.equal(pdf.headers.get('x-content-type-options'), 'nosniff');
 });
 
-test('same-name uploads with ?rename=1: kept beside each other under the uploader\'s name; the default stays 409', async (t) => {
+test("same-name uploads with ?rename=1: kept beside each other under the uploader's name; the default stays 409", async (t) => {
   const h = await makeApp();
   t.after(h.close);
   const ana = await h.user('ana', 'user');
@@ -270,9 +283,20 @@ test('same-name uploads with ?rename=1: kept beside each other under the uploade
   assert.equal(fs.readFileSync(path.join(h.dataDir, 'workspace/Devoirs/compte_rendu.pdf'), 'utf8'), 'ana', "ana's file untouched");
   // A resumable upload asks the same with "rename" in its metadata, and learns the name when it finishes.
   const b64 = (s: string) => Buffer.from(s).toString('base64');
-  const c = await h.req('POST', '/api/tus', { token: ana.token, headers: { 'tus-resumable': '1.0.0', 'upload-length': '3', 'upload-metadata': `space ${b64('workspace')},path ${b64('Devoirs/compte_rendu.pdf')},rename ${b64('1')}` } });
+  const c = await h.req('POST', '/api/tus', {
+    token: ana.token,
+    headers: {
+      'tus-resumable': '1.0.0',
+      'upload-length': '3',
+      'upload-metadata': `space ${b64('workspace')},path ${b64('Devoirs/compte_rendu.pdf')},rename ${b64('1')}`,
+    },
+  });
   assert.equal(c.status, 201);
-  const p = await h.req('PATCH', c.headers.get('location')!, { token: ana.token, body: new TextEncoder().encode('ana'), headers: { 'tus-resumable': '1.0.0', 'upload-offset': '0', 'content-type': 'application/offset+octet-stream' } });
+  const p = await h.req('PATCH', c.headers.get('location')!, {
+    token: ana.token,
+    body: new TextEncoder().encode('ana'),
+    headers: { 'tus-resumable': '1.0.0', 'upload-offset': '0', 'content-type': 'application/offset+octet-stream' },
+  });
   assert.equal(p.status, 204);
   assert.equal(decodeURIComponent(p.headers.get('x-hcd-path')!), '/Devoirs/compte_rendu (ana).pdf');
 });

@@ -13,7 +13,13 @@ interface World {
 
 async function world(): Promise<World> {
   const h = await makeApp();
-  const w = { h, user: await h.user('ulla', 'user'), adv: await h.user('ada', 'advanced'), admin: await h.user('root1', 'admin'), other: await h.user('otto', 'advanced') };
+  const w = {
+    h,
+    user: await h.user('ulla', 'user'),
+    adv: await h.user('ada', 'advanced'),
+    admin: await h.user('root1', 'admin'),
+    other: await h.user('otto', 'advanced'),
+  };
   return w;
 }
 

@@ -81,7 +81,10 @@ async function assertStillServing(rel: string): Promise<void> {
   assert.equal(health.status, 200);
   // The same name can be uploaded for real afterwards.
   const body = Buffer.from(`complete ${rel}\n`);
-  const put = await request(d!.port, 'PUT', `/api/fs/workspace/${rel}`, { headers: { authorization: `Bearer ${token}`, 'content-length': String(body.length) }, body });
+  const put = await request(d!.port, 'PUT', `/api/fs/workspace/${rel}`, {
+    headers: { authorization: `Bearer ${token}`, 'content-length': String(body.length) },
+    body,
+  });
   assert.equal(put.status, 201, put.text());
   const get = await request(d!.port, 'GET', `/api/fs/workspace/${rel}`, { headers: { authorization: `Bearer ${token}` } });
   assert.deepEqual(get.body, body);
@@ -102,7 +105,10 @@ describe('aborted uploads leave nothing behind', { timeout: 120_000 }, () => {
 
   test('an aborted overwrite keeps the original file whole', async () => {
     const original = Buffer.from('the original, which must survive\n');
-    const put = await request(d!.port, 'PUT', '/api/fs/workspace/keep.txt', { headers: { authorization: `Bearer ${token}`, 'content-length': String(original.length) }, body: original });
+    const put = await request(d!.port, 'PUT', '/api/fs/workspace/keep.txt', {
+      headers: { authorization: `Bearer ${token}`, 'content-length': String(original.length) },
+      body: original,
+    });
     assert.equal(put.status, 201);
     await abortedPut('/api/fs/workspace/keep.txt?overwrite=1', { contentLength: 20 * MiB, send: 2 * MiB });
     await poll('.hcd/tmp to be empty', () => dirEntries(tmpDir).length === 0, 10_000);

@@ -94,7 +94,10 @@ describe('operator CLI', { timeout: 120_000 }, () => {
     assert.match(unknown.stderr, /unknown command "frobnicate"/);
 
     const users = await api(d!.base, await login(d!.base, 'alice', alicePw), 'GET', '/api/admin/users');
-    assert.deepEqual(users.json.users.map((u: { username: string }) => u.username), ['alice']);
+    assert.deepEqual(
+      users.json.users.map((u: { username: string }) => u.username),
+      ['alice'],
+    );
   });
 
   test('reset-password alice --password-stdin ends her existing token; the new password logs in', async () => {

@@ -99,8 +99,16 @@ describe('kill -9 during uploads', { timeout: 180_000 }, () => {
     // finished file that never finishes either: the original must survive it.
     const inFlight = [
       ...slow.map((rel) => request(d1.port, 'PUT', url(rel), { headers: auth, body: trickle(rel) })),
-      request(d1.port, 'PUT', `${url(finished[0]!.rel)}?overwrite=1`, { headers: { ...auth, 'content-length': String(100 * MiB) }, body: trickle('overwrite') }),
-    ].map((p) => p.then((r) => ({ status: r.status }), (err: Error) => ({ error: err.message })));
+      request(d1.port, 'PUT', `${url(finished[0]!.rel)}?overwrite=1`, {
+        headers: { ...auth, 'content-length': String(100 * MiB) },
+        body: trickle('overwrite'),
+      }),
+    ].map((p) =>
+      p.then(
+        (r) => ({ status: r.status }),
+        (err: Error) => ({ error: err.message }),
+      ),
+    );
 
     // All five are really writing: five temp files, each with bytes in it.
     await poll(

@@ -117,7 +117,12 @@ describe('unfinished resumable uploads reserve free space (issue 12, item 9)', {
   let auth: Record<string, string> = {};
   const tus = (length: number, name: string) =>
     request(d!.port, 'POST', '/api/tus', {
-      headers: { ...auth, 'tus-resumable': '1.0.0', 'upload-length': String(length), 'upload-metadata': `space ${Buffer.from('workspace').toString('base64')},path ${Buffer.from(name).toString('base64')}` },
+      headers: {
+        ...auth,
+        'tus-resumable': '1.0.0',
+        'upload-length': String(length),
+        'upload-metadata': `space ${Buffer.from('workspace').toString('base64')},path ${Buffer.from(name).toString('base64')}`,
+      },
     });
 
   before(async () => {
@@ -147,7 +152,13 @@ describe('unfinished resumable uploads reserve free space (issue 12, item 9)', {
     for (const r of [a, b]) {
       const body = Buffer.alloc(15 * MiB, 3);
       const p = await request(d!.port, 'PATCH', r.headers.location!, {
-        headers: { ...auth, 'tus-resumable': '1.0.0', 'upload-offset': '0', 'content-type': 'application/offset+octet-stream', 'content-length': String(body.length) },
+        headers: {
+          ...auth,
+          'tus-resumable': '1.0.0',
+          'upload-offset': '0',
+          'content-type': 'application/offset+octet-stream',
+          'content-length': String(body.length),
+        },
         body,
       });
       assert.equal(p.status, 204, p.text());
@@ -205,7 +216,10 @@ describe('HCD_REQUIRE_MOUNT=1: the mount guard', { timeout: 120_000 }, () => {
     assert.equal(errorCodeOf(r), 'storage_unavailable');
     const chunked = await request(d!.port, 'PUT', '/api/fs/workspace/b.txt', { headers: auth, body: pseudoRandom('b', 64 * 1024) });
     assert.equal(chunked.status, 503);
-    const mkdir = await request(d!.port, 'POST', '/api/fs/workspace/folder', { headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ op: 'mkdir' }) });
+    const mkdir = await request(d!.port, 'POST', '/api/fs/workspace/folder', {
+      headers: { ...auth, 'content-type': 'application/json' },
+      body: JSON.stringify({ op: 'mkdir' }),
+    });
     assert.equal(mkdir.status, 503);
     assert.equal(errorCodeOf(mkdir), 'storage_unavailable');
     const home = await request(d!.port, 'PUT', '/api/fs/home/x.txt', { headers: { ...auth, 'content-length': '1' }, body: Buffer.from('x') });

@@ -13,7 +13,10 @@ import { api, dispose, errorCodeOf, listFiles, login, peakRss, poll, request, st
 const KiB = 1024;
 const MiB = 1024 * 1024;
 const b64 = (s: string) => Buffer.from(s).toString('base64');
-const tusMeta = (m: Record<string, string>) => Object.entries(m).map(([k, v]) => `${k} ${b64(v)}`).join(',');
+const tusMeta = (m: Record<string, string>) =>
+  Object.entries(m)
+    .map(([k, v]) => `${k} ${b64(v)}`)
+    .join(',');
 
 let d: Daemon;
 let admin = '';
@@ -31,12 +34,20 @@ function put(token: string, p: string, body: Buffer, headers: Record<string, str
 }
 
 function tusCreate(token: string, length: number, meta: Record<string, string>, extra: Record<string, string> = {}) {
-  return request(d.port, 'POST', '/api/tus', { headers: { ...bearer(token), 'tus-resumable': '1.0.0', 'upload-length': String(length), 'upload-metadata': tusMeta(meta), ...extra } });
+  return request(d.port, 'POST', '/api/tus', {
+    headers: { ...bearer(token), 'tus-resumable': '1.0.0', 'upload-length': String(length), 'upload-metadata': tusMeta(meta), ...extra },
+  });
 }
 
 function tusPatch(token: string, location: string, offset: number, body: Buffer) {
   return request(d.port, 'PATCH', location, {
-    headers: { ...bearer(token), 'tus-resumable': '1.0.0', 'upload-offset': String(offset), 'content-type': 'application/offset+octet-stream', 'content-length': String(body.length) },
+    headers: {
+      ...bearer(token),
+      'tus-resumable': '1.0.0',
+      'upload-offset': String(offset),
+      'content-type': 'application/offset+octet-stream',
+      'content-length': String(body.length),
+    },
     body,
   });
 }
@@ -52,7 +63,10 @@ describe('1. JSON bodies are capped before they are read', () => {
     const before = peakRss(d.proc.pid!);
     // With a Content-Length: refused from the header.
     const big = Buffer.alloc(64 * MiB, 0x61);
-    const r1 = await request(d.port, 'POST', '/api/auth/login', { headers: { 'content-type': 'application/json', 'content-length': String(big.length) }, body: big });
+    const r1 = await request(d.port, 'POST', '/api/auth/login', {
+      headers: { 'content-type': 'application/json', 'content-length': String(big.length) },
+      body: big,
+    });
     assert.equal(r1.status, 413);
     assert.equal(errorCodeOf(r1), 'payload_too_large');
     // Chunked, no length: refused as soon as it passes the limit.
@@ -68,7 +82,7 @@ describe('1. JSON bodies are capped before they are read', () => {
     assert.equal((await api(d.base, null, 'GET', '/api/health')).status, 200);
   });
 
-  test('the systemd unit bounds the daemon\'s memory', async () => {
+  test("the systemd unit bounds the daemon's memory", async () => {
     const { renderHomedriveService } = await import('../../../provisioning/templates/homedrive-service.js');
     assert.match(renderHomedriveService(), /^MemoryMax=\d+[KMG]$/m);
   });
@@ -85,7 +99,10 @@ describe('2–3. a folder zip never crashes the daemon and never follows a symli
         yield Buffer.alloc(64 * KiB, 1);
       }
     })();
-    const inFlight = request(d.port, 'PUT', '/api/fs/workspace/inflight.bin', { headers: { ...bearer(admin), 'content-length': String(8 * 64 * KiB) }, body: slowBody });
+    const inFlight = request(d.port, 'PUT', '/api/fs/workspace/inflight.bin', {
+      headers: { ...bearer(admin), 'content-length': String(8 * 64 * KiB) },
+      body: slowBody,
+    });
     const res = await new Promise<http.IncomingMessage>((resolve, reject) =>
       http.get({ host: '127.0.0.1', port: d.port, path: '/api/fs/workspace/race?format=zip', headers: bearer(admin) }, resolve).on('error', reject),
     );
@@ -94,7 +111,10 @@ describe('2–3. a folder zip never crashes the daemon and never follows a symli
     // While the client reads nothing: delete some, replace some (through the API), truncate one in place on disk.
     for (const n of names.slice(12, 16)) assert.equal((await api(d.base, admin, 'DELETE', `/api/fs/workspace/race/${n}`)).status, 200);
     for (const n of names.slice(16, 20)) {
-      const r = await request(d.port, 'PUT', `/api/fs/workspace/race/${n}?overwrite=1`, { headers: { ...bearer(admin), 'content-length': '3000' }, body: Buffer.alloc(3000, 8) });
+      const r = await request(d.port, 'PUT', `/api/fs/workspace/race/${n}?overwrite=1`, {
+        headers: { ...bearer(admin), 'content-length': '3000' },
+        body: Buffer.alloc(3000, 8),
+      });
       assert.equal(r.status, 201);
     }
     fs.truncateSync(path.join(d.dir, 'data/workspace/race', names[23]!), 10);
@@ -152,7 +172,9 @@ describe('4. timeouts are idle-based, not total', () => {
     assert.equal(r.status, 201, r.text());
     assert.ok(Date.now() - t0 >= 4500);
     const silent = await new Promise<number>((resolve) => {
-      const s = net.connect(d.port, '127.0.0.1', () => s.write(`PUT /api/fs/workspace/silent.txt HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${admin}\r\nContent-Length: 5\r\n\r\nab`));
+      const s = net.connect(d.port, '127.0.0.1', () =>
+        s.write(`PUT /api/fs/workspace/silent.txt HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${admin}\r\nContent-Length: 5\r\n\r\nab`),
+      );
       const t = Date.now();
       s.on('close', () => resolve(Date.now() - t));
       s.on('error', () => {});
@@ -256,7 +278,10 @@ describe('10. tus "space" goes through the URL parser', () => {
     assert.equal(r.status, 201);
     const names = await listFiles(d.base, admin);
     assert.ok(names.includes('tus-slash.txt'));
-    assert.ok(names.every((n) => !n.startsWith('.') && !n.startsWith('/')), names.join(', '));
+    assert.ok(
+      names.every((n) => !n.startsWith('.') && !n.startsWith('/')),
+      names.join(', '),
+    );
   });
 });
 
@@ -267,10 +292,13 @@ describe('11. a chunked PUT refused partway still delivers its answer', () => {
     for (let i = 0; i < 20; i++) {
       outcomes.push(
         await new Promise<string>((resolve) => {
-          const req = http.request({ host: '127.0.0.1', port: d.port, method: 'PUT', path: `/api/fs/home/big-${i}.bin`, headers: bearer(t), agent: false }, (res) => {
-            res.resume();
-            res.on('end', () => resolve(String(res.statusCode)));
-          });
+          const req = http.request(
+            { host: '127.0.0.1', port: d.port, method: 'PUT', path: `/api/fs/home/big-${i}.bin`, headers: bearer(t), agent: false },
+            (res) => {
+              res.resume();
+              res.on('end', () => resolve(String(res.statusCode)));
+            },
+          );
           req.on('error', (e: NodeJS.ErrnoException) => resolve(e.code ?? e.message));
           // Keeps sending after the answer, as a simple client does: 1 MiB in 16 KiB writes.
           let n = 0;
@@ -298,10 +326,16 @@ describe('12. trash rights follow the current role', () => {
     assert.equal(del.status, 200);
     assert.equal((await api(d.base, admin, 'PATCH', '/api/admin/users/exboss', { role: 'advanced' })).status, 200);
     const list = await api(d.base, boss, 'GET', '/api/trash');
-    assert.deepEqual(list.json.items.map((i: { name: string }) => i.name), []);
+    assert.deepEqual(
+      list.json.items.map((i: { name: string }) => i.name),
+      [],
+    );
     assert.equal((await api(d.base, boss, 'DELETE', `/api/trash/${del.json.trashId}`)).status, 404);
     assert.equal((await api(d.base, boss, 'DELETE', '/api/trash')).json.purged, 0);
-    assert.ok((await api(d.base, admin, 'GET', '/api/trash')).json.items.some((i: { id: number }) => i.id === del.json.trashId), 'still there for admins');
+    assert.ok(
+      (await api(d.base, admin, 'GET', '/api/trash')).json.items.some((i: { id: number }) => i.id === del.json.trashId),
+      'still there for admins',
+    );
   });
 });
 
@@ -317,7 +351,10 @@ describe('13. what is logged is bounded and escaped', () => {
   });
 
   test('request paths with control bytes are logged escaped', async () => {
-    await request(d.port, 'PUT', '/api/fs/workspace/%1b%5b31mred%e2%80%ae.txt', { headers: { ...bearer(admin), 'content-length': '1' }, body: Buffer.from('x') });
+    await request(d.port, 'PUT', '/api/fs/workspace/%1b%5b31mred%e2%80%ae.txt', {
+      headers: { ...bearer(admin), 'content-length': '1' },
+      body: Buffer.from('x'),
+    });
     await poll('the request log line', () => d.output().includes('red'));
     assert.ok(!d.output().includes('\u001b[31m'), 'no raw escape sequence reached the log');
     assert.ok(!d.output().includes('\u202e'), 'no raw bidi override reached the log');
@@ -340,7 +377,7 @@ describe('14. names that disguise themselves or cannot leave the drive are refus
   }
 });
 
-describe('15. bcrypt\'s 72-byte limit is not a way in', () => {
+describe("15. bcrypt's 72-byte limit is not a way in", () => {
   test('the 72-byte password followed by anything is refused', async () => {
     const password = 'Pa55-word-'.repeat(8).slice(0, 72);
     assert.equal((await api(d.base, admin, 'POST', '/api/admin/users', { username: 'longpw', password, role: 'user' })).status, 201);
@@ -372,4 +409,3 @@ function zipNames(zip: Buffer): string[] {
   }
   return out.sort();
 }
-

@@ -96,18 +96,24 @@ describe('SIGTERM with uploads in flight', { timeout: 120_000 }, () => {
     const password = d.adminPassword!;
     const auth = { authorization: `Bearer ${await login(d.base, 'admin', password)}` };
     const g = gate();
-    const settled = (p: Promise<Reply>) => p.then((r) => ({ status: r.status, code: r.status ? safeCode(r) : undefined }), (err: Error) => ({ error: err.message }));
+    const settled = (p: Promise<Reply>) =>
+      p.then(
+        (r) => ({ status: r.status, code: r.status ? safeCode(r) : undefined }),
+        (err: Error) => ({ error: err.message }),
+      );
     const stalled = [
-      settled(request(d.port, 'PUT', '/api/fs/workspace/stalled/with-length.bin', { headers: { ...auth, 'content-length': String(16 * MiB) }, body: gated('s1', 1 * MiB, 16 * MiB, g, false) })),
+      settled(
+        request(d.port, 'PUT', '/api/fs/workspace/stalled/with-length.bin', {
+          headers: { ...auth, 'content-length': String(16 * MiB) },
+          body: gated('s1', 1 * MiB, 16 * MiB, g, false),
+        }),
+      ),
       settled(request(d.port, 'PUT', '/api/fs/workspace/stalled/chunked.bin', { headers: auth, body: gated('s2', 1 * MiB, 16 * MiB, g, false) })),
     ];
     await poll('both uploads to be under way', () => dirEntries(tmpDir(d)).length === 2 && tmpBytes(d) >= 2 * MiB, 15_000);
 
     const t0 = Date.now();
-    const code = await Promise.race([
-      d.stop('SIGTERM'),
-      new Promise<'late'>((r) => setTimeout(() => r('late'), (GRACE + 5) * 1000).unref()),
-    ]);
+    const code = await Promise.race([d.stop('SIGTERM'), new Promise<'late'>((r) => setTimeout(() => r('late'), (GRACE + 5) * 1000).unref())]);
     const took = Date.now() - t0;
     t.diagnostic(`exited ${took} ms after SIGTERM (grace ${GRACE} s)`);
     assert.notEqual(code, 'late', `the daemon did not exit within grace + 5 s:\n${d.output()}`);

@@ -58,29 +58,75 @@ async function runLane(d: Daemon, token: string, lane: Lane, alive: () => boolea
     const g = `g${i}.bin`;
     const t = `t${i}.bin`;
     // Upload by PUT.
-    if (!(await step((s) => s.set(f, h), () => request(d.port, 'PUT', `${base}/${f}`, { headers: { ...auth, 'content-length': String(body.length) }, body }), (r) => r.status === 201))) return;
+    if (
+      !(await step(
+        (s) => s.set(f, h),
+        () => request(d.port, 'PUT', `${base}/${f}`, { headers: { ...auth, 'content-length': String(body.length) }, body }),
+        (r) => r.status === 201,
+      ))
+    )
+      return;
     // A zip of the lane meanwhile: whatever it returns, the daemon must live on.
     void request(d.port, 'GET', `${base}?format=zip`, { headers: auth }).catch(() => {});
     // Move.
-    if (!(await step((s) => (s.set(f, null), s.set(g, h)), () => api(d.base, token, 'POST', `${base}/${f}`, { op: 'move', to: `/${lane.name}/${g}` }), (r) => r.status === 200))) return;
+    if (
+      !(await step(
+        (s) => (s.set(f, null), s.set(g, h)),
+        () => api(d.base, token, 'POST', `${base}/${f}`, { op: 'move', to: `/${lane.name}/${g}` }),
+        (r) => r.status === 200,
+      ))
+    )
+      return;
     // Delete, then restore.
-    const del = await step((s) => s.set(g, null), () => api(d.base, token, 'DELETE', `${base}/${g}`), (r) => r.status === 200);
+    const del = await step(
+      (s) => s.set(g, null),
+      () => api(d.base, token, 'DELETE', `${base}/${g}`),
+      (r) => r.status === 200,
+    );
     if (!del) return;
-    if (!(await step((s) => s.set(g, h), () => api(d.base, token, 'POST', `/api/trash/${del.json.trashId}/restore`, {}), (r) => r.status === 200))) return;
+    if (
+      !(await step(
+        (s) => s.set(g, h),
+        () => api(d.base, token, 'POST', `/api/trash/${del.json.trashId}/restore`, {}),
+        (r) => r.status === 200,
+      ))
+    )
+      return;
     // A resumable upload in two PATCHes; only the last one's 204 acknowledges the file.
     const tbody = crypto.randomBytes(2 * KiB + crypto.randomInt(300 * KiB));
     const c = await request(d.port, 'POST', '/api/tus', {
-      headers: { ...auth, 'tus-resumable': '1.0.0', 'upload-length': String(tbody.length), 'upload-metadata': `space ${b64('workspace')},path ${b64(`/${lane.name}/${t}`)}` },
+      headers: {
+        ...auth,
+        'tus-resumable': '1.0.0',
+        'upload-length': String(tbody.length),
+        'upload-metadata': `space ${b64('workspace')},path ${b64(`/${lane.name}/${t}`)}`,
+      },
     }).catch(() => null);
     if (!c) return;
     assert.equal(c.status, 201, c.text());
     const half = Math.floor(tbody.length / 2);
     const patch = (offset: number, part: Buffer) =>
-      request(d.port, 'PATCH', c.headers.location!, { headers: { ...auth, 'tus-resumable': '1.0.0', 'upload-offset': String(offset), 'content-type': 'application/offset+octet-stream', 'content-length': String(part.length) }, body: part });
+      request(d.port, 'PATCH', c.headers.location!, {
+        headers: {
+          ...auth,
+          'tus-resumable': '1.0.0',
+          'upload-offset': String(offset),
+          'content-type': 'application/offset+octet-stream',
+          'content-length': String(part.length),
+        },
+        body: part,
+      });
     const p1 = await patch(0, tbody.subarray(0, half)).catch(() => null);
     if (!p1) return;
     assert.equal(p1.status, 204, p1.text());
-    if (!(await step((s) => s.set(t, sha256(tbody)), () => patch(half, tbody.subarray(half)), (r) => r.status === 204))) return;
+    if (
+      !(await step(
+        (s) => s.set(t, sha256(tbody)),
+        () => patch(half, tbody.subarray(half)),
+        (r) => r.status === 204,
+      ))
+    )
+      return;
   }
 }
 
@@ -126,7 +172,10 @@ test('kill -9 at random moments: nothing acknowledged lost, nothing partial, dis
       const now = await observe(d2, t2, lane.name);
       const after = new Map(lane.acked);
       lane.pending?.(after);
-      assert.ok(same(now, lane.acked) || same(now, after), `${lane.name}: found ${JSON.stringify([...present(now)])}, acknowledged ${JSON.stringify([...present(lane.acked)])}, or with the pending operation ${JSON.stringify([...present(after)])}`);
+      assert.ok(
+        same(now, lane.acked) || same(now, after),
+        `${lane.name}: found ${JSON.stringify([...present(now)])}, acknowledged ${JSON.stringify([...present(lane.acked)])}, or with the pending operation ${JSON.stringify([...present(after)])}`,
+      );
     }
     // Nothing partial: no temp file left, and the disk and the index list the same files.
     assert.deepEqual(dirEntries(path.join(dir, 'data', '.hcd', 'tmp')), []);

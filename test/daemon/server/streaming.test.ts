@@ -159,7 +159,10 @@ describe('a 1 GiB upload is streamed: the bytes survive and the memory stays bou
     const pid = d!.proc.pid!;
     const rssAtStart = peakRss(pid);
     const src = hashing(pseudoRandom('one-gib', GiB));
-    const put = await request(d!.port, 'PUT', url, { headers: { ...auth, 'content-length': String(GiB), 'content-type': 'application/octet-stream' }, body: src.chunks });
+    const put = await request(d!.port, 'PUT', url, {
+      headers: { ...auth, 'content-length': String(GiB), 'content-type': 'application/octet-stream' },
+      body: src.chunks,
+    });
     assert.equal(put.status, 201, put.text());
     assert.equal(src.sent(), GiB);
     assert.equal(put.json().size, GiB);

@@ -119,13 +119,19 @@ describe('Unicode names', () => {
     assert.deepEqual(getNfd.body, body);
 
     // The NFC spelling names the same file: no twin can be created next to it.
-    const again = await request(d!.port, 'PUT', `/api/fs/workspace/unicode/${enc(nfc)}`, { headers: { ...auth, 'content-length': '1' }, body: Buffer.from('x') });
+    const again = await request(d!.port, 'PUT', `/api/fs/workspace/unicode/${enc(nfc)}`, {
+      headers: { ...auth, 'content-length': '1' },
+      body: Buffer.from('x'),
+    });
     assert.equal(again.status, 409);
     assert.equal(errorCodeOf(again), 'exists');
 
     const list = await api(d!.base, token, 'GET', '/api/fs/workspace/unicode/');
     assert.equal(list.status, 200);
-    assert.deepEqual(list.json.entries.map((e: { name: string }) => e.name), [nfc]);
+    assert.deepEqual(
+      list.json.entries.map((e: { name: string }) => e.name),
+      [nfc],
+    );
     assert.deepEqual(fs.readdirSync(path.join(workspace, 'unicode')), [nfc]);
   });
 

@@ -45,7 +45,9 @@ test('tus-js-client: a connection cut mid-upload resumes and the bytes are ident
   // A restart from zero would have sent ≥ 34 MiB; a resume sends the rest only.
   assert.ok(proxy.upstreamBytes < size + 11 * 1024 * 1024, `sent ${proxy.upstreamBytes} bytes: resumed, not restarted`);
   assert.match(up.url!, /\/api\/tus\/[\w-]+$/);
-  const res = await fetch(`${d.base}/api/fs/workspace/${encodeURIComponent('Vidéos')}/${encodeURIComponent('classe 😀.bin')}`, { headers: { authorization: `Bearer ${token}` } });
+  const res = await fetch(`${d.base}/api/fs/workspace/${encodeURIComponent('Vidéos')}/${encodeURIComponent('classe 😀.bin')}`, {
+    headers: { authorization: `Bearer ${token}` },
+  });
   assert.equal(res.status, 200);
   const got = Buffer.from(await res.arrayBuffer());
   assert.equal(got.length, size);
@@ -67,10 +69,22 @@ test('tus-js-client: an upload survives a daemon restart in the middle', async (
   const data = crypto.randomBytes(6 * 1024 * 1024);
   // First attempt: send part of it by hand, then the daemon goes away.
   const b64 = (s: string) => Buffer.from(s).toString('base64');
-  const c = await fetch(`${d.base}/api/tus`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'tus-resumable': '1.0.0', 'upload-length': String(data.length), 'upload-metadata': `space ${b64('workspace')},path ${b64('restart.bin')}` } });
+  const c = await fetch(`${d.base}/api/tus`, {
+    method: 'POST',
+    headers: {
+      authorization: `Bearer ${token}`,
+      'tus-resumable': '1.0.0',
+      'upload-length': String(data.length),
+      'upload-metadata': `space ${b64('workspace')},path ${b64('restart.bin')}`,
+    },
+  });
   assert.equal(c.status, 201);
   const loc = c.headers.get('location')!;
-  const p = await fetch(`${d.base}${loc}`, { method: 'PATCH', headers: { authorization: `Bearer ${token}`, 'tus-resumable': '1.0.0', 'upload-offset': '0', 'content-type': 'application/offset+octet-stream' }, body: data.subarray(0, 2 * 1024 * 1024) });
+  const p = await fetch(`${d.base}${loc}`, {
+    method: 'PATCH',
+    headers: { authorization: `Bearer ${token}`, 'tus-resumable': '1.0.0', 'upload-offset': '0', 'content-type': 'application/offset+octet-stream' },
+    body: data.subarray(0, 2 * 1024 * 1024),
+  });
   assert.equal(p.status, 204);
   await d.stop('SIGKILL');
   d2 = await startDaemon({ dir });

@@ -8,13 +8,20 @@ import path from 'node:path';
 import { errorCode, makeApp, type TestApp, type TestUser } from '../../helpers/app.js';
 
 const b64 = (s: string) => Buffer.from(s, 'utf8').toString('base64');
-const meta = (m: Record<string, string>) => Object.entries(m).map(([k, v]) => `${k} ${b64(v)}`).join(',');
+const meta = (m: Record<string, string>) =>
+  Object.entries(m)
+    .map(([k, v]) => `${k} ${b64(v)}`)
+    .join(',');
 
 async function create(h: TestApp, u: TestUser, length: number, m: Record<string, string>) {
   return h.req('POST', '/api/tus', { token: u.token, headers: { 'tus-resumable': '1.0.0', 'upload-length': String(length), 'upload-metadata': meta(m) } });
 }
 async function patch(h: TestApp, u: TestUser, location: string, offset: number, bytes: Uint8Array) {
-  return h.req('PATCH', location, { token: u.token, body: bytes, headers: { 'tus-resumable': '1.0.0', 'upload-offset': String(offset), 'content-type': 'application/offset+octet-stream' } });
+  return h.req('PATCH', location, {
+    token: u.token,
+    body: bytes,
+    headers: { 'tus-resumable': '1.0.0', 'upload-offset': String(offset), 'content-type': 'application/offset+octet-stream' },
+  });
 }
 
 test('an upload in two PATCHes lands in its space with its owner and SHA-256', async (t) => {
@@ -60,7 +67,10 @@ test('creation enforces the role matrix, the overwrite rule, quotas and needs a 
   assert.equal((await create(h, admin, 10, { space: 'workspace', path: 'taken.txt', overwrite: '1' })).status, 201);
   assert.equal((await create(h, a, 10, { space: 'workspace', path: '../evil' })).status, 400);
   assert.equal((await create(h, a, 10, { space: 'workspace' })).status, 400);
-  const deferred = await h.req('POST', '/api/tus', { token: a.token, headers: { 'tus-resumable': '1.0.0', 'upload-defer-length': '1', 'upload-metadata': meta({ space: 'workspace', path: 'd' }) } });
+  const deferred = await h.req('POST', '/api/tus', {
+    token: a.token,
+    headers: { 'tus-resumable': '1.0.0', 'upload-defer-length': '1', 'upload-metadata': meta({ space: 'workspace', path: 'd' }) },
+  });
   assert.equal(deferred.status, 400);
   await h.req('PATCH', '/api/admin/users/ulla', { token: admin.token, body: { quotaBytes: 1000 } });
   const first = await create(h, u, 800, { space: 'workspace', path: 'one.bin' });

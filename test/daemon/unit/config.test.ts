@@ -14,7 +14,13 @@ test('defaults: ./var/ under the working directory, loopback, port 8080', () => 
 });
 
 test('environment overrides', () => {
-  const c = loadConfig({ HCD_HOST: '0.0.0.0', HCD_PORT: '80', HCD_DATA_DIR: '/srv/homedrive', HCD_DB: '/var/lib/homedrive/homedrive.db', HCD_REQUIRE_MOUNT: '1' });
+  const c = loadConfig({
+    HCD_HOST: '0.0.0.0',
+    HCD_PORT: '80',
+    HCD_DATA_DIR: '/srv/homedrive',
+    HCD_DB: '/var/lib/homedrive/homedrive.db',
+    HCD_REQUIRE_MOUNT: '1',
+  });
   assert.deepEqual([c.host, c.port, c.dataDir, c.dbPath, c.requireMount], ['0.0.0.0', 80, '/srv/homedrive', '/var/lib/homedrive/homedrive.db', true]);
 });
 

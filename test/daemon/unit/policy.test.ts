@@ -1,7 +1,16 @@
 // Every cell of DESIGN.md's role matrix, at the policy module.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { can, canAdminister, canManageTrashItem, canTidyEmptyFolder, hasContainer, ownersAllow, type Actor, type Space } from '../../../daemon/src/policy/policy.js';
+import {
+  can,
+  canAdminister,
+  canManageTrashItem,
+  canTidyEmptyFolder,
+  hasContainer,
+  ownersAllow,
+  type Actor,
+  type Space,
+} from '../../../daemon/src/policy/policy.js';
 
 const user: Actor = { username: 'ulla', role: 'user' };
 const adv: Actor = { username: 'ada', role: 'advanced' };

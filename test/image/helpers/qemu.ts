@@ -39,7 +39,10 @@ export async function freePort(): Promise<number> {
 }
 
 export function qemuCmdline(cmdline: string): string {
-  const kept = cmdline.trim().split(/\s+/).filter((a) => !a.startsWith('console='));
+  const kept = cmdline
+    .trim()
+    .split(/\s+/)
+    .filter((a) => !a.startsWith('console='));
   return [...kept, 'console=ttyAMA0'].join(' ');
 }
 
@@ -49,17 +52,41 @@ export async function boot(opts: BootOptions): Promise<Vm> {
   const monitor = path.join(opts.workDir, `${opts.name}.monitor.sock`);
   closeSync(openSync(serialLog, 'w'));
   const args = [
-    '-M', 'virt', '-cpu', 'cortex-a72', '-smp', '2', '-m', '1024',
+    '-M',
+    'virt',
+    '-cpu',
+    'cortex-a72',
+    '-smp',
+    '2',
+    '-m',
+    '1024',
     // Software emulation (arm64 guest on an x86-64 host): one host thread per guest CPU.
-    '-accel', 'tcg,thread=multi',
-    '-kernel', opts.kernel, '-initrd', opts.initrd, '-append', qemuCmdline(opts.cmdline),
-    '-drive', `if=none,id=sd,file=${opts.image},format=raw,cache=unsafe`, '-device', 'virtio-blk-pci,drive=sd',
+    '-accel',
+    'tcg,thread=multi',
+    '-kernel',
+    opts.kernel,
+    '-initrd',
+    opts.initrd,
+    '-append',
+    qemuCmdline(opts.cmdline),
+    '-drive',
+    `if=none,id=sd,file=${opts.image},format=raw,cache=unsafe`,
+    '-device',
+    'virtio-blk-pci,drive=sd',
     ...(opts.ssd ? ['-drive', `if=none,id=ssd,file=${opts.ssd},format=raw,cache=unsafe`, '-device', 'virtio-blk-pci,drive=ssd'] : []),
     // restrict=on: the guest reaches nothing outside; only the forwarded port comes in.
-    '-netdev', `user,id=n0,restrict=on,hostfwd=tcp:127.0.0.1:${port}-:80`,
+    '-netdev',
+    `user,id=n0,restrict=on,hostfwd=tcp:127.0.0.1:${port}-:80`,
     // romfile=: no PXE option ROM (package ipxe-qemu) is needed, the kernel is loaded directly.
-    '-device', 'virtio-net-pci,netdev=n0,romfile=',
-    '-display', 'none', '-serial', `file:${serialLog}`, '-monitor', `unix:${monitor},server,nowait`, '-no-reboot',
+    '-device',
+    'virtio-net-pci,netdev=n0,romfile=',
+    '-display',
+    'none',
+    '-serial',
+    `file:${serialLog}`,
+    '-monitor',
+    `unix:${monitor},server,nowait`,
+    '-no-reboot',
   ];
   const proc: ChildProcess = spawn('nice', ['-n', '10', 'qemu-system-aarch64', ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';

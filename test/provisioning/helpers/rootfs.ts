@@ -16,7 +16,10 @@ const MIRROR = 'http://deb.debian.org/debian';
 export const ROOT_PACKAGES = [...REQUIRED_PACKAGES, 'iproute2', 'e2fsprogs', 'procps'].sort();
 
 function cachedTarball(): string {
-  const key = createHash('sha256').update(JSON.stringify({ SUITE, MIRROR, ROOT_PACKAGES, variant: 'apt' })).digest('hex').slice(0, 16);
+  const key = createHash('sha256')
+    .update(JSON.stringify({ SUITE, MIRROR, ROOT_PACKAGES, variant: 'apt' }))
+    .digest('hex')
+    .slice(0, 16);
   const dir = path.join(REPO, '.cache', 'provisioning');
   const tarball = path.join(dir, `rootfs-${SUITE}-${key}.tar`);
   if (existsSync(tarball)) return tarball;
@@ -24,11 +27,10 @@ function cachedTarball(): string {
   requireCommand('mmdebstrap', 'mmdebstrap');
   mkdirSync(dir, { recursive: true });
   const partial = `${tarball}.partial-${process.pid}`;
-  execFileSync(
-    'mmdebstrap',
-    ['--mode=root', '--variant=apt', '--format=tar', `--include=${ROOT_PACKAGES.join(',')}`, SUITE, partial, MIRROR],
-    { stdio: ['ignore', 'ignore', 'inherit'], timeout: 15 * 60_000 },
-  );
+  execFileSync('mmdebstrap', ['--mode=root', '--variant=apt', '--format=tar', `--include=${ROOT_PACKAGES.join(',')}`, SUITE, partial, MIRROR], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+    timeout: 15 * 60_000,
+  });
   // Renamed only once complete: an interrupted build never poisons the cache.
   renameSync(partial, tarball);
   // Tarballs for older package lists are dead weight (~200 MB each).

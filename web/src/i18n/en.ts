@@ -122,8 +122,10 @@ export const en = {
   retryName: 'Try uploading {name} again',
   replace: 'Replace the existing file',
   clearFinished: 'Clear finished',
-  keepOpenPut: 'Keep this page open and the screen on until the uploads finish. If the phone locks or you switch apps, an interrupted file restarts from the beginning when you come back.',
-  keepOpenResumable: 'Keep this page open until the uploads finish. If the phone locks or the Wi-Fi drops, they continue where they stopped when you come back.',
+  keepOpenPut:
+    'Keep this page open and the screen on until the uploads finish. If the phone locks or you switch apps, an interrupted file restarts from the beginning when you come back.',
+  keepOpenResumable:
+    'Keep this page open until the uploads finish. If the phone locks or the Wi-Fi drops, they continue where they stopped when you come back.',
   backRestarted: 'This page was in the background for {s} s. Uploads cut meanwhile are starting again from the beginning ({n}).',
   backResumed: 'This page was in the background for {s} s. Uploads cut meanwhile are continuing ({n}).',
 
@@ -358,7 +360,8 @@ export const en = {
   health_clockSet: 'The device clock was set to {time} (it said {previous}).',
   health_clockWrongTitle: 'The device clock is wrong',
   health_clockWrongBody: 'It says {device}; this browser says {browser}.',
-  health_clockWrongWhy: 'The device has no clock battery and no internet. Dates of uploads, logs and charts depend on it: check that this browser’s time is right, then set it.',
+  health_clockWrongWhy:
+    'The device has no clock battery and no internet. Dates of uploads, logs and charts depend on it: check that this browser’s time is right, then set it.',
   health_history: 'History',
   health_range: 'Period',
   health_range24h: 'Last 24 hours',

@@ -124,8 +124,10 @@ export const fr: Dict = {
   retryName: 'Réessayer d’envoyer {name}',
   replace: 'Remplacer le fichier existant',
   clearFinished: 'Effacer les terminés',
-  keepOpenPut: 'Gardez cette page ouverte et l’écran allumé jusqu’à la fin des envois. Si le téléphone se verrouille ou si vous changez d’appli, un fichier interrompu recommence depuis le début à votre retour.',
-  keepOpenResumable: 'Gardez cette page ouverte jusqu’à la fin des envois. Si le téléphone se verrouille ou si le Wi-Fi coupe, ils reprennent là où ils s’étaient arrêtés à votre retour.',
+  keepOpenPut:
+    'Gardez cette page ouverte et l’écran allumé jusqu’à la fin des envois. Si le téléphone se verrouille ou si vous changez d’appli, un fichier interrompu recommence depuis le début à votre retour.',
+  keepOpenResumable:
+    'Gardez cette page ouverte jusqu’à la fin des envois. Si le téléphone se verrouille ou si le Wi-Fi coupe, ils reprennent là où ils s’étaient arrêtés à votre retour.',
   backRestarted: 'Cette page était en arrière-plan pendant {s} s. Les envois coupés entre-temps recommencent depuis le début ({n}).',
   backResumed: 'Cette page était en arrière-plan pendant {s} s. Les envois coupés entre-temps reprennent ({n}).',
 
@@ -226,9 +228,11 @@ export const fr: Dict = {
   storageMissing: 'Le disque de stockage est absent : impossible d’envoyer ou de modifier des fichiers tant qu’il n’est pas rebranché.',
 
   portalTitle: 'Bienvenue sur le Home Drive',
-  portalWhat: 'Ce réseau Wi-Fi est un serveur de fichiers de poche. Il n’a pas d’internet : il sert seulement à partager des fichiers avec les personnes autour de vous.',
+  portalWhat:
+    'Ce réseau Wi-Fi est un serveur de fichiers de poche. Il n’a pas d’internet : il sert seulement à partager des fichiers avec les personnes autour de vous.',
   portalHowTitle: 'Ouvrez-le dans votre navigateur',
-  portalWhy: 'Cette petite fenêtre ne permet ni de choisir, ni d’envoyer, ni de télécharger des fichiers. Ouvrez plutôt le disque dans votre navigateur habituel :',
+  portalWhy:
+    'Cette petite fenêtre ne permet ni de choisir, ni d’envoyer, ni de télécharger des fichiers. Ouvrez plutôt le disque dans votre navigateur habituel :',
   portalStep1: 'Touchez Continuer ci-dessus, pour que votre appareil reste sur ce Wi-Fi (il dira qu’il n’y a pas d’internet : c’est normal).',
   portalStep2: 'Ouvrez votre navigateur habituel (Chrome, Safari, Firefox…) et tapez l’adresse ci-dessous.',
   portalStep3: 'Connectez-vous avec le nom et le mot de passe qui vous ont été donnés.',
@@ -360,7 +364,8 @@ export const fr: Dict = {
   health_clockSet: 'L’horloge de l’appareil a été réglée sur {time} (elle indiquait {previous}).',
   health_clockWrongTitle: 'L’horloge de l’appareil est fausse',
   health_clockWrongBody: 'Il indique {device} ; ce navigateur indique {browser}.',
-  health_clockWrongWhy: 'L’appareil n’a ni pile d’horloge ni internet. Les dates des envois, du journal et des graphiques en dépendent : vérifiez que l’heure de ce navigateur est juste, puis réglez-la.',
+  health_clockWrongWhy:
+    'L’appareil n’a ni pile d’horloge ni internet. Les dates des envois, du journal et des graphiques en dépendent : vérifiez que l’heure de ce navigateur est juste, puis réglez-la.',
   health_history: 'Historique',
   health_range: 'Période',
   health_range24h: 'Dernières 24 heures',

@@ -69,7 +69,12 @@ export function fmtSize(bytes: number): string {
     v /= 1000;
     i++;
   }
-  return new Intl.NumberFormat(lang, { style: 'unit', unit: UNITS[i], unitDisplay: i === 0 ? 'long' : 'short', maximumFractionDigits: v < 10 && i > 0 ? 1 : 0 }).format(v);
+  return new Intl.NumberFormat(lang, {
+    style: 'unit',
+    unit: UNITS[i],
+    unitDisplay: i === 0 ? 'long' : 'short',
+    maximumFractionDigits: v < 10 && i > 0 ? 1 : 0,
+  }).format(v);
 }
 
 export function fmtDate(iso: string | number): string {

@@ -113,22 +113,27 @@ export class UploadQueue {
     if (!this.transport.resumable) item.sent = 0;
     item.samples = [[this.now(), item.sent]];
     item.speed = 0;
-    const handle = this.transport.start(item.file, item.target, (sent) => {
-      item.retrying = false;
-      item.sent = sent;
-      const t = this.now();
-      item.samples.push([t, sent]);
-      // Speed over a sliding window of ~4 s: steady enough to read, quick to follow a Wi-Fi change.
-      while (item.samples.length > 2 && t - item.samples[0]![0] > 4000) item.samples.shift();
-      const [t0, s0] = item.samples[0]!;
-      if (t - t0 > 300) item.speed = ((sent - s0) * 1000) / (t - t0);
-      this.emit(item);
-    }, () => {
-      item.retrying = true;
-      item.speed = 0;
-      item.samples = [[this.now(), item.sent]];
-      this.emit();
-    });
+    const handle = this.transport.start(
+      item.file,
+      item.target,
+      (sent) => {
+        item.retrying = false;
+        item.sent = sent;
+        const t = this.now();
+        item.samples.push([t, sent]);
+        // Speed over a sliding window of ~4 s: steady enough to read, quick to follow a Wi-Fi change.
+        while (item.samples.length > 2 && t - item.samples[0]![0] > 4000) item.samples.shift();
+        const [t0, s0] = item.samples[0]!;
+        if (t - t0 > 300) item.speed = ((sent - s0) * 1000) / (t - t0);
+        this.emit(item);
+      },
+      () => {
+        item.retrying = true;
+        item.speed = 0;
+        item.samples = [[this.now(), item.sent]];
+        this.emit();
+      },
+    );
     item.handle = handle;
     this.emit(item);
     handle.done.then(

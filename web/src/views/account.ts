@@ -14,12 +14,17 @@ export function renderAccount(main: HTMLElement, app: App): () => void {
   const next = h('input', { id: 'pw-new', type: 'password', autocomplete: 'new-password', required: true, minlength: 8, 'aria-describedby': 'pw-hint' });
   const again = h('input', { id: 'pw-again', type: 'password', autocomplete: 'new-password', required: true });
   const msg = h('p', { role: 'status', id: 'pw-msg' });
-  const form = h('form', { class: 'card stack', 'aria-labelledby': 'pw-title' },
+  const form = h(
+    'form',
+    { class: 'card stack', 'aria-labelledby': 'pw-title' },
     h('h2', { id: 'pw-title' }, t('changePassword')),
-    h('label', { for: 'pw-current' }, t('currentPassword')), cur,
-    h('label', { for: 'pw-new' }, t('newPassword')), next,
+    h('label', { for: 'pw-current' }, t('currentPassword')),
+    cur,
+    h('label', { for: 'pw-new' }, t('newPassword')),
+    next,
     h('p', { class: 'hint', id: 'pw-hint' }, t('passwordRule')),
-    h('label', { for: 'pw-again' }, t('repeatPassword')), again,
+    h('label', { for: 'pw-again' }, t('repeatPassword')),
+    again,
     msg,
     h('button', { type: 'submit', class: 'btn primary' }, t('changePassword')),
   );
@@ -50,9 +55,12 @@ export function renderAccount(main: HTMLElement, app: App): () => void {
     app.me = null;
     app.navigate('/login', { replace: true });
   };
-  replace(main,
+  replace(
+    main,
     h('div', { class: 'title-row' }, h('h1', { tabindex: -1 }, t('account'))),
-    h('section', { class: 'card stack' },
+    h(
+      'section',
+      { class: 'card stack' },
       h('p', null, t('loggedInAs', { name: me.username }), ' ', h('span', { class: `role role-${me.role}` }, t(`role_${me.role}`))),
       h('p', { class: 'hint' }, t(`roleHelp_${me.role}`)),
       quotaMeter(me),

@@ -19,9 +19,12 @@ export function renderAdmin(main: HTMLElement, app: App): () => void {
   const tab = (TABS as readonly string[]).includes(location.pathname.split('/')[2] ?? '') ? (location.pathname.split('/')[2] as Tab) : 'users';
   document.title = `${t(`tab_${tab}`)} · ${t('admin')} · ${t('appName')}`;
   const section = h('section', { class: 'admin-section' });
-  replace(main,
+  replace(
+    main,
     h('div', { class: 'title-row' }, h('h1', { tabindex: -1 }, t('admin'))),
-    h('nav', { class: 'subtabs', 'aria-label': t('adminSections') },
+    h(
+      'nav',
+      { class: 'subtabs', 'aria-label': t('adminSections') },
       TABS.map((k) => h('a', { href: `/admin/${k}`, 'data-nav': '', 'aria-current': k === tab ? 'page' : undefined }, t(`tab_${k}`))),
     ),
     section,
@@ -37,12 +40,25 @@ export function renderAdmin(main: HTMLElement, app: App): () => void {
 function usersTab(section: HTMLElement, app: App): () => void {
   const list = h('ul', { class: 'users' });
   const status = h('p', { role: 'status', class: 'muted' }, t('loading'));
-  const name = h('input', { id: 'nu-name', autocomplete: 'off', autocapitalize: 'none', required: true, pattern: '[A-Za-z0-9_\\-]{2,32}', 'aria-describedby': 'nu-name-hint' });
+  const name = h('input', {
+    id: 'nu-name',
+    autocomplete: 'off',
+    autocapitalize: 'none',
+    required: true,
+    pattern: '[A-Za-z0-9_\\-]{2,32}',
+    'aria-describedby': 'nu-name-hint',
+  });
   const pass = h('input', { id: 'nu-pass', type: 'password', autocomplete: 'new-password', required: true, minlength: 8 });
-  const role = h('select', { id: 'nu-role' }, ROLES.map((r) => h('option', { value: r }, t(`role_${r}`))));
+  const role = h(
+    'select',
+    { id: 'nu-role' },
+    ROLES.map((r) => h('option', { value: r }, t(`role_${r}`))),
+  );
   const quota = h('input', { id: 'nu-quota', type: 'number', min: 0, step: 'any', inputmode: 'decimal', placeholder: t('noQuota') });
   const msg = h('p', { role: 'status', id: 'nu-msg' });
-  const form = h('form', { class: 'card grid-form', 'aria-labelledby': 'nu-title' },
+  const form = h(
+    'form',
+    { class: 'card grid-form', 'aria-labelledby': 'nu-title' },
     h('h2', { id: 'nu-title' }, t('createUser')),
     h('div', { class: 'field' }, h('label', { for: 'nu-name' }, t('username')), name, h('p', { class: 'hint', id: 'nu-name-hint' }, t('usernameRule'))),
     h('div', { class: 'field' }, h('label', { for: 'nu-pass' }, t('password')), pass, h('p', { class: 'hint' }, t('passwordRule'))),
@@ -92,21 +108,43 @@ function usersTab(section: HTMLElement, app: App): () => void {
 
   function userRow(u: AdminUser) {
     const id = `u-${u.username}`;
-    const roleSel = h('select', { id: `${id}-role` }, ROLES.map((r) => h('option', { value: r, selected: r === u.role }, t(`role_${r}`))));
-    roleSel.addEventListener('change', () => patch(u, { role: roleSel.value }, t('roleChanged', { name: u.username, role: t(`role_${roleSel.value as Role}`) })));
-    const usage = u.quotaBytes === null ? t('usedNoQuota', { used: fmtSize(u.usedBytes) }) : t('usedOfQuota', { used: fmtSize(u.usedBytes), quota: fmtSize(u.quotaBytes) });
-    return h('li', { class: `card user${u.disabled ? ' disabled' : ''}`, 'data-user': u.username },
-      h('div', { class: 'user-head' },
+    const roleSel = h(
+      'select',
+      { id: `${id}-role` },
+      ROLES.map((r) => h('option', { value: r, selected: r === u.role }, t(`role_${r}`))),
+    );
+    roleSel.addEventListener('change', () =>
+      patch(u, { role: roleSel.value }, t('roleChanged', { name: u.username, role: t(`role_${roleSel.value as Role}`) })),
+    );
+    const usage =
+      u.quotaBytes === null ? t('usedNoQuota', { used: fmtSize(u.usedBytes) }) : t('usedOfQuota', { used: fmtSize(u.usedBytes), quota: fmtSize(u.quotaBytes) });
+    return h(
+      'li',
+      { class: `card user${u.disabled ? ' disabled' : ''}`, 'data-user': u.username },
+      h(
+        'div',
+        { class: 'user-head' },
         h('h3', null, u.username),
         u.disabled ? h('span', { class: 'badge' }, t('disabled')) : null,
         u.username === app.me?.username ? h('span', { class: 'badge me-badge' }, t('you')) : null,
       ),
       h('p', { class: 'meta' }, `${usage} · ${t('fileCount', { n: u.files })}`),
-      h('div', { class: 'user-controls' },
-        h('label', { for: `${id}-role` }, t('role')), roleSel,
+      h(
+        'div',
+        { class: 'user-controls' },
+        h('label', { for: `${id}-role` }, t('role')),
+        roleSel,
         h('button', { type: 'button', class: 'btn small', onclick: () => setQuota(u) }, t('setQuota')),
         h('button', { type: 'button', class: 'btn small', onclick: () => resetPassword(u) }, t('resetPassword')),
-        h('button', { type: 'button', class: 'btn small', onclick: () => patch(u, { disabled: !u.disabled }, t(u.disabled ? 'userEnabled' : 'userDisabled', { name: u.username })) }, u.disabled ? t('enable') : t('disable')),
+        h(
+          'button',
+          {
+            type: 'button',
+            class: 'btn small',
+            onclick: () => patch(u, { disabled: !u.disabled }, t(u.disabled ? 'userEnabled' : 'userDisabled', { name: u.username })),
+          },
+          u.disabled ? t('enable') : t('disable'),
+        ),
         u.role !== 'user' ? h('a', { class: 'btn small', href: filesPath(`users/${u.username}`, []), 'data-nav': '' }, t('openContainer')) : null,
         h('button', { type: 'button', class: 'btn small danger', onclick: () => removeUser(u) }, t('delete')),
       ),
@@ -167,27 +205,89 @@ function storageTab(section: HTMLElement): () => void {
       const disk = r.disk;
       const cell = (c: string | number, i: number) => (i ? h('td', { class: 'num' }, String(c)) : h('th', { scope: 'row' }, String(c)));
       const table = (caption: string, head: string[], rows: (string | number)[][]) =>
-        h('div', { class: 'table-wrap' },
-          h('table', null,
+        h(
+          'div',
+          { class: 'table-wrap' },
+          h(
+            'table',
+            null,
             h('caption', null, caption),
-            h('thead', null, h('tr', null, head.map((x, i) => h('th', { scope: 'col', class: i ? 'num' : undefined }, x)))),
-            h('tbody', null, rows.map((row) => h('tr', null, row.map(cell)))),
+            h(
+              'thead',
+              null,
+              h(
+                'tr',
+                null,
+                head.map((x, i) => h('th', { scope: 'col', class: i ? 'num' : undefined }, x)),
+              ),
+            ),
+            h(
+              'tbody',
+              null,
+              rows.map((row) => h('tr', null, row.map(cell))),
+            ),
           ),
         );
-      replace(section,
+      replace(
+        section,
         h('h2', null, t('tab_storage')),
-        h('div', { class: 'card stack' },
+        h(
+          'div',
+          { class: 'card stack' },
           h('p', null, t('storageState'), ' ', h('strong', null, t(`storage_${r.storage}`))),
           disk
-            ? [h('label', { for: 'disk-meter' }, t('diskUsage', { used: fmtSize(disk.usedBytes), total: fmtSize(disk.totalBytes), free: fmtSize(disk.freeBytes) })),
-               h('meter', { id: 'disk-meter', min: 0, max: 1, low: 0.8, high: 0.95, optimum: 0, value: disk.totalBytes ? disk.usedBytes / disk.totalBytes : 0 })]
+            ? [
+                h(
+                  'label',
+                  { for: 'disk-meter' },
+                  t('diskUsage', { used: fmtSize(disk.usedBytes), total: fmtSize(disk.totalBytes), free: fmtSize(disk.freeBytes) }),
+                ),
+                h('meter', {
+                  id: 'disk-meter',
+                  min: 0,
+                  max: 1,
+                  low: 0.8,
+                  high: 0.95,
+                  optimum: 0,
+                  value: disk.totalBytes ? disk.usedBytes / disk.totalBytes : 0,
+                }),
+              ]
             : h('p', { class: 'error' }, t('diskUnknown')),
           h('p', null, t('trashTotals', { n: r.trash.items, size: fmtSize(r.trash.bytes) })),
         ),
-        table(t('perSpace'), [t('space'), t('size'), t('files'), t('folders')], r.spaces.map((s) => [s.space === 'workspace' ? t('workspace') : t('containerOf', { name: s.space.replace(/^users\//, '') }), fmtSize(s.bytes), fmtNumber(s.files), fmtNumber(s.folders)])),
-        table(t('perUser'), [t('username'), t('size'), t('files'), t('quota')], r.users.filter((u) => !u.deleted || u.bytes > 0).map((u) => [u.username + (u.deleted ? ` (${t('deletedUser')})` : ''), fmtSize(u.bytes), fmtNumber(u.files), u.quotaBytes === null ? '—' : fmtSize(u.quotaBytes)])),
+        table(
+          t('perSpace'),
+          [t('space'), t('size'), t('files'), t('folders')],
+          r.spaces.map((s) => [
+            s.space === 'workspace' ? t('workspace') : t('containerOf', { name: s.space.replace(/^users\//, '') }),
+            fmtSize(s.bytes),
+            fmtNumber(s.files),
+            fmtNumber(s.folders),
+          ]),
+        ),
+        table(
+          t('perUser'),
+          [t('username'), t('size'), t('files'), t('quota')],
+          r.users
+            .filter((u) => !u.deleted || u.bytes > 0)
+            .map((u) => [
+              u.username + (u.deleted ? ` (${t('deletedUser')})` : ''),
+              fmtSize(u.bytes),
+              fmtNumber(u.files),
+              u.quotaBytes === null ? '—' : fmtSize(u.quotaBytes),
+            ]),
+        ),
         r.missing.length
-          ? h('div', { class: 'card' }, h('h3', null, t('missingFiles', { n: r.missing.length })), h('ul', null, r.missing.slice(0, 100).map((m) => h('li', null, `${m.space} ${m.path} · ${fmtDate(m.since)}`))))
+          ? h(
+              'div',
+              { class: 'card' },
+              h('h3', null, t('missingFiles', { n: r.missing.length })),
+              h(
+                'ul',
+                null,
+                r.missing.slice(0, 100).map((m) => h('li', null, `${m.space} ${m.path} · ${fmtDate(m.since)}`)),
+              ),
+            )
           : h('p', { class: 'muted' }, t('noMissing')),
       );
     },
@@ -200,14 +300,21 @@ function storageTab(section: HTMLElement): () => void {
 
 function auditTab(section: HTMLElement): () => void {
   const actor = h('input', { id: 'au-actor', autocomplete: 'off', autocapitalize: 'none' });
-  const action = h('select', { id: 'au-action' }, h('option', { value: '' }, t('anyAction')), AUDIT_ACTIONS.map((a) => h('option', { value: a }, t(`audit_${a}`))));
+  const action = h(
+    'select',
+    { id: 'au-action' },
+    h('option', { value: '' }, t('anyAction')),
+    AUDIT_ACTIONS.map((a) => h('option', { value: a }, t(`audit_${a}`))),
+  );
   const since = h('input', { id: 'au-since', type: 'date' });
   const until = h('input', { id: 'au-until', type: 'date' });
   const tbody = h('tbody');
   const status = h('p', { class: 'muted', role: 'status' });
   const more = h('button', { type: 'button', class: 'btn', hidden: true }, t('loadMore'));
   let next: number | null = null;
-  const form = h('form', { class: 'card filters', 'aria-label': t('filters') },
+  const form = h(
+    'form',
+    { class: 'card filters', 'aria-label': t('filters') },
     h('div', { class: 'field' }, h('label', { for: 'au-actor' }, t('who')), actor),
     h('div', { class: 'field' }, h('label', { for: 'au-action' }, t('what')), action),
     h('div', { class: 'field' }, h('label', { for: 'au-since' }, t('since')), since),
@@ -229,7 +336,9 @@ function auditTab(section: HTMLElement): () => void {
       const r = await api<AuditPage>('GET', `/api/admin/audit?${query(append ? next : null)}`);
       next = r.next;
       const rows = r.entries.map((e) =>
-        h('tr', null,
+        h(
+          'tr',
+          null,
           h('td', null, fmtDate(e.at)),
           h('td', null, e.actor ?? '—'),
           h('td', null, h('code', null, e.action)),
@@ -251,14 +360,27 @@ function auditTab(section: HTMLElement): () => void {
     void load(false);
   });
   more.addEventListener('click', () => void load(true));
-  replace(section,
+  replace(
+    section,
     h('h2', { class: 'visually-hidden' }, t('tab_audit')),
     form,
     status,
-    h('div', { class: 'table-wrap' },
-      h('table', { class: 'audit' },
+    h(
+      'div',
+      { class: 'table-wrap' },
+      h(
+        'table',
+        { class: 'audit' },
         h('caption', { class: 'visually-hidden' }, t('tab_audit')),
-        h('thead', null, h('tr', null, [t('when'), t('who'), t('what'), t('target'), t('details'), t('ipAddress')].map((x) => h('th', { scope: 'col' }, x)))),
+        h(
+          'thead',
+          null,
+          h(
+            'tr',
+            null,
+            [t('when'), t('who'), t('what'), t('target'), t('details'), t('ipAddress')].map((x) => h('th', { scope: 'col' }, x)),
+          ),
+        ),
         tbody,
       ),
     ),

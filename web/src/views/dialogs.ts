@@ -8,7 +8,12 @@ export function modal(title: string, body: Child[], opts: { wide?: boolean; onCl
   const dialog = h('dialog', { class: opts.wide ? 'wide' : undefined, 'aria-labelledby': 'dlg-title' });
   const close = () => dialog.close();
   dialog.append(
-    h('header', { class: 'dlg-head' }, h('h2', { id: 'dlg-title' }, title), h('button', { type: 'button', class: 'icon-btn', 'aria-label': t('close'), onclick: close }, icon('close'))),
+    h(
+      'header',
+      { class: 'dlg-head' },
+      h('h2', { id: 'dlg-title' }, title),
+      h('button', { type: 'button', class: 'icon-btn', 'aria-label': t('close'), onclick: close }, icon('close')),
+    ),
     h('div', { class: 'dlg-body' }, body),
   );
   dialog.addEventListener('close', () => {
@@ -28,13 +33,19 @@ export function modal(title: string, body: Child[], opts: { wide?: boolean; onCl
 export function confirmDialog(title: string, message: string, confirmLabel: string, danger = false): Promise<boolean> {
   return new Promise((resolve) => {
     let ok = false;
-    const m = modal(title, [
-      h('p', null, message),
-      h('div', { class: 'dlg-actions' },
-        h('button', { type: 'button', class: 'btn', onclick: () => m.close() }, t('cancel')),
-        h('button', { type: 'button', class: danger ? 'btn danger' : 'btn primary', onclick: () => ((ok = true), m.close()) }, confirmLabel),
-      ),
-    ], { onClose: () => resolve(ok) });
+    const m = modal(
+      title,
+      [
+        h('p', null, message),
+        h(
+          'div',
+          { class: 'dlg-actions' },
+          h('button', { type: 'button', class: 'btn', onclick: () => m.close() }, t('cancel')),
+          h('button', { type: 'button', class: danger ? 'btn danger' : 'btn primary', onclick: () => ((ok = true), m.close()) }, confirmLabel),
+        ),
+      ],
+      { onClose: () => resolve(ok) },
+    );
     m.dialog.querySelector<HTMLButtonElement>('.dlg-actions .btn:last-child')?.focus();
   });
 }
@@ -51,10 +62,19 @@ export interface PromptOptions {
 }
 
 export function promptDialog(title: string, label: string, value: string, opts: PromptOptions): void {
-  const input = h('input', { id: 'dlg-input', type: opts.type ?? 'text', value, required: true, autocomplete: opts.autocomplete ?? 'off', 'aria-describedby': 'dlg-hint dlg-error' });
+  const input = h('input', {
+    id: 'dlg-input',
+    type: opts.type ?? 'text',
+    value,
+    required: true,
+    autocomplete: opts.autocomplete ?? 'off',
+    'aria-describedby': 'dlg-hint dlg-error',
+  });
   const error = h('p', { id: 'dlg-error', class: 'error', role: 'alert' });
   const submitBtn = h('button', { type: 'submit', class: 'btn primary' }, opts.confirmLabel ?? t('save'));
-  const form = h('form', { class: 'stack' },
+  const form = h(
+    'form',
+    { class: 'stack' },
     h('label', { for: 'dlg-input' }, label),
     input,
     opts.hint ? h('p', { id: 'dlg-hint', class: 'hint' }, opts.hint) : null,

@@ -41,14 +41,32 @@ export function renderFiles(main: HTMLElement, app: App): () => void {
   const collator = new Intl.Collator(undefined, { numeric: true, sensitivity: 'base' });
 
   // ---- header: breadcrumbs, title, toolbar ----
-  const crumbs = h('nav', { class: 'crumbs', 'aria-label': t('breadcrumbs') },
-    h('ol', null,
+  const crumbs = h(
+    'nav',
+    { class: 'crumbs', 'aria-label': t('breadcrumbs') },
+    h(
+      'ol',
+      null,
       h('li', null, names.length ? h('a', { href: filesPath(space, []), 'data-nav': '' }, spaceLabel) : h('span', { 'aria-current': 'page' }, spaceLabel)),
-      names.map((n, i) => h('li', null, i === names.length - 1 ? h('span', { 'aria-current': 'page' }, n) : h('a', { href: filesPath(space, names.slice(0, i + 1)), 'data-nav': '' }, n))),
+      names.map((n, i) =>
+        h(
+          'li',
+          null,
+          i === names.length - 1 ? h('span', { 'aria-current': 'page' }, n) : h('a', { href: filesPath(space, names.slice(0, i + 1)), 'data-nav': '' }, n),
+        ),
+      ),
     ),
   );
   const fileInput = h('input', { type: 'file', multiple: true, class: 'visually-hidden', tabindex: -1, 'aria-hidden': 'true', id: 'pick-files' });
-  const dirInput = h('input', { type: 'file', multiple: true, webkitdirectory: true, class: 'visually-hidden', tabindex: -1, 'aria-hidden': 'true', id: 'pick-folder' });
+  const dirInput = h('input', {
+    type: 'file',
+    multiple: true,
+    webkitdirectory: true,
+    class: 'visually-hidden',
+    tabindex: -1,
+    'aria-hidden': 'true',
+    id: 'pick-folder',
+  });
   const onPicked = (input: HTMLInputElement) => {
     const files = Array.from(input.files ?? []).map((f) => ({ file: f, rel: (f.webkitRelativePath || f.name).split('/') }));
     input.value = '';
@@ -57,7 +75,9 @@ export function renderFiles(main: HTMLElement, app: App): () => void {
   fileInput.addEventListener('change', () => onPicked(fileInput));
   dirInput.addEventListener('change', () => onPicked(dirInput));
 
-  const toolbar = h('div', { class: 'toolbar', role: 'toolbar', 'aria-label': t('actions') },
+  const toolbar = h(
+    'div',
+    { class: 'toolbar', role: 'toolbar', 'aria-label': t('actions') },
     h('button', { type: 'button', class: 'btn primary', onclick: () => fileInput.click() }, icon('upload'), t('uploadFiles')),
     h('button', { type: 'button', class: 'btn', onclick: () => dirInput.click() }, icon('folder'), t('uploadFolder')),
     h('button', { type: 'button', class: 'btn', onclick: newFolder }, icon('plus'), t('newFolder')),
@@ -71,7 +91,9 @@ export function renderFiles(main: HTMLElement, app: App): () => void {
     filter = filterInput.value.trim().toLocaleLowerCase();
     drawList();
   });
-  const sortSelect = h('select', { id: 'sort' },
+  const sortSelect = h(
+    'select',
+    { id: 'sort' },
     (['name', 'mtime', 'size'] as SortKey[]).map((k) => h('option', { value: k, selected: sort.key === k }, t(`sort_${k}`))),
   );
   const dirBtn = h('button', { type: 'button', class: 'btn icon-btn', 'aria-pressed': String(sort.desc) });
@@ -99,7 +121,9 @@ export function renderFiles(main: HTMLElement, app: App): () => void {
     setDirLabel();
     saveSort();
   });
-  const filterBar = h('div', { class: 'filterbar' },
+  const filterBar = h(
+    'div',
+    { class: 'filterbar' },
     h('div', { class: 'field grow' }, h('label', { for: 'filter', class: 'visually-hidden' }, t('filter')), filterInput),
     h('div', { class: 'field sort' }, h('label', { for: 'sort' }, t('sortBy')), sortSelect, dirBtn),
   );
@@ -108,15 +132,21 @@ export function renderFiles(main: HTMLElement, app: App): () => void {
   const list = h('ul', { class: 'entries', 'aria-label': t('folderContents') });
   const status = h('p', { class: 'muted', role: 'status' }, t('loading'));
   // Shown while the drive cannot be reached: the last good list stays below it.
-  const lost = h('p', { class: 'banner warn lost', role: 'status', hidden: true },
-    h('span', null, t('connectionLost')), ' ',
+  const lost = h(
+    'p',
+    { class: 'banner warn lost', role: 'status', hidden: true },
+    h('span', null, t('connectionLost')),
+    ' ',
     h('button', { type: 'button', class: 'btn small', onclick: () => void load() }, t('retryNow')),
   );
   const footer = h('footer', { class: 'files-foot' });
   const dropHint = h('div', { class: 'drop-overlay', 'aria-hidden': 'true' }, h('p', null, icon('upload'), t('dropHere')));
 
-  replace(main,
-    h('div', { class: 'files' },
+  replace(
+    main,
+    h(
+      'div',
+      { class: 'files' },
       names.length ? crumbs : null,
       h('div', { class: 'title-row' }, h('h1', { tabindex: -1 }, title)),
       toolbar,
@@ -193,21 +223,56 @@ export function renderFiles(main: HTMLElement, app: App): () => void {
   function row(e: Entry): HTMLElement {
     const here = [...names, e.name];
     const kind = e.type === 'dir' ? 'folder' : kindOf(e.name) === 'other' ? 'file' : kindOf(e.name);
-    const meta = [e.type === 'file' ? fmtSize(e.size) : t('folder'), fmtDate(e.mtime), e.owner ? t('byOwner', { name: e.owner }) : null].filter(Boolean).join(' · ');
+    const meta = [e.type === 'file' ? fmtSize(e.size) : t('folder'), fmtDate(e.mtime), e.owner ? t('byOwner', { name: e.owner }) : null]
+      .filter(Boolean)
+      .join(' · ');
     const nameEl =
       e.type === 'dir'
         ? h('a', { class: 'name', href: filesPath(space, here), 'data-nav': '' }, e.name)
-        : h('a', { class: 'name', href: fsUrl(space, here), onclick: (ev: MouseEvent) => {
-            if (ev.ctrlKey || ev.metaKey || ev.shiftKey) return;
-            ev.preventDefault();
-            openPreview(space, here, e);
-          } }, e.name);
-    return h('li', { class: `entry ${e.type}` },
+        : h(
+            'a',
+            {
+              class: 'name',
+              href: fsUrl(space, here),
+              onclick: (ev: MouseEvent) => {
+                if (ev.ctrlKey || ev.metaKey || ev.shiftKey) return;
+                ev.preventDefault();
+                openPreview(space, here, e);
+              },
+            },
+            e.name,
+          );
+    return h(
+      'li',
+      { class: `entry ${e.type}` },
       h('span', { class: `kind ${kind}` }, icon(kind)),
       h('div', { class: 'entry-text' }, nameEl, h('span', { class: 'meta' }, meta)),
-      h('div', { class: 'entry-actions' },
-        h('a', { class: 'icon-btn', href: e.type === 'dir' ? fsUrl(space, here, 'format=zip') : fsUrl(space, here, 'download=1'), download: '', 'aria-label': t('downloadName', { name: e.name }), title: t('download') }, icon('download')),
-        h('button', { type: 'button', class: 'icon-btn', 'aria-label': t('actionsFor', { name: e.name }), title: t('moreActions'), 'aria-haspopup': 'dialog', onclick: () => actions(e) }, icon('more')),
+      h(
+        'div',
+        { class: 'entry-actions' },
+        h(
+          'a',
+          {
+            class: 'icon-btn',
+            href: e.type === 'dir' ? fsUrl(space, here, 'format=zip') : fsUrl(space, here, 'download=1'),
+            download: '',
+            'aria-label': t('downloadName', { name: e.name }),
+            title: t('download'),
+          },
+          icon('download'),
+        ),
+        h(
+          'button',
+          {
+            type: 'button',
+            class: 'icon-btn',
+            'aria-label': t('actionsFor', { name: e.name }),
+            title: t('moreActions'),
+            'aria-haspopup': 'dialog',
+            onclick: () => actions(e),
+          },
+          icon('more'),
+        ),
       ),
     );
   }
@@ -217,11 +282,24 @@ export function renderFiles(main: HTMLElement, app: App): () => void {
     const here = [...names, e.name];
     const btn = (label: string, f: () => void, cls = 'btn') => h('button', { type: 'button', class: cls, onclick: () => (m.close(), f()) }, label);
     const m = modal(e.name, [
-      h('p', { class: 'muted' }, e.type === 'file' ? `${fmtSize(e.size)} · ${fmtDate(e.mtime)}` : fmtDate(e.mtime), e.owner ? ` · ${t('byOwner', { name: e.owner })}` : ''),
-      h('div', { class: 'sheet' },
+      h(
+        'p',
+        { class: 'muted' },
+        e.type === 'file' ? `${fmtSize(e.size)} · ${fmtDate(e.mtime)}` : fmtDate(e.mtime),
+        e.owner ? ` · ${t('byOwner', { name: e.owner })}` : '',
+      ),
+      h(
+        'div',
+        { class: 'sheet' },
         e.type === 'dir'
-          ? [btn(t('open'), () => app.navigate(filesPath(space, here))), h('a', { class: 'btn', href: fsUrl(space, here, 'format=zip'), download: '', onclick: () => m.close() }, t('downloadZip'))]
-          : [btn(t('preview'), () => openPreview(space, here, e)), h('a', { class: 'btn', href: fsUrl(space, here, 'download=1'), download: '', onclick: () => m.close() }, t('download'))],
+          ? [
+              btn(t('open'), () => app.navigate(filesPath(space, here))),
+              h('a', { class: 'btn', href: fsUrl(space, here, 'format=zip'), download: '', onclick: () => m.close() }, t('downloadZip')),
+            ]
+          : [
+              btn(t('preview'), () => openPreview(space, here, e)),
+              h('a', { class: 'btn', href: fsUrl(space, here, 'download=1'), download: '', onclick: () => m.close() }, t('download')),
+            ],
         e.canDelete
           ? [btn(t('rename'), () => rename(e)), btn(t('move'), () => move(e)), btn(t('delete'), () => remove(e), 'btn danger')]
           : h('p', { class: 'hint' }, t('cannotModify')),

@@ -62,22 +62,39 @@ export function clockParts(c: ClockState, status: HTMLElement, done: () => void)
   tick();
   const off = clockIsOff(c);
   const diff = h('span', { class: `value${off ? ' tone-bad' : ' tone-ok'}` }, differenceText(c.offsetMs));
-  const rows = h('dl', { class: 'readings' },
+  const rows = h(
+    'dl',
+    { class: 'readings' },
     h('div', { class: 'reading', 'data-reading': 'device-clock' }, h('dt', null, t('health_deviceClock')), h('dd', null, device)),
     h('div', { class: 'reading', 'data-reading': 'browser-clock' }, h('dt', null, t('health_browserClock')), h('dd', null, browser)),
-    h('div', { class: 'reading', 'data-reading': 'clock-difference', 'data-tone': off ? 'bad' : 'ok' }, h('dt', null, t('health_clockDifference')), h('dd', null, diff)),
+    h(
+      'div',
+      { class: 'reading', 'data-reading': 'clock-difference', 'data-tone': off ? 'bad' : 'ok' },
+      h('dt', null, t('health_clockDifference')),
+      h('dd', null, diff),
+    ),
   );
   /** The card in the grid; its button is plain when the clock is right (the warning above has the main one otherwise). */
-  const card = h('section', { class: 'card health-card', 'aria-labelledby': 'hc-clock' },
+  const card = h(
+    'section',
+    { class: 'card health-card', 'aria-labelledby': 'hc-clock' },
     h('h3', { id: 'hc-clock' }, t('health_clock')),
     rows,
     off ? null : h('div', { class: 'card-actions' }, setClockButton(false, status, done), h('p', { class: 'hint' }, t('health_setClockHint'))),
   );
   /** The warning shown at the top when the clocks disagree by more than a minute. */
   const warning = off
-    ? h('section', { class: 'clock-warning', id: 'clock-warning', 'aria-labelledby': 'clock-warning-title' },
+    ? h(
+        'section',
+        { class: 'clock-warning', id: 'clock-warning', 'aria-labelledby': 'clock-warning-title' },
         h('h3', { id: 'clock-warning-title' }, t('health_clockWrongTitle')),
-        h('p', null, h('strong', null, `${differenceText(c.offsetMs)}.`), ' ', t('health_clockWrongBody', { device: clockTime(Date.now() + c.offsetMs), browser: clockTime(Date.now()) })),
+        h(
+          'p',
+          null,
+          h('strong', null, `${differenceText(c.offsetMs)}.`),
+          ' ',
+          t('health_clockWrongBody', { device: clockTime(Date.now() + c.offsetMs), browser: clockTime(Date.now()) }),
+        ),
         h('p', { class: 'hint' }, t('health_clockWrongWhy')),
         setClockButton(true, status, done),
       )

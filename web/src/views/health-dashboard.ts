@@ -49,24 +49,50 @@ function banners(n: HealthNow, clockOff: boolean): HTMLElement | null {
   }
   for (const a of n.alerts) {
     items.push(
-      h('li', { class: `hbanner ${a.severity}`, 'data-alert': a.key },
-        h('strong', null, a.severity === 'critical' ? t('health_critical') : t('health_warning')), ' ',
-        alertText(a), ' ',
+      h(
+        'li',
+        { class: `hbanner ${a.severity}`, 'data-alert': a.key },
+        h('strong', null, a.severity === 'critical' ? t('health_critical') : t('health_warning')),
+        ' ',
+        alertText(a),
+        ' ',
         h('span', { class: 'since' }, t('health_since', { time: when(a.raisedAt) })),
       ),
     );
   }
   if (items.length === 0 && clockOff) return null;
-  return h('section', { class: 'health-alerts', 'aria-label': t('health_alerts') },
+  return h(
+    'section',
+    { class: 'health-alerts', 'aria-label': t('health_alerts') },
     items.length ? h('ul', { class: 'hbanners' }, items) : h('p', { class: 'hbanner none', id: 'no-alerts' }, t('health_noAlerts')),
   );
 }
 
 function recentAlerts(n: HealthNow): HTMLElement | null {
   if (n.recentAlerts.length === 0) return null;
-  return h('details', { class: 'card recent-alerts' },
+  return h(
+    'details',
+    { class: 'card recent-alerts' },
     h('summary', null, t('health_recentAlerts', { n: n.recentAlerts.length })),
-    h('ul', null, n.recentAlerts.map((a) => h('li', null, h('span', { class: `job-badge ${a.severity === 'critical' ? 'failed' : 'warn'}` }, a.severity === 'critical' ? t('health_critical') : t('health_warning')), ' ', alertText(a), ' ', h('span', { class: 'since' }, t('health_fromTo', { from: when(a.raisedAt), to: a.clearedAt ? when(a.clearedAt) : '' }))))),
+    h(
+      'ul',
+      null,
+      n.recentAlerts.map((a) =>
+        h(
+          'li',
+          null,
+          h(
+            'span',
+            { class: `job-badge ${a.severity === 'critical' ? 'failed' : 'warn'}` },
+            a.severity === 'critical' ? t('health_critical') : t('health_warning'),
+          ),
+          ' ',
+          alertText(a),
+          ' ',
+          h('span', { class: 'since' }, t('health_fromTo', { from: when(a.raisedAt), to: a.clearedAt ? when(a.clearedAt) : '' })),
+        ),
+      ),
+    ),
   );
 }
 
@@ -88,11 +114,9 @@ export function renderDashboard(section: HTMLElement): () => void {
   const jobStatus = h('p', { role: 'status', class: 'muted', id: 'job-status' });
   const history = historySection(() => now);
 
-  replace(section,
-    h('div', { class: 'section-head health-head' },
-      h('h2', null, t('health_title')),
-      h('div', { class: 'head-actions' }, updated, refreshBtn),
-    ),
+  replace(
+    section,
+    h('div', { class: 'section-head health-head' }, h('h2', null, t('health_title')), h('div', { class: 'head-actions' }, updated, refreshBtn)),
     status,
     top,
     grid,
@@ -129,11 +153,18 @@ export function renderDashboard(section: HTMLElement): () => void {
     tick = c.tick;
     replace(top, banners(n, clockIsOff(clock)), c.warning, recentAlerts(n));
     replace(grid, powerCard(n), cpuCard(n), storageCard(n), systemCard(n), c.card);
-    replace(jobsBox, jobsTable(n.jobs, (name) => {
-      refocus = `job-run-${name}`;
-      void load();
-      if (name === 'sample' || name === 'rollup') void history.load();
-    }, jobStatus));
+    replace(
+      jobsBox,
+      jobsTable(
+        n.jobs,
+        (name) => {
+          refocus = `job-run-${name}`;
+          void load();
+          if (name === 'sample' || name === 'rollup') void history.load();
+        },
+        jobStatus,
+      ),
+    );
     updated.textContent = t('health_updated', { time: clockTime(Date.parse(n.at)) });
     // A refresh rebuilds the cards: give focus back to the same control (or to the job button just used).
     const back = refocus ?? focused;

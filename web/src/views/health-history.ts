@@ -31,7 +31,13 @@ const ORANGE = '#b45309';
 const RED = '#b42318';
 
 const CHARTS: ChartDef[] = [
-  { id: 'temp', title: () => t('health_chartTemp'), lines: [{ metric: 'cpu_temp', label: () => t('health_temperature'), color: RED }], fmt: (v) => celsius(v), reason: (n) => n.cpu.temperatureC.reason ?? null },
+  {
+    id: 'temp',
+    title: () => t('health_chartTemp'),
+    lines: [{ metric: 'cpu_temp', label: () => t('health_temperature'), color: RED }],
+    fmt: (v) => celsius(v),
+    reason: (n) => n.cpu.temperatureC.reason ?? null,
+  },
   {
     id: 'cpu',
     title: () => t('health_chartCpuMem'),
@@ -98,7 +104,11 @@ export function historySection(getNow: () => HealthNow | null): { el: HTMLElemen
   const body = h('div', { class: 'charts' });
   const status = h('p', { class: 'muted', role: 'status' });
   const buttons = (['24h', '7d'] as const).map((r) => {
-    const b = h('button', { type: 'button', class: 'btn small', 'aria-pressed': String(r === range), 'data-range': r }, r === '24h' ? t('health_range24h') : t('health_range7d'));
+    const b = h(
+      'button',
+      { type: 'button', class: 'btn small', 'aria-pressed': String(r === range), 'data-range': r },
+      r === '24h' ? t('health_range24h') : t('health_range7d'),
+    );
     b.addEventListener('click', () => {
       if (range === r) return;
       range = r;
@@ -107,8 +117,12 @@ export function historySection(getNow: () => HealthNow | null): { el: HTMLElemen
     });
     return b;
   });
-  const el = h('section', { class: 'health-history', 'aria-labelledby': 'hh-title' },
-    h('div', { class: 'section-head' },
+  const el = h(
+    'section',
+    { class: 'health-history', 'aria-labelledby': 'hh-title' },
+    h(
+      'div',
+      { class: 'section-head' },
       h('h3', { id: 'hh-title' }, t('health_history')),
       h('div', { class: 'range-switch', role: 'group', 'aria-label': t('health_range') }, buttons),
     ),
@@ -134,7 +148,9 @@ export function historySection(getNow: () => HealthNow | null): { el: HTMLElemen
     const first = hist.t[0];
     status.textContent =
       first === undefined
-        ? range === '24h' ? t('health_noSamples') : t('health_noHourly')
+        ? range === '24h'
+          ? t('health_noSamples')
+          : t('health_noHourly')
         : t(range === '24h' ? 'health_samplesSince' : 'health_hoursSince', { n: hist.t.length, since: when(first * 1000) });
     const figures = CHARTS.map((def) => {
       const lines = def.lines.filter((l) => (hist.series[l.metric] ?? []).some((v) => v !== null));
@@ -142,7 +158,16 @@ export function historySection(getNow: () => HealthNow | null): { el: HTMLElemen
       const caption = h('figcaption', null, h('h4', { id: `ch-${def.id}` }, def.title()));
       if (lines.length === 0) {
         const why = now ? def.reason(now) : null;
-        replace(fig, caption, h('p', { class: 'chart-empty' }, hist.t.length ? t('health_chartNoData') : t('health_chartNothingYet'), why ? h('span', { class: 'reason' }, why) : null));
+        replace(
+          fig,
+          caption,
+          h(
+            'p',
+            { class: 'chart-empty' },
+            hist.t.length ? t('health_chartNoData') : t('health_chartNothingYet'),
+            why ? h('span', { class: 'reason' }, why) : null,
+          ),
+        );
         return { fig, draw: null };
       }
       const box = h('div', { class: 'chart-box', 'aria-hidden': 'true' });
@@ -166,7 +191,10 @@ export function historySection(getNow: () => HealthNow | null): { el: HTMLElemen
     });
     // Charts with data first: empty ones (no battery, not a Pi) are one line each below them.
     figures.sort((a, b) => Number(a.draw === null) - Number(b.draw === null));
-    replace(body, figures.map((f) => f.fig));
+    replace(
+      body,
+      figures.map((f) => f.fig),
+    );
     // Drawn once in the page, so uPlot measures the real width of each box.
     for (const f of figures) f.draw?.();
     body.dataset.points = String(hist.t.length);

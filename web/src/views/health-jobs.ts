@@ -33,7 +33,11 @@ export function jobsTable(jobs: JobStatus[], onRun: (name: string, r: JobRunResp
   const row = (j: JobStatus) => {
     const label = tOr(`health_job_${j.name.replace(/-/g, '_')}`, j.name);
     const desc = tOr(`health_jobDesc_${j.name.replace(/-/g, '_')}`, j.description);
-    const btn = h('button', { type: 'button', class: 'btn small', id: `job-run-${j.name}`, 'aria-label': t('health_runNowLabel', { job: label }), disabled: j.running }, t('health_runNow'));
+    const btn = h(
+      'button',
+      { type: 'button', class: 'btn small', id: `job-run-${j.name}`, 'aria-label': t('health_runNowLabel', { job: label }), disabled: j.running },
+      t('health_runNow'),
+    );
     btn.addEventListener('click', async () => {
       btn.disabled = true;
       btn.textContent = t('health_jobRunning');
@@ -42,7 +46,10 @@ export function jobsTable(jobs: JobStatus[], onRun: (name: string, r: JobRunResp
       try {
         const r = await api<JobRunResponse>('POST', `/api/admin/health/jobs/${encodeURIComponent(j.name)}/run`);
         status.className = r.outcome === 'ok' ? 'ok' : 'error';
-        status.textContent = r.outcome === 'ok' ? t('health_jobDone', { job: label, time: duration(r.durationMs) }) : t('health_jobFailedMsg', { job: label, error: r.error ?? '' });
+        status.textContent =
+          r.outcome === 'ok'
+            ? t('health_jobDone', { job: label, time: duration(r.durationMs) })
+            : t('health_jobFailedMsg', { job: label, error: r.error ?? '' });
         announce(status.textContent);
         onRun(j.name, r);
       } catch (err) {
@@ -54,12 +61,18 @@ export function jobsTable(jobs: JobStatus[], onRun: (name: string, r: JobRunResp
     });
     const last = j.lastRun;
     const summary = last ? summaryText(j.name, last.summary) : '';
-    return h('tr', { 'data-job': j.name },
+    return h(
+      'tr',
+      { 'data-job': j.name },
       h('th', { scope: 'row', 'data-label': cols[0] }, h('span', { class: 'job-name' }, label), h('span', { class: 'job-desc' }, desc)),
-      h('td', { 'data-label': cols[1] },
+      h(
+        'td',
+        { 'data-label': cols[1] },
         last ? [when(last.startedAt), last.trigger === 'manual' ? h('span', { class: 'job-desc' }, t('health_byHand')) : null] : '—',
       ),
-      h('td', { 'data-label': cols[2] },
+      h(
+        'td',
+        { 'data-label': cols[2] },
         outcomeBadge(j),
         last?.durationMs !== null && last?.durationMs !== undefined ? h('span', { class: 'job-desc' }, duration(last.durationMs)) : null,
         last?.error ? h('span', { class: 'job-error' }, last.error) : null,
@@ -70,10 +83,22 @@ export function jobsTable(jobs: JobStatus[], onRun: (name: string, r: JobRunResp
       h('td', { 'data-label': cols[4], class: 'job-action' }, btn),
     );
   };
-  return h('div', { class: 'table-wrap jobs-wrap' },
-    h('table', { class: 'jobs' },
+  return h(
+    'div',
+    { class: 'table-wrap jobs-wrap' },
+    h(
+      'table',
+      { class: 'jobs' },
       h('caption', { class: 'visually-hidden' }, t('health_jobs')),
-      h('thead', null, h('tr', null, cols.map((c) => h('th', { scope: 'col' }, c)))),
+      h(
+        'thead',
+        null,
+        h(
+          'tr',
+          null,
+          cols.map((c) => h('th', { scope: 'col' }, c)),
+        ),
+      ),
       h('tbody', null, jobs.map(row)),
     ),
   );

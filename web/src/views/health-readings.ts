@@ -18,16 +18,17 @@ const unknown = <T>(reason: string): Reading<T> => ({ value: null, reason });
 /** One line of a card: the label, then the value, or "Unknown" with the reason on a second line (and as a tooltip). */
 export function reading<T>(id: string, label: string, r: Reading<T>, show: (v: T) => Shown): HTMLElement {
   if (r.value === null) {
-    return h('div', { class: 'reading', 'data-reading': id, 'data-state': 'unknown' },
+    return h(
+      'div',
+      { class: 'reading', 'data-reading': id, 'data-state': 'unknown' },
       h('dt', null, label),
-      h('dd', null,
-        h('span', { class: 'value unknown', title: r.reason }, t('health_unknown')),
-        h('span', { class: 'reason' }, r.reason),
-      ),
+      h('dd', null, h('span', { class: 'value unknown', title: r.reason }, t('health_unknown')), h('span', { class: 'reason' }, r.reason)),
     );
   }
   const s = show(r.value);
-  return h('div', { class: 'reading', 'data-reading': id, 'data-state': 'known', 'data-tone': s.tone },
+  return h(
+    'div',
+    { class: 'reading', 'data-reading': id, 'data-state': 'known', 'data-tone': s.tone },
     h('dt', null, label),
     h('dd', null, h('span', { class: `value${s.tone ? ` tone-${s.tone}` : ''}` }, s.text), s.extra ? h('span', { class: 'extra' }, s.extra) : null),
   );
@@ -56,11 +57,16 @@ export function powerCard(n: HealthNow): HTMLElement {
   const th = n.power.throttled;
   const alarm = n.power.underVoltageAlarm;
   // Either source can say "under-voltage now"; only the firmware word remembers "since boot".
-  const uvNow: Reading<boolean> = th.value ? known(th.value.now.underVoltage || alarm.value === true) : alarm.value !== null ? known(alarm.value) : unknown(th.reason);
+  const uvNow: Reading<boolean> = th.value
+    ? known(th.value.now.underVoltage || alarm.value === true)
+    : alarm.value !== null
+      ? known(alarm.value)
+      : unknown(th.reason);
   const uvBoot: Reading<boolean> = th.value ? known(th.value.sinceBoot.underVoltage) : unknown(th.reason);
   const thNow: Reading<string[]> = th.value ? known(flagsText(th.value.now)) : unknown(th.reason);
   const thBoot: Reading<string[]> = th.value ? known(flagsText(th.value.sinceBoot)) : unknown(th.reason);
-  const flags = (list: string[], warn: Tone): Shown => (list.length ? { text: t('health_yes_list', { list: list.join(', ') }), tone: warn } : { text: t('health_no'), tone: 'ok' });
+  const flags = (list: string[], warn: Tone): Shown =>
+    list.length ? { text: t('health_yes_list', { list: list.join(', ') }), tone: warn } : { text: t('health_no'), tone: 'ok' };
   const b = n.battery;
   const batteryRows = b.value
     ? [
@@ -79,12 +85,23 @@ export function powerCard(n: HealthNow): HTMLElement {
   // Without the firmware's word, the lines it would fill share one reason: said once.
   if (th.value === null) {
     const label = alarm.value === null ? t('health_powerFlagsAll') : t('health_powerFlags');
-    return card('power', t('health_power'), batteryRows, alarm.value === null ? null : uvNowRow, reading('power-flags', label, th, () => ({ text: '' })));
+    return card(
+      'power',
+      t('health_power'),
+      batteryRows,
+      alarm.value === null ? null : uvNowRow,
+      reading('power-flags', label, th, () => ({ text: '' })),
+    );
   }
-  return card('power', t('health_power'),
+  return card(
+    'power',
+    t('health_power'),
     batteryRows,
     uvNowRow,
-    reading('under-voltage-boot', t('health_underVoltageBoot'), uvBoot, (v) => ({ ...yesNo(v, t('health_uvYesBoot'), t('health_no')), tone: v ? 'warn' : 'ok' })),
+    reading('under-voltage-boot', t('health_underVoltageBoot'), uvBoot, (v) => ({
+      ...yesNo(v, t('health_uvYesBoot'), t('health_no')),
+      tone: v ? 'warn' : 'ok',
+    })),
     reading('throttling-now', t('health_throttlingNow'), thNow, (v) => flags(v, 'warn')),
     reading('throttling-boot', t('health_throttlingBoot'), thBoot, (v) => flags(v, 'warn')),
   );
@@ -92,13 +109,17 @@ export function powerCard(n: HealthNow): HTMLElement {
 
 export function cpuCard(n: HealthNow): HTMLElement {
   const th = n.thresholds;
-  return card('cpu', t('health_cpu'),
+  return card(
+    'cpu',
+    t('health_cpu'),
     reading('cpu-temp', t('health_temperature'), n.cpu.temperatureC, (v) => ({
       text: celsius(v),
       tone: v >= th.cpuCriticalC ? 'bad' : v >= th.cpuWarnC ? 'warn' : undefined,
       extra: v >= th.cpuWarnC ? t('health_hotHint') : null,
     })),
-    reading('cpu-use', t('health_cpuUse'), n.cpu.load.value ? known(n.cpu.load.value.cpuPercent) : unknown<number>(n.cpu.load.reason), (v) => ({ text: pct(v, 0) })),
+    reading('cpu-use', t('health_cpuUse'), n.cpu.load.value ? known(n.cpu.load.value.cpuPercent) : unknown<number>(n.cpu.load.reason), (v) => ({
+      text: pct(v, 0),
+    })),
     reading('load', t('health_load'), n.cpu.load, (v) => ({
       text: `${num(v.load1)} · ${num(v.load5)} · ${num(v.load15)}`,
       extra: t('health_loadHint', { n: v.cores }),
@@ -108,13 +129,17 @@ export function cpuCard(n: HealthNow): HTMLElement {
 }
 
 export function systemCard(n: HealthNow): HTMLElement {
-  return card('system', t('health_system'),
+  return card(
+    'system',
+    t('health_system'),
     reading('memory', t('health_memory'), n.memory, (m) => ({
       text: t('health_percentUsed', { pct: pct(m.usedPercent, 0) }),
       tone: m.usedPercent >= 90 ? 'warn' : undefined,
       extra: [t('health_available', { free: fmtSize(m.availableBytes), total: fmtSize(m.totalBytes) }), meter(m.usedPercent, 80, 90, t('health_memory'))],
     })),
-    reading('swap', t('health_swap'), n.memory, (m) => ({ text: m.swapTotalBytes > 0 ? t('health_swapUsed', { used: fmtSize(m.swapUsedBytes), total: fmtSize(m.swapTotalBytes) }) : t('health_none') })),
+    reading('swap', t('health_swap'), n.memory, (m) => ({
+      text: m.swapTotalBytes > 0 ? t('health_swapUsed', { used: fmtSize(m.swapUsedBytes), total: fmtSize(m.swapTotalBytes) }) : t('health_none'),
+    })),
     reading('uptime', t('health_uptime'), known(n.uptimeSeconds), (s) => ({ text: uptime(s) })),
     reading('disk-io', t('health_diskIo'), n.storage.io, (io) => ({ text: t('health_ioRate', { r: num(io.readOpsPerSec, 1), w: num(io.writeOpsPerSec, 1) }) })),
   );
@@ -132,13 +157,21 @@ export function storageCard(n: HealthNow): HTMLElement {
   const st = n.storage;
   const th = n.thresholds;
   const state: Shown =
-    st.state === 'mounted' ? { text: t('health_ssdMounted'), tone: 'ok' } : st.state === 'missing' ? { text: t('health_ssdMissing'), tone: 'bad', extra: t('health_ssdMissingHint') } : { text: t('health_ssdLocal'), extra: t('health_ssdLocalHint') };
+    st.state === 'mounted'
+      ? { text: t('health_ssdMounted'), tone: 'ok' }
+      : st.state === 'missing'
+        ? { text: t('health_ssdMissing'), tone: 'bad', extra: t('health_ssdMissingHint') }
+        : { text: t('health_ssdLocal'), extra: t('health_ssdLocalHint') };
   const sameFs = st.data.value !== null && st.root.value !== null && st.data.value.mount === st.root.value.mount;
-  return card('storage', t('health_storage'),
+  return card(
+    'storage',
+    t('health_storage'),
     reading('ssd-state', t('health_ssd'), known(st.state), () => state),
     reading('ssd-model', t('health_ssdModel'), st.ssd, (d) => ({
       text: [d.vendor, d.model].filter(Boolean).join(' ') || d.device,
-      extra: [d.serial ? t('health_serial', { serial: d.serial }) : null, d.sizeBytes ? fmtSize(d.sizeBytes) : null, d.interface, d.device].filter(Boolean).join(' · '),
+      extra: [d.serial ? t('health_serial', { serial: d.serial }) : null, d.sizeBytes ? fmtSize(d.sizeBytes) : null, d.interface, d.device]
+        .filter(Boolean)
+        .join(' · '),
     })),
     reading('ssd-usage', t('health_dataUsage'), st.data, (fs) => usage(fs, th.diskWarnPercent, th.diskCriticalPercent, t('health_dataUsage'))),
     reading('sd-usage', t('health_sdUsage'), st.root, (fs) => {

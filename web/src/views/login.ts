@@ -11,11 +11,15 @@ export function renderLogin(root: HTMLElement, app: App): void {
   const pass = h('input', { id: 'login-pass', name: 'password', type: 'password', autocomplete: 'current-password', required: true });
   const error = h('p', { class: 'error', role: 'alert', id: 'login-error' });
   const submit = h('button', { type: 'submit', class: 'btn primary wide' }, t('login'));
-  const form = h('form', { class: 'card stack login', 'aria-describedby': 'login-error' },
+  const form = h(
+    'form',
+    { class: 'card stack login', 'aria-describedby': 'login-error' },
     h('h1', { tabindex: -1 }, t('appName')),
     h('p', { class: 'muted' }, t('loginIntro')),
-    h('label', { for: 'login-user' }, t('username')), user,
-    h('label', { for: 'login-pass' }, t('password')), pass,
+    h('label', { for: 'login-user' }, t('username')),
+    user,
+    h('label', { for: 'login-pass' }, t('password')),
+    pass,
     error,
     submit,
   );

@@ -59,24 +59,25 @@ export function renderPortal(root: HTMLElement, _app: App): () => void {
       }
     });
 
-    replace(main,
+    replace(
+      main,
       h('div', { class: 'portal-top' }, langSwitch()),
       h('h1', { tabindex: -1 }, t('portalTitle')),
       h('p', { class: 'lead' }, t('portalWhat')),
       info.captive
         ? h('section', { class: 'card stack' }, h('p', null, t('portalContinueWhy')), status, cont)
-        : h('section', { class: 'card stack done' },
+        : h(
+            'section',
+            { class: 'card stack done' },
             h('p', { id: 'portal-done', tabindex: -1, class: 'ok' }, t('portalDone')),
             h('a', { class: 'btn', href: '/' }, t('portalOpenHere')),
           ),
-      h('section', { class: 'card stack', 'aria-labelledby': 'how-title' },
+      h(
+        'section',
+        { class: 'card stack', 'aria-labelledby': 'how-title' },
         h('h2', { id: 'how-title' }, t('portalHowTitle')),
         h('p', null, t('portalWhy')),
-        h('ol', { class: 'steps' },
-          h('li', null, t('portalStep1')),
-          h('li', null, t('portalStep2')),
-          h('li', null, t('portalStep3')),
-        ),
+        h('ol', { class: 'steps' }, h('li', null, t('portalStep1')), h('li', null, t('portalStep2')), h('li', null, t('portalStep3'))),
         h('label', { for: 'portal-address' }, t('portalAddress')),
         h('div', { class: 'copy-row' }, addrInput, h('button', { type: 'button', class: 'btn', onclick: copy }, t('copy'))),
         copyMsg,

@@ -14,7 +14,9 @@ export function openPreview(space: string, names: string[], e: Entry): void {
   const kind = kindOf(e.name);
   const body = h('div', { class: `preview ${kind}` });
   let blobUrl: string | null = null;
-  const links = h('div', { class: 'dlg-actions' },
+  const links = h(
+    'div',
+    { class: 'dlg-actions' },
     h('a', { class: 'btn', href: url, target: '_blank', rel: 'noopener' }, t('openNewTab')),
     h('a', { class: 'btn primary', href: fsUrl(space, names, 'download=1'), download: '' }, t('download')),
   );

@@ -11,14 +11,16 @@ export function renderTrash(main: HTMLElement, app: App): () => void {
   const list = h('ul', { class: 'entries' });
   const status = h('p', { class: 'muted', role: 'status' }, t('loading'));
   const emptyBtn = h('button', { type: 'button', class: 'btn danger', hidden: true, onclick: emptyAll }, icon('trash'), t('emptyTrash'));
-  replace(main,
+  replace(
+    main,
     h('div', { class: 'title-row' }, h('h1', { tabindex: -1 }, t('trash'))),
     h('p', { class: 'hint' }, app.me?.role === 'admin' ? t('trashIntroAdmin') : t('trashIntro')),
     h('div', { class: 'toolbar' }, emptyBtn),
     status,
     list,
   );
-  const spaceName = (s: string) => (s === 'workspace' ? t('workspace') : s === `users/${app.me?.username}` ? t('myContainer') : t('containerOf', { name: s.slice(6) }));
+  const spaceName = (s: string) =>
+    s === 'workspace' ? t('workspace') : s === `users/${app.me?.username}` ? t('myContainer') : t('containerOf', { name: s.slice(6) });
 
   async function load() {
     try {
@@ -32,13 +34,23 @@ export function renderTrash(main: HTMLElement, app: App): () => void {
   }
 
   function row(it: TrashItem) {
-    return h('li', { class: `entry ${it.type}` },
+    return h(
+      'li',
+      { class: `entry ${it.type}` },
       h('span', { class: `kind ${it.type === 'dir' ? 'folder' : 'file'}` }, icon(it.type === 'dir' ? 'folder' : 'file')),
-      h('div', { class: 'entry-text' },
+      h(
+        'div',
+        { class: 'entry-text' },
         h('span', { class: 'name' }, it.name),
-        h('span', { class: 'meta' }, `${spaceName(it.space)} ${it.path} · ${it.type === 'file' ? fmtSize(it.size) + ' · ' : ''}${t('deletedOnBy', { date: fmtDate(it.deletedAt), name: it.deletedBy })}`),
+        h(
+          'span',
+          { class: 'meta' },
+          `${spaceName(it.space)} ${it.path} · ${it.type === 'file' ? fmtSize(it.size) + ' · ' : ''}${t('deletedOnBy', { date: fmtDate(it.deletedAt), name: it.deletedBy })}`,
+        ),
       ),
-      h('div', { class: 'entry-actions' },
+      h(
+        'div',
+        { class: 'entry-actions' },
         h('button', { type: 'button', class: 'btn small', 'aria-label': t('restoreName', { name: it.name }), onclick: () => restore(it) }, t('restore')),
         h('button', { type: 'button', class: 'btn small danger', 'aria-label': t('purgeName', { name: it.name }), onclick: () => purge(it) }, t('purge')),
       ),

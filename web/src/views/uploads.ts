@@ -64,12 +64,24 @@ export function renderUploads(section: HTMLElement, queue: UploadQueue): () => v
     r.line.textContent = text;
     const btns: HTMLElement[] = [];
     if (item.state === 'queued' || item.state === 'uploading' || item.state === 'interrupted') {
-      btns.push(h('button', { type: 'button', class: 'btn small', 'aria-label': t('cancelName', { name: item.label }), onclick: () => queue.cancel(item) }, t('cancel')));
+      btns.push(
+        h(
+          'button',
+          { type: 'button', class: 'btn small', 'aria-label': t('cancelName', { name: item.label }), onclick: () => queue.cancel(item) },
+          t('cancel'),
+        ),
+      );
     }
     // Trying again cannot help after a refusal (403, 409, 413, 507…): only after network or server trouble.
-    const retriable = item.state === 'failed' && item.error?.code !== 'exists' && !(item.error && item.error.status >= 400 && item.error.status < 500 && item.error.status !== 408 && item.error.status !== 429) && item.error?.status !== 507;
+    const retriable =
+      item.state === 'failed' &&
+      item.error?.code !== 'exists' &&
+      !(item.error && item.error.status >= 400 && item.error.status < 500 && item.error.status !== 408 && item.error.status !== 429) &&
+      item.error?.status !== 507;
     if (item.state === 'interrupted' || retriable || item.state === 'cancelled') {
-      btns.push(h('button', { type: 'button', class: 'btn small', 'aria-label': t('retryName', { name: item.label }), onclick: () => queue.retry(item) }, t('retry')));
+      btns.push(
+        h('button', { type: 'button', class: 'btn small', 'aria-label': t('retryName', { name: item.label }), onclick: () => queue.retry(item) }, t('retry')),
+      );
     }
     if (item.state === 'failed' && item.error?.code === 'exists') {
       btns.push(h('button', { type: 'button', class: 'btn small', onclick: () => queue.retry(item, true) }, t('replace')));
@@ -83,13 +95,19 @@ export function renderUploads(section: HTMLElement, queue: UploadQueue): () => v
     for (const id of [...rows.keys()]) if (!items.some((i) => i.id === id)) rows.delete(id);
     const active = items.filter((i) => i.state === 'uploading' || i.state === 'queued' || i.state === 'interrupted').length;
     const done = items.filter((i) => i.state === 'done').length;
-    replace(head,
+    replace(
+      head,
       h('h2', null, t('uploads')),
       h('span', { class: 'muted' }, active ? t('upActive', { n: active }) : t('upAllDone', { n: done })),
-      items.some((i) => i.state === 'done' || i.state === 'cancelled' || i.state === 'failed') ? h('button', { type: 'button', class: 'btn small', onclick: () => queue.clearFinished() }, t('clearFinished')) : null,
+      items.some((i) => i.state === 'done' || i.state === 'cancelled' || i.state === 'failed')
+        ? h('button', { type: 'button', class: 'btn small', onclick: () => queue.clearFinished() }, t('clearFinished'))
+        : null,
     );
     for (const item of items) update(item);
-    replace(list, items.map((i) => rows.get(i.id)!.li));
+    replace(
+      list,
+      items.map((i) => rows.get(i.id)!.li),
+    );
     keepOpen.hidden = active === 0;
     if (queue.notice) {
       const n = queue.notice;

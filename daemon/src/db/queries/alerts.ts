@@ -20,7 +20,9 @@ export function alertQueries(db: Db) {
   const insert = db.prepare<[string, Severity, string, number | null, number, number]>(
     'INSERT INTO alerts (key, severity, message, value, raised_at, last_seen_at) VALUES (?, ?, ?, ?, ?, ?)',
   );
-  const update = db.prepare<[Severity, string, number | null, number, number]>('UPDATE alerts SET severity = ?, message = ?, value = ?, last_seen_at = ? WHERE id = ?');
+  const update = db.prepare<[Severity, string, number | null, number, number]>(
+    'UPDATE alerts SET severity = ?, message = ?, value = ?, last_seen_at = ? WHERE id = ?',
+  );
   const clear = db.prepare<[number, number]>('UPDATE alerts SET cleared_at = ? WHERE id = ?');
   const deleteClearedBefore = db.prepare<[number]>('DELETE FROM alerts WHERE cleared_at IS NOT NULL AND cleared_at < ?');
   return {
@@ -31,8 +33,7 @@ export function alertQueries(db: Db) {
     insert: (a: { key: string; severity: Severity; message: string; value: number | null }, at: number) =>
       insert.run(a.key, a.severity, a.message, a.value, at, at),
     /** An alert still holding: its severity, message and value as of `at`. */
-    update: (id: number, a: { severity: Severity; message: string; value: number | null }, at: number) =>
-      update.run(a.severity, a.message, a.value, at, id),
+    update: (id: number, a: { severity: Severity; message: string; value: number | null }, at: number) => update.run(a.severity, a.message, a.value, at, id),
     clear: (id: number, at: number) => clear.run(at, id),
     deleteClearedBefore: (t: number) => deleteClearedBefore.run(t).changes,
   };

@@ -26,12 +26,8 @@ export function healthSampleQueries(db: Db) {
   const pruneSamples = db.prepare<[number, number]>('DELETE FROM health_samples WHERE at < ? OR at > ?');
   const pruneHourly = db.prepare<[number, number]>('DELETE FROM health_hourly WHERE hour < ? OR hour > ?');
   // Every metric, prepared once: callers pick the columns they were asked for from the rows.
-  const samplesBetween = db.prepare<[number, number], SampleRow>(
-    `SELECT at, ${METRICS.join(', ')} FROM health_samples WHERE at > ? AND at <= ? ORDER BY at`,
-  );
-  const hourlyBetween = db.prepare<[number, number], HourlyRow>(
-    `SELECT hour, ${hourlyCols} FROM health_hourly WHERE hour > ? AND hour <= ? ORDER BY hour`,
-  );
+  const samplesBetween = db.prepare<[number, number], SampleRow>(`SELECT at, ${METRICS.join(', ')} FROM health_samples WHERE at > ? AND at <= ? ORDER BY at`);
+  const hourlyBetween = db.prepare<[number, number], HourlyRow>(`SELECT hour, ${hourlyCols} FROM health_hourly WHERE hour > ? AND hour <= ? ORDER BY hour`);
   return {
     insert: (row: SampleRow) => insert.run(row),
     latest: () => latest.get(),

@@ -15,7 +15,9 @@ export interface IntentRow {
 }
 
 export function intentQueries(db: Db) {
-  const insert = db.prepare('INSERT INTO intents (id, kind, space, path, target, actor, detail, created_at) VALUES (@id, @kind, @space, @path, @target, @actor, @detail, @created_at)');
+  const insert = db.prepare(
+    'INSERT INTO intents (id, kind, space, path, target, actor, detail, created_at) VALUES (@id, @kind, @space, @path, @target, @actor, @detail, @created_at)',
+  );
   const del = db.prepare('DELETE FROM intents WHERE id = ?');
   const all = db.prepare<[], IntentRow>('SELECT * FROM intents ORDER BY created_at');
   return {

@@ -51,7 +51,15 @@ export function jobQueries(db: Db) {
     finished(name: string, r: { at: number; outcome: JobOutcome; durationMs: number; error: string | null; summary: string | null }) {
       finished.run(r.at, r.outcome, r.durationMs, r.error, r.summary, r.outcome, r.at, r.outcome, name);
     },
-    insertRun(r: { name: string; startedAt: number; durationMs: number; outcome: JobOutcome; trigger: JobTrigger; error: string | null; summary: string | null }) {
+    insertRun(r: {
+      name: string;
+      startedAt: number;
+      durationMs: number;
+      outcome: JobOutcome;
+      trigger: JobTrigger;
+      error: string | null;
+      summary: string | null;
+    }) {
       insertRun.run(r.name, r.startedAt, r.durationMs, r.outcome, r.trigger, r.error, r.summary);
     },
     states: () => states.all(),

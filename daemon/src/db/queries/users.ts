@@ -22,9 +22,7 @@ export function userQueries(db: Db) {
     `INSERT INTO users (username, password_hash, role, quota_bytes, created_at, updated_at)
      VALUES (@username, @password_hash, @role, @quota_bytes, @now, @now)`,
   );
-  const activeAdmins = db.prepare<[], { n: number }>(
-    "SELECT count(*) AS n FROM users WHERE role = 'admin' AND disabled = 0 AND deleted_at IS NULL",
-  );
+  const activeAdmins = db.prepare<[], { n: number }>("SELECT count(*) AS n FROM users WHERE role = 'admin' AND disabled = 0 AND deleted_at IS NULL");
   const count = db.prepare<[], { n: number }>('SELECT count(*) AS n FROM users');
   const exists = db.prepare<[string]>('SELECT 1 FROM users WHERE username = ?');
   return {
