@@ -56,6 +56,25 @@ test('a normal user sees the shared workspace only: no private container, no adm
   }
 });
 
+test('the activity log reads in French: actions and details in words, not codes and JSON', async () => {
+  // A failed login to find in the log.
+  assert.equal((await api(base, null, 'POST', '/api/auth/login', { username: 'ulla', password: 'not-her-password' })).status, 401);
+  const { context, page } = await newPage(browser, LAPTOP, { locale: 'fr-FR' });
+  try {
+    await uiLogin(page, base, 'admin', s.users.admin.password);
+    await page.goto(`${base}/admin/audit`);
+    const row = page.locator('table.audit tbody tr', { has: page.locator('td[data-action="login_failed"]') }).first();
+    await row.waitFor();
+    const text = await row.innerText();
+    assert.match(text, /Connexion refusée/);
+    assert.match(text, /raison : nom ou mot de passe incorrect/);
+    assert.doesNotMatch(text, /login_failed|\{"/);
+    await shoot(page, 'audit-fr');
+  } finally {
+    await context.close();
+  }
+});
+
 test('a disabled account is told so in French, not "wrong password"', async () => {
   assert.equal((await api(base, s.adminToken, 'POST', '/api/admin/users', { username: 'absent', password: 'absent-password', role: 'user' })).status, 201);
   assert.equal((await api(base, s.adminToken, 'PATCH', '/api/admin/users/absent', { disabled: true })).status, 200);
@@ -121,10 +140,13 @@ test('an admin sees the console and creates a user who then logs in', async () =
     await page.locator('li[data-user="newbie"]').waitFor();
 
     await tabs.getByRole('link', { name: 'Activity log', exact: true }).click();
-    await page.getByRole('cell', { name: 'user_create' }).first().waitFor();
+    await page.locator('td[data-action="user_create"]').first().waitFor();
     await page.getByLabel('Action').selectOption('login');
     await page.getByRole('button', { name: 'Apply' }).click();
-    await page.waitForFunction(() => [...document.querySelectorAll('table.audit tbody code')].every((c) => c.textContent === 'login'));
+    await page.waitForFunction(() => {
+      const cells = [...document.querySelectorAll('table.audit tbody td[data-action]')];
+      return cells.length > 0 && cells.every((c) => c.getAttribute('data-action') === 'login' && c.textContent === 'Log in');
+    });
     await tabs.getByRole('link', { name: 'Health', exact: true }).click();
     await page.getByRole('heading', { name: 'Device health' }).waitFor();
 

@@ -3,7 +3,7 @@ import { AUDIT_ACTIONS, ROLES, type AdminUser, type AdminUsersResponse, type Aud
 import { api } from '../api.js';
 import { filesPath, isAdmin, type App } from '../app.js';
 import { announce, h, replace } from '../dom.js';
-import { fmtDate, fmtNumber, fmtSize, t } from '../i18n/index.js';
+import { fmtDate, fmtNumber, fmtSize, t, type Key } from '../i18n/index.js';
 import { confirmDialog, errorText, promptDialog } from './dialogs.js';
 import { renderHealth } from './health.js';
 
@@ -298,6 +298,31 @@ function storageTab(section: HTMLElement): () => void {
 
 // ---- audit ----
 
+/** Details in words: known fields translated and sizes formatted; anything else as "name: value". */
+function auditDetail(detail: unknown): string {
+  if (detail === null || typeof detail !== 'object') return detail === null || detail === undefined ? '' : String(detail);
+  const words = (k: string): string => {
+    const key = `detail_${k}` as Key;
+    const s = t(key);
+    return s === key ? k : s;
+  };
+  const value = (k: string, v: unknown): string => {
+    if (v === null || v === undefined) return '—';
+    if (typeof v === 'number' && /size|bytes/i.test(k)) return fmtSize(v);
+    if (typeof v === 'boolean') return t(v ? 'yes' : 'no');
+    if (typeof v === 'string' && k === 'sha256') return `${v.slice(0, 12)}…`;
+    if (typeof v === 'string') {
+      const key = `detailValue_${v}` as Key;
+      const s = t(key);
+      return s === key ? v : s;
+    }
+    return typeof v === 'object' ? JSON.stringify(v) : String(v);
+  };
+  return Object.entries(detail as Record<string, unknown>)
+    .map(([k, v]) => `${words(k)}${t('colon')}${value(k, v)}`)
+    .join(' · ');
+}
+
 function auditTab(section: HTMLElement): () => void {
   const actor = h('input', { id: 'au-actor', autocomplete: 'off', autocapitalize: 'none' });
   const action = h(
@@ -332,6 +357,7 @@ function auditTab(section: HTMLElement): () => void {
     return q.toString();
   };
   async function load(append: boolean) {
+    if (append && next === null) return;
     try {
       const r = await api<AuditPage>('GET', `/api/admin/audit?${query(append ? next : null)}`);
       next = r.next;
@@ -341,9 +367,9 @@ function auditTab(section: HTMLElement): () => void {
           null,
           h('td', null, fmtDate(e.at)),
           h('td', null, e.actor ?? '—'),
-          h('td', null, h('code', null, e.action)),
+          h('td', { 'data-action': e.action }, t(`audit_${e.action}`)),
           h('td', { class: 'wrap' }, e.target ?? ''),
-          h('td', { class: 'wrap' }, e.detail ? JSON.stringify(e.detail) : ''),
+          h('td', { class: 'wrap' }, auditDetail(e.detail)),
           h('td', null, e.ip ?? ''),
         ),
       );
