@@ -1,4 +1,4 @@
-// The health side of one app: readers, samples, alerts, the power guard and the scheduled jobs, built once per Deps.
+// The health side of one daemon: readers, samples, alerts, the power guard and the scheduled jobs (built by deps.ts).
 import type { Config } from '../config.js';
 import type { Db } from '../db/connection.js';
 import type { JobHealth } from '../jobs/list.js';

@@ -110,20 +110,13 @@ export class Tree {
 
   /** Index rows for existing parent folders that lack one (made outside the API), owned by the actor. */
   indexParents(actor: Actor, space: Space, dirs: string[]): void {
-    const key = spaceKey(space);
+    for (let i = 1; i <= dirs.length; i++) this.indexDir(actor, spaceKey(space), dirs.slice(0, i).join('/'));
+  }
+
+  /** An index row for a folder, owned by the actor, unless it has one. */
+  private indexDir(actor: Actor, key: string, rel: string): void {
     const now = this.clock.now();
-    for (let i = 1; i <= dirs.length; i++) {
-      this.files.insertIgnore({
-        space: key,
-        path: dirs.slice(0, i).join('/'),
-        type: 'dir',
-        size: 0,
-        owner: actor.username,
-        sha256: null,
-        created_at: now,
-        mtime: now,
-      });
-    }
+    this.files.insertIgnore({ space: key, path: rel, type: 'dir', size: 0, owner: actor.username, sha256: null, created_at: now, mtime: now });
   }
 
   /** Creates missing parent folders on disk and in the index, owned by the actor. */
@@ -143,17 +136,7 @@ export class Tree {
         if (st.isSymbolicLink()) throw forbidden('This path goes through a symbolic link.', 'symlink_refused');
         if (!st.isDirectory()) throw conflict('not_a_directory', `"${dirs.slice(0, i + 1).join('/')}" is a file, not a folder.`);
       }
-      const now = this.clock.now();
-      this.files.insertIgnore({
-        space: key,
-        path: dirs.slice(0, i + 1).join('/'),
-        type: 'dir',
-        size: 0,
-        owner: actor.username,
-        sha256: null,
-        created_at: now,
-        mtime: now,
-      });
+      this.indexDir(actor, key, dirs.slice(0, i + 1).join('/'));
     }
   }
 
