@@ -85,9 +85,17 @@ onLangChange(() => app.render());
 async function start() {
   const path = location.pathname;
   if (!(path === '/portal' || path.startsWith('/portal/'))) {
-    const [me, health] = await Promise.all([app.refreshMe(), api<PublicHealth>('GET', '/api/health').catch(() => ({ storage: 'mounted' }))]);
-    void me;
-    app.storage = health.storage;
+    // The list comes first; the storage banner follows when /api/health answers (it rarely matters).
+    let started = false;
+    void api<PublicHealth>('GET', '/api/health')
+      .then((health) => {
+        if (health.storage === app.storage) return;
+        app.storage = health.storage;
+        if (started) app.render();
+      })
+      .catch(() => {});
+    await app.refreshMe();
+    started = true;
   }
   app.render();
 }
