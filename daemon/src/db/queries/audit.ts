@@ -21,6 +21,9 @@ export interface AuditFilter {
 }
 
 export function auditQueries(db: Db) {
+  // One statement per combination of filters (at most 2^5), prepared the first time it is asked for.
+  const statements = new Map<string, ReturnType<Db['prepare']>>();
+  const prepared = (sql: string) => statements.get(sql) ?? statements.set(sql, db.prepare(sql)).get(sql)!;
   const insert = db.prepare('INSERT INTO audit (at, actor, ip, action, target, detail) VALUES (?, ?, ?, ?, ?, ?)');
   return {
     insert(e: { at: number; actor: string | null; ip: string | null; action: string; target?: string | null; detail?: unknown }) {
@@ -35,7 +38,7 @@ export function auditQueries(db: Db) {
       if (f.since !== undefined) (where.push('at >= @since'), (args.since = f.since));
       if (f.until !== undefined) (where.push('at < @until'), (args.until = f.until));
       const sql = `SELECT * FROM audit ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY id DESC LIMIT @limit`;
-      return db.prepare(sql).all(args) as AuditRow[];
+      return prepared(sql).all(args) as AuditRow[];
     },
   };
 }

@@ -15,6 +15,9 @@ export interface UserRow {
 }
 
 export function userQueries(db: Db) {
+  // One UPDATE per set of changed fields (at most 2^5), prepared the first time it is asked for.
+  const statements = new Map<string, ReturnType<Db['prepare']>>();
+  const prepared = (sql: string) => statements.get(sql) ?? statements.set(sql, db.prepare(sql)).get(sql)!;
   const byName = db.prepare<[string], UserRow>('SELECT * FROM users WHERE username = ?');
   const byId = db.prepare<[number], UserRow>('SELECT * FROM users WHERE id = ?');
   const all = db.prepare<[], UserRow>('SELECT * FROM users ORDER BY deleted_at IS NOT NULL, username');
@@ -40,7 +43,7 @@ export function userQueries(db: Db) {
       const keys = Object.keys(fields) as (keyof typeof fields)[];
       if (keys.length === 0) return;
       const set = keys.map((k) => `${k} = @${k}`).join(', ');
-      db.prepare(`UPDATE users SET ${set}, updated_at = @now WHERE id = @id`).run({ ...fields, now, id });
+      prepared(`UPDATE users SET ${set}, updated_at = @now WHERE id = @id`).run({ ...fields, now, id });
     },
   };
 }
