@@ -69,6 +69,8 @@ export interface Me {
   role: Role;
   quotaBytes: number | null;
   usedBytes: number;
+  /** The password was chosen by someone else (the first start's): the UI asks for a new one. */
+  mustChangePassword: boolean;
 }
 
 /** GET /api/auth/me. */

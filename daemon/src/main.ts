@@ -24,7 +24,9 @@ async function main() {
 
   if (config.bootstrapAdmin && accounts.users.countAll() === 0) {
     const password = generatePassword();
-    await accounts.createUser({ username: 'admin', password, role: 'admin' });
+    const row = await accounts.createUser({ username: 'admin', password, role: 'admin' });
+    // Printed on a terminal or in a journal: to be replaced by one the administrator chooses at the first login.
+    accounts.users.update(row.id, { must_change_password: 1 }, deps.clock.now());
     deps.audit.record({ actor: null, ip: null, action: 'user_create', target: 'user:admin', detail: { role: 'admin', bootstrap: true } });
     // Printed once, to the terminal or journal of the first start; never stored in clear anywhere.
     process.stdout.write(

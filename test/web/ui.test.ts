@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
-import { api, dispose } from '../helpers/server.js';
+import { api, dispose, login, startDaemon } from '../helpers/server.js';
 import { LAPTOP, launch, newPage, PHONE, seededDaemon, shoot, uiLogin, type Seeded } from './browser.js';
 
 let s: Seeded;
@@ -72,6 +72,32 @@ test('the activity log reads in French: actions and details in words, not codes 
     await shoot(page, 'audit-fr');
   } finally {
     await context.close();
+  }
+});
+
+test('the administrator is asked to replace the printed first password at the first login', async () => {
+  const d = await startDaemon();
+  const { context, page } = await newPage(browser, LAPTOP, { locale: 'fr-FR' });
+  try {
+    await page.goto(`${d.base}/`);
+    await page.getByLabel('Nom').fill('admin');
+    await page.getByLabel('Mot de passe').fill(d.adminPassword!);
+    await page.getByRole('button', { name: 'Se connecter' }).click();
+    // Straight to the account page, whatever was asked for, until it is done.
+    await page.getByRole('alert').getByText(/choisissez le vôtre avant de continuer/).waitFor();
+    await page.goto(`${d.base}/admin/users`);
+    await page.getByRole('alert').getByText(/choisissez le vôtre/).waitFor();
+    await shoot(page, 'first-login-fr');
+    await page.getByLabel('Mot de passe actuel').fill(d.adminPassword!);
+    await page.getByLabel('Nouveau mot de passe', { exact: true }).fill('mon-propre-secret');
+    await page.getByLabel('Nouveau mot de passe, encore').fill('mon-propre-secret');
+    await page.getByRole('button', { name: 'Changer le mot de passe' }).click();
+    await page.getByRole('heading', { name: 'Espace partagé', level: 1 }).waitFor();
+    const me = await api(d.base, await login(d.base, 'admin', 'mon-propre-secret'), 'GET', '/api/auth/me');
+    assert.equal(me.json.user.mustChangePassword, false);
+  } finally {
+    await context.close();
+    await dispose(d);
   }
 });
 

@@ -47,6 +47,8 @@ const app: App = {
       cleanup = renderLogin(root, app);
       return;
     }
+    // A password printed at the first start is replaced before anything else.
+    if (app.me.mustChangePassword && path !== '/account') return app.navigate('/account', { replace: true });
     if (path === '/' || path === '/login' || path === '/files' || path === '/files/') return app.navigate('/files/workspace/', { replace: true });
     const main = renderShell(root, app);
     if (path.startsWith('/files/')) cleanup = renderFiles(main, app);

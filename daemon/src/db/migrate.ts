@@ -4,12 +4,14 @@ import * as m0001 from './migrations/0001-initial.js';
 import * as m0002 from './migrations/0002-health.js';
 import * as m0003 from './migrations/0003-listing-index.js';
 import * as m0004 from './migrations/0004-intents.js';
+import * as m0005 from './migrations/0005-must-change-password.js';
 
 export const migrations: ReadonlyArray<{ name: string; sql: string }> = [
   { name: '0001-initial', sql: m0001.sql },
   { name: '0002-health', sql: m0002.sql },
   { name: '0003-listing-index', sql: m0003.sql },
   { name: '0004-intents', sql: m0004.sql },
+  { name: '0005-must-change-password', sql: m0005.sql },
 ];
 
 /** The schema version the database is at: the number of migrations applied. */

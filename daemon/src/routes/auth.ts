@@ -94,7 +94,13 @@ export function authRoutes(deps: Deps) {
     const u = c.var.caller.actor;
     const row = accounts.users.byId(u.id)!;
     return c.json({
-      user: { username: u.username, role: u.role, quotaBytes: row.quota_bytes, usedBytes: deps.drive.files.usageOf(u.username) },
+      user: {
+        username: u.username,
+        role: u.role,
+        quotaBytes: row.quota_bytes,
+        usedBytes: deps.drive.files.usageOf(u.username),
+        mustChangePassword: row.must_change_password === 1,
+      },
     } satisfies MeResponse);
   });
 
@@ -114,7 +120,7 @@ export function authRoutes(deps: Deps) {
       throw new HttpError('wrong_password', 'The current password is wrong.');
     }
     // Every session ends, this one included; the caller gets a fresh token.
-    await accounts.setPassword(row, body.newPassword ?? body.password);
+    await accounts.setPassword(row, body.newPassword ?? body.password, undefined, true);
     const s = await accounts.openSession(row, caller.ip, c.req.header('user-agent') ?? null);
     audit.by(caller, 'password_change', `user:${u.username}`);
     setSession(c, s.token);

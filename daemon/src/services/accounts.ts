@@ -227,11 +227,12 @@ export class Accounts {
     return u;
   }
 
-  async setPassword(user: UserRow, password: unknown, keepSession?: string): Promise<void> {
+  /** `byOwner`: the user chose it (their own change): no longer asked to replace it. */
+  async setPassword(user: UserRow, password: unknown, keepSession?: string, byOwner = false): Promise<void> {
     const pw = checkPassword(password, user.username);
     const hash = await this.hash(pw);
     this.db.transaction(() => {
-      this.users.update(user.id, { password_hash: hash }, this.clock.now());
+      this.users.update(user.id, byOwner ? { password_hash: hash, must_change_password: 0 } : { password_hash: hash }, this.clock.now());
       // A password change ends every other session of that user.
       this.sessions.deleteForUser(user.id, keepSession);
     })();

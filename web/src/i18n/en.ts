@@ -308,6 +308,7 @@ export const en = {
   err_cross_site_request: 'Refused: the request did not come from this page.',
   err_wrong_password: 'The current password is wrong.',
   err_account_disabled: 'Account disabled — see your teacher.',
+  chooseOwnPassword: 'Welcome! This password was printed when the drive was first started: choose your own before you go on.',
   err_file_changed: 'The file changed while it was being read. Try again.',
   err_gone: 'Its content is no longer on the drive.',
   // ---- admin health dashboard (web/src/views/health*.ts) ----

@@ -312,6 +312,7 @@ export const fr: Dict = {
   err_cross_site_request: 'Refusé : la demande ne venait pas de cette page.',
   err_wrong_password: 'Le mot de passe actuel est incorrect.',
   err_account_disabled: 'Compte désactivé — voyez votre enseignant.',
+  chooseOwnPassword: 'Bienvenue ! Ce mot de passe a été affiché au premier démarrage du disque : choisissez le vôtre avant de continuer.',
   err_file_changed: 'Le fichier a changé pendant sa lecture. Réessayez.',
   err_gone: 'Son contenu n’est plus sur le disque.',
   // ---- tableau de bord de l’état (web/src/views/health*.ts) ----

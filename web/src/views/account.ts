@@ -41,6 +41,10 @@ export function renderAccount(main: HTMLElement, app: App): () => void {
       form.reset();
       msg.className = 'ok';
       msg.textContent = t('passwordChanged');
+      if (me.mustChangePassword) {
+        await app.refreshMe();
+        app.navigate('/files/workspace/');
+      }
     } catch (err) {
       msg.textContent = errorText(err);
     }
@@ -58,6 +62,8 @@ export function renderAccount(main: HTMLElement, app: App): () => void {
   replace(
     main,
     h('div', { class: 'title-row' }, h('h1', { tabindex: -1 }, t('account'))),
+    me.mustChangePassword ? h('p', { class: 'banner warn', role: 'alert' }, t('chooseOwnPassword')) : null,
+    me.mustChangePassword ? form : null,
     h(
       'section',
       { class: 'card stack' },
@@ -67,7 +73,7 @@ export function renderAccount(main: HTMLElement, app: App): () => void {
       langSwitch(),
       h('button', { type: 'button', class: 'btn', onclick: logout }, t('logout')),
     ),
-    form,
+    me.mustChangePassword ? null : form,
   );
   return () => {};
 }

@@ -12,6 +12,8 @@ export interface UserRow {
   created_at: number;
   updated_at: number;
   deleted_at: number | null;
+  /** 1: the password was chosen by someone else (the first start's); its owner is asked to replace it. */
+  must_change_password: number;
 }
 
 export function userQueries(db: Db) {
@@ -39,7 +41,11 @@ export function userQueries(db: Db) {
     insert(u: { username: string; password_hash: string; role: Role; quota_bytes: number | null; now: number }) {
       return Number(insert.run(u).lastInsertRowid);
     },
-    update(id: number, fields: Partial<Pick<UserRow, 'password_hash' | 'role' | 'disabled' | 'quota_bytes' | 'deleted_at'>>, now: number) {
+    update(
+      id: number,
+      fields: Partial<Pick<UserRow, 'password_hash' | 'role' | 'disabled' | 'quota_bytes' | 'deleted_at' | 'must_change_password'>>,
+      now: number,
+    ) {
       const keys = Object.keys(fields) as (keyof typeof fields)[];
       if (keys.length === 0) return;
       const set = keys.map((k) => `${k} = @${k}`).join(', ');
