@@ -65,7 +65,10 @@ export async function seededDaemon(env: Record<string, string> = {}): Promise<Se
   // The administrator has already replaced the password printed at the first start (the UI asks for
   // that at the first login: tested on its own in ui.test.ts).
   const adminPassword = 'admin-own-password-1';
-  const changed = await api(daemon.base, await login(daemon.base, 'admin', printed), 'POST', '/api/auth/password', { currentPassword: printed, newPassword: adminPassword });
+  const changed = await api(daemon.base, await login(daemon.base, 'admin', printed), 'POST', '/api/auth/password', {
+    currentPassword: printed,
+    newPassword: adminPassword,
+  });
   if (changed.status !== 200) throw new Error(`changing the first password: ${changed.status} ${JSON.stringify(changed.json)}`);
   const adminToken: string = changed.json.token;
   const users = {

@@ -400,7 +400,10 @@ test('a battery board: its readings, the one it cannot give, and the low-battery
   try {
     // The printed first password replaced first, as the UI would ask at the first login.
     const own = 'admin-own-password-1';
-    const changed = await api(d.base, await login(d.base, 'admin', d.adminPassword!), 'POST', '/api/auth/password', { currentPassword: d.adminPassword, newPassword: own });
+    const changed = await api(d.base, await login(d.base, 'admin', d.adminPassword!), 'POST', '/api/auth/password', {
+      currentPassword: d.adminPassword,
+      newPassword: own,
+    });
     const token: string = changed.json.token;
     for (const job of ['sample', 'alerts']) assert.equal((await api(d.base, token, 'POST', `/api/admin/health/jobs/${job}/run`)).json.outcome, 'ok');
     await page.goto(`${d.base}/`);

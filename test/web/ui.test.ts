@@ -84,9 +84,15 @@ test('the administrator is asked to replace the printed first password at the fi
     await page.getByLabel('Mot de passe').fill(d.adminPassword!);
     await page.getByRole('button', { name: 'Se connecter' }).click();
     // Straight to the account page, whatever was asked for, until it is done.
-    await page.getByRole('alert').getByText(/choisissez le vôtre avant de continuer/).waitFor();
+    await page
+      .getByRole('alert')
+      .getByText(/choisissez le vôtre avant de continuer/)
+      .waitFor();
     await page.goto(`${d.base}/admin/users`);
-    await page.getByRole('alert').getByText(/choisissez le vôtre/).waitFor();
+    await page
+      .getByRole('alert')
+      .getByText(/choisissez le vôtre/)
+      .waitFor();
     await shoot(page, 'first-login-fr');
     await page.getByLabel('Mot de passe actuel').fill(d.adminPassword!);
     await page.getByLabel('Nouveau mot de passe', { exact: true }).fill('mon-propre-secret');
