@@ -107,6 +107,35 @@ test('the administrator is asked to replace the printed first password at the fi
   }
 });
 
+test('a file larger than the whole quota says so; "quota full" only when it is', async () => {
+  assert.equal(
+    (await api(base, s.adminToken, 'POST', '/api/admin/users', { username: 'petit', password: 'petit-password', role: 'user', quotaBytes: 4000 })).status,
+    201,
+  );
+  const { context, page } = await newPage(browser, PHONE, { locale: 'fr-FR' });
+  try {
+    await uiLogin(page, base, 'petit', 'petit-password');
+    await page.locator('#pick-files').setInputFiles({ name: 'gros.bin', mimeType: 'application/octet-stream', buffer: Buffer.alloc(10_000, 1) });
+    await page
+      .locator('.upload', { hasText: 'gros.bin' })
+      .getByText(/est plus grand que tout votre quota/)
+      .waitFor();
+    await page.locator('#pick-files').setInputFiles({ name: 'moyen.bin', mimeType: 'application/octet-stream', buffer: Buffer.alloc(3000, 1) });
+    await page
+      .locator('.upload', { hasText: 'moyen.bin' })
+      .getByText(/^Terminé/)
+      .waitFor();
+    await page.locator('#pick-files').setInputFiles({ name: 'encore.bin', mimeType: 'application/octet-stream', buffer: Buffer.alloc(2000, 1) });
+    await page
+      .locator('.upload', { hasText: 'encore.bin' })
+      .getByText(/ne tient pas : il reste/)
+      .waitFor();
+    assert.equal(await page.getByText(/Votre quota est plein/).count(), 0, 'not full: 1000 bytes are left');
+  } finally {
+    await context.close();
+  }
+});
+
 test('a disabled account is told so in French, not "wrong password"', async () => {
   assert.equal((await api(base, s.adminToken, 'POST', '/api/admin/users', { username: 'absent', password: 'absent-password', role: 'user' })).status, 201);
   assert.equal((await api(base, s.adminToken, 'PATCH', '/api/admin/users/absent', { disabled: true })).status, 200);

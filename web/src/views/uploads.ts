@@ -1,10 +1,20 @@
 // The upload panel: one row per file with a progress bar, speed and time left, cancel / retry / replace.
 import { h, replace } from '../dom.js';
 import { fmtDuration, fmtSize, fmtSpeed, t } from '../i18n/index.js';
+import type { Me } from '../../../daemon/src/api-types.js';
 import type { UploadItem, UploadQueue } from '../upload/queue.js';
 import { errorText } from './dialogs.js';
 
-export function renderUploads(section: HTMLElement, queue: UploadQueue): () => void {
+/** Why a file does not fit: larger than the whole quota, the quota full, or just not this much room left. */
+function quotaText(item: UploadItem, me: Me | null): string {
+  if (!me || me.quotaBytes === null) return t('err_quota_exceeded');
+  if (item.file.size > me.quotaBytes) return t('quotaTooBig', { size: fmtSize(item.file.size), quota: fmtSize(me.quotaBytes) });
+  const left = Math.max(0, me.quotaBytes - me.usedBytes);
+  if (left === 0) return t('quotaFull');
+  return t('quotaNotEnough', { size: fmtSize(item.file.size), left: fmtSize(left) });
+}
+
+export function renderUploads(section: HTMLElement, queue: UploadQueue, me: () => Me | null = () => null): () => void {
   const rows = new Map<number, { li: HTMLElement; bar: HTMLProgressElement; line: HTMLElement; btns: HTMLElement }>();
   const list = h('ul', { class: 'upload-list' });
   const head = h('div', { class: 'uploads-head' });
@@ -55,7 +65,7 @@ export function renderUploads(section: HTMLElement, queue: UploadQueue): () => v
         text = queue.resumable ? t('upInterruptedResume') : t('upInterruptedPut');
         break;
       case 'failed':
-        text = item.error?.code === 'exists' ? t('err_exists_upload') : errorText(item.error);
+        text = item.error?.code === 'exists' ? t('err_exists_upload') : item.error?.code === 'quota_exceeded' ? quotaText(item, me()) : errorText(item.error);
         break;
       case 'cancelled':
         text = t('upCancelled');
