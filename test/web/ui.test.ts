@@ -136,6 +136,28 @@ test('a file larger than the whole quota says so; "quota full" only when it is',
   }
 });
 
+test("the upload panel shows this space's uploads only, and folds to its summary", async () => {
+  const { context, page } = await newPage(browser, PHONE);
+  try {
+    await uiLogin(page, base, 'adam', s.users.adam.password);
+    await page.goto(`${base}/files/home/`);
+    await page.locator('#pick-files').setInputFiles({ name: 'private-draft.txt', mimeType: 'text/plain', buffer: Buffer.from('draft') });
+    const panel = page.locator('section.uploads');
+    await panel.locator('.upload', { hasText: 'private-draft.txt' }).getByText(/^Done/).waitFor();
+    await panel.getByRole('button', { name: 'Hide' }).click();
+    assert.equal(await panel.locator('.upload-list').isVisible(), false);
+    assert.match(await panel.locator('.uploads-head').innerText(), /1 done|done/i);
+    await panel.getByRole('button', { name: 'Show' }).click();
+    await panel.locator('.upload', { hasText: 'private-draft.txt' }).waitFor();
+    // In the shared workspace, the private container's upload is not listed.
+    await page.getByRole('link', { name: 'Shared', exact: true }).click();
+    await page.getByRole('link', { name: 'welcome.txt', exact: true }).waitFor();
+    assert.equal(await page.locator('section.uploads').isVisible(), false);
+  } finally {
+    await context.close();
+  }
+});
+
 test('a disabled account is told so in French, not "wrong password"', async () => {
   assert.equal((await api(base, s.adminToken, 'POST', '/api/admin/users', { username: 'absent', password: 'absent-password', role: 'user' })).status, 201);
   assert.equal((await api(base, s.adminToken, 'PATCH', '/api/admin/users/absent', { disabled: true })).status, 200);

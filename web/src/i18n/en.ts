@@ -107,6 +107,8 @@ export const en = {
   upRestarting: 'Restarting from the beginning…',
   upRestarted: 'restarted {n} time|restarted {n} times',
   upDone: 'Done · {size}',
+  hideUploads: 'Hide',
+  showUploads: 'Show',
   upAutoResume: 'Connection lost · resuming by itself…',
   connectionLost: 'Connection lost — trying again…',
   retryNow: 'Try now',

@@ -109,6 +109,8 @@ export const fr: Dict = {
   upRestarting: 'Reprise depuis le début…',
   upRestarted: 'recommencé {n} fois|recommencé {n} fois',
   upDone: 'Terminé · {size}',
+  hideUploads: 'Masquer',
+  showUploads: 'Afficher',
   upAutoResume: 'Connexion perdue · reprise automatique…',
   connectionLost: 'Connexion perdue — nouvelle tentative…',
   retryNow: 'Réessayer maintenant',

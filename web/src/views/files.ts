@@ -374,7 +374,12 @@ export function renderFiles(main: HTMLElement, app: App): () => void {
       void app.refreshMe().then(drawQuota);
     }
   });
-  const stopUploads = renderUploads(uploads, app.queue, () => app.me);
+  const stopUploads = renderUploads(
+    uploads,
+    app.queue,
+    () => app.me,
+    (item) => item.target.space === space,
+  );
 
   // Drag and drop anywhere on the page; folders are walked through DataTransfer items.
   let depth = 0;

@@ -14,7 +14,17 @@ function quotaText(item: UploadItem, me: Me | null): string {
   return t('quotaNotEnough', { size: fmtSize(item.file.size), left: fmtSize(left) });
 }
 
-export function renderUploads(section: HTMLElement, queue: UploadQueue, me: () => Me | null = () => null): () => void {
+/**
+ * The upload panel of one space: only that space's uploads (`shows`), and a header that collapses the
+ * list to its one-line summary (remembered for the visit), so thirty photos do not push the files away.
+ */
+export function renderUploads(
+  section: HTMLElement,
+  queue: UploadQueue,
+  me: () => Me | null = () => null,
+  shows: (item: UploadItem) => boolean = () => true,
+): () => void {
+  let collapsed = sessionStorage.getItem('hcd-uploads-collapsed') === '1';
   const rows = new Map<number, { li: HTMLElement; bar: HTMLProgressElement; line: HTMLElement; btns: HTMLElement }>();
   const list = h('ul', { class: 'upload-list' });
   const head = h('div', { class: 'uploads-head' });
@@ -100,7 +110,7 @@ export function renderUploads(section: HTMLElement, queue: UploadQueue, me: () =
   }
 
   function draw() {
-    const items = queue.items;
+    const items = queue.items.filter(shows);
     section.hidden = items.length === 0;
     for (const id of [...rows.keys()]) if (!items.some((i) => i.id === id)) rows.delete(id);
     const active = items.filter((i) => i.state === 'uploading' || i.state === 'queued' || i.state === 'interrupted').length;
@@ -112,7 +122,22 @@ export function renderUploads(section: HTMLElement, queue: UploadQueue, me: () =
       items.some((i) => i.state === 'done' || i.state === 'cancelled' || i.state === 'failed')
         ? h('button', { type: 'button', class: 'btn small', onclick: () => queue.clearFinished() }, t('clearFinished'))
         : null,
+      h(
+        'button',
+        {
+          type: 'button',
+          class: 'btn small',
+          'aria-expanded': String(!collapsed),
+          onclick: () => {
+            collapsed = !collapsed;
+            sessionStorage.setItem('hcd-uploads-collapsed', collapsed ? '1' : '0');
+            draw();
+          },
+        },
+        t(collapsed ? 'showUploads' : 'hideUploads'),
+      ),
     );
+    list.hidden = collapsed;
     for (const item of items) update(item);
     replace(
       list,
@@ -129,5 +154,5 @@ export function renderUploads(section: HTMLElement, queue: UploadQueue, me: () =
   replace(section, head, notice, keepOpen, list);
   draw();
   // Progress ticks touch one row; anything else (a state change, a new file) redraws the panel.
-  return queue.subscribe((item) => (item && item.state === 'uploading' && rows.has(item.id) && item.sent > 0 ? update(item) : draw()));
+  return queue.subscribe((item) => (item && item.state === 'uploading' && rows.has(item.id) && item.sent > 0 && !collapsed ? update(item) : draw()));
 }
