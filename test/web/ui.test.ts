@@ -139,7 +139,8 @@ test('a file larger than the whole quota says so; "quota full" only when it is',
 test("the upload panel shows this space's uploads only, and folds to its summary", async () => {
   const { context, page } = await newPage(browser, PHONE);
   try {
-    await uiLogin(page, base, 'adam', s.users.adam.password);
+    assert.equal((await api(base, s.adminToken, 'POST', '/api/admin/users', { username: 'panel', password: 'panel-password', role: 'advanced' })).status, 201);
+    await uiLogin(page, base, 'panel', 'panel-password');
     await page.goto(`${base}/files/home/`);
     await page.locator('#pick-files').setInputFiles({ name: 'private-draft.txt', mimeType: 'text/plain', buffer: Buffer.from('draft') });
     const panel = page.locator('section.uploads');
