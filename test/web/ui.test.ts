@@ -159,6 +159,27 @@ test("the upload panel shows this space's uploads only, and folds to its summary
   }
 });
 
+test('the admin sections fit a 360 px phone in French ("État" in sight)', async () => {
+  const { context, page } = await newPage(browser, PHONE, { locale: 'fr-FR' });
+  try {
+    await uiLogin(page, base, 'admin', s.users.admin.password);
+    await page.goto(`${base}/admin/health`);
+    await page.locator('nav.subtabs').getByRole('link', { name: 'État' }).waitFor();
+    const outside = await page.locator('nav.subtabs a').evaluateAll((links) =>
+      links
+        .filter((a) => {
+          const r = a.getBoundingClientRect();
+          return r.left < 0 || r.right > window.innerWidth;
+        })
+        .map((a) => a.textContent),
+    );
+    assert.deepEqual(outside, []);
+    await shoot(page, 'admin-health-fr');
+  } finally {
+    await context.close();
+  }
+});
+
 test('a disabled account is told so in French, not "wrong password"', async () => {
   assert.equal((await api(base, s.adminToken, 'POST', '/api/admin/users', { username: 'absent', password: 'absent-password', role: 'user' })).status, 201);
   assert.equal((await api(base, s.adminToken, 'PATCH', '/api/admin/users/absent', { disabled: true })).status, 200);
@@ -436,6 +457,16 @@ test('screenshots of every view, phone and laptop', async () => {
         await page.waitForFunction(() => !document.body.textContent?.includes('Loading…'));
         await page.waitForTimeout(200);
         await shoot(page, `admin-${tab}`);
+        // Every admin section is in sight, on a 360 px phone too (in French, the longest labels).
+        const outside = await page.locator('nav.subtabs a').evaluateAll((links) =>
+          links
+            .filter((a) => {
+              const r = a.getBoundingClientRect();
+              return r.left < 0 || r.right > window.innerWidth;
+            })
+            .map((a) => a.textContent),
+        );
+        assert.deepEqual(outside, [], `${tab}: admin tabs off screen`);
       }
       assert.deepEqual(errors, []);
     } finally {
