@@ -44,7 +44,7 @@ export class Trash {
     private readonly audit: Audit,
     private readonly clock: Clock,
     /** The quota check of uploads (their ledger), which restores pass too. */
-    private readonly quota: { check(owner: string, bytes: number): void },
+    private readonly quota: { reserveWithin(id: string, owner: string, bytes: number): void; release(id: string): void },
   ) {
     this.rows = trashQueries(db);
   }
@@ -165,25 +165,32 @@ export class Trash {
     // What comes back counts against its owner's quota again, as an upload would: a restore is no way
     // around it. Administrators restoring others' files are not held to those users' quotas.
     const mine = items.filter((it) => it.type === 'file' && it.owner === ctx.actor.username).reduce((a, it) => a + it.size, 0);
-    if (mine > 0 && ctx.actor.role !== 'admin') this.quota.check(ctx.actor.username, mine);
-    await tree.ensureParents(ctx.actor, space, names.slice(0, -1));
+    // Checked and promised in one step, held until the files are indexed: two restores (or a restore
+    // and an upload) racing each other cannot both fit in what only one of them does.
+    const hold = crypto.randomUUID();
+    if (mine > 0 && ctx.actor.role !== 'admin') this.quota.reserveWithin(hold, ctx.actor.username, mine);
     const key = spaceKey(space);
     const rel = names.join('/');
-    // Intent, rename, then the index, the trash row and the strike-off in one transaction: a crash in
-    // between is finished by recovery (the restored files keep their owners, the trash row goes).
-    const intent = tree.intend('restore', key, String(item.id), rel, ctx.actor.username);
     try {
-      fs.renameSync(src, dest.abs);
-    } catch (err) {
-      tree.intents.delete(intent);
-      throw err;
+      await tree.ensureParents(ctx.actor, space, names.slice(0, -1));
+      // Intent, rename, then the index, the trash row and the strike-off in one transaction: a crash in
+      // between is finished by recovery (the restored files keep their owners, the trash row goes).
+      const intent = tree.intend('restore', key, String(item.id), rel, ctx.actor.username);
+      try {
+        fs.renameSync(src, dest.abs);
+      } catch (err) {
+        tree.intents.delete(intent);
+        throw err;
+      }
+      await tree.store.syncDir(path.dirname(dest.abs));
+      this.db.transaction(() => {
+        this.reindex(key, rel, items);
+        this.rows.delete(item.id);
+        tree.intents.delete(intent);
+      })();
+    } finally {
+      this.quota.release(hold);
     }
-    await tree.store.syncDir(path.dirname(dest.abs));
-    this.db.transaction(() => {
-      this.reindex(key, rel, items);
-      this.rows.delete(item.id);
-      tree.intents.delete(intent);
-    })();
     await tree.commits.sync();
     this.audit.record({ actor: ctx.actor.username, ip: ctx.ip, action: 'restore', target: `${key}:${displayPath(names)}`, detail: { trashId: id } });
     return tree.entry(ctx.actor, space, tree.files.get(key, rel)!);

@@ -97,10 +97,15 @@ export class Ledger {
     return { bytes: left, error: () => new HttpError('quota_exceeded', `This does not fit in your quota (${quota} bytes, ${left} left).`) };
   }
 
-  /** Throws 413 unless `bytes` more fit in the owner's quota. */
-  check(owner: string, bytes: number): void {
+  /**
+   * Checks that `bytes` more fit in the owner's quota and promises them to `id`, in one synchronous
+   * step (413 otherwise). For bytes that come back without being written (a restore is a rename):
+   * they count against the quota, not against the free space.
+   */
+  reserveWithin(id: string, owner: string, bytes: number): void {
     const left = this.quotaLeft(owner);
     if (bytes > left.bytes) throw left.error();
+    this.reserve(id, owner, bytes, bytes);
   }
 }
 

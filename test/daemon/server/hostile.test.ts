@@ -265,6 +265,21 @@ describe('8. a restore counts against the quota', () => {
   });
 });
 
+describe('8b. restores racing each other share one quota', () => {
+  test('two parallel restores that only fit one at a time: one is refused with 413', async () => {
+    const t = await makeUser('restorer2', 'advanced', MiB);
+    const ids: number[] = [];
+    for (const n of ['a.bin', 'b.bin']) {
+      assert.equal((await put(t, `home/${n}`, Buffer.alloc(600 * KiB, 1))).status, 201);
+      ids.push((await api(d.base, t, 'DELETE', `/api/fs/home/${n}`)).json.trashId);
+    }
+    const results = await Promise.all(ids.map((id) => api(d.base, t, 'POST', `/api/trash/${id}/restore`, {})));
+    assert.deepEqual(results.map((r) => r.status).sort(), [200, 413]);
+    const me = await api(d.base, t, 'GET', '/api/auth/me');
+    assert.ok(me.json.user.usedBytes <= MiB, `used ${me.json.user.usedBytes}`);
+  });
+});
+
 describe('10. tus "space" goes through the URL parser', () => {
   for (const space of ['workspace/.', 'workspace/../workspace', 'workspace/sub', '/workspace/..']) {
     test(`space "${space}" is refused`, async () => {
