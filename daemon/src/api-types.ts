@@ -23,6 +23,7 @@ export const ERROR_STATUS = {
   symlink_refused: 403,
   not_found: 404,
   no_such_user: 404,
+  no_thumbnail: 404,
   method_not_allowed: 405,
   exists: 409,
   file_changed: 409,

@@ -12,6 +12,7 @@ import type { Clock } from './services/clock.js';
 import { Drive } from './services/drive.js';
 import { Portal } from './services/portal.js';
 import { Reconciler } from './services/reconcile.js';
+import { Thumbs } from './services/thumbs.js';
 import { Transfers } from './services/transfers.js';
 import { Trash } from './services/trash.js';
 import { Tree } from './services/tree.js';
@@ -31,6 +32,7 @@ export interface Deps {
   trash: Trash;
   reconciler: Reconciler;
   transfers: Transfers;
+  thumbs: Thumbs;
   health: HealthService;
   portal: Portal;
 }
@@ -59,11 +61,12 @@ export function buildDeps(base: BaseDeps, opts: DepsOptions = {}): Deps {
   const drive = new Drive(db, tree, trash, audit);
   const reconciler = new Reconciler(db, drive, uploads, trash, audit, clock, log);
   const transfers = new Transfers(drive, uploads, log);
+  const thumbs = new Thumbs(drive);
   const health = new HealthService(
     { config, db, clock, log, audit, storageState: () => store.storageState() },
-    (h) => declareJobs({ config, db, clock, store, accounts, trash, reconciler, transfers }, h),
+    (h) => declareJobs({ config, db, clock, store, accounts, trash, reconciler, transfers, thumbs }, h),
     opts.health,
   );
   const portal = new Portal({ portalAddress: config.portalAddress, hostname: config.hostname, listenHost: config.host, port: config.port }, clock);
-  return { ...base, store, accounts, audit, drive, uploads, trash, reconciler, transfers, health, portal };
+  return { ...base, store, accounts, audit, drive, uploads, trash, reconciler, transfers, thumbs, health, portal };
 }

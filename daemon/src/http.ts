@@ -39,10 +39,10 @@ export const JSON_LIMIT = 64 * 1024;
 export const AUTH_JSON_LIMIT = 4 * 1024;
 
 /**
- * Reads a JSON object body of at most `limit` bytes. A larger one is refused with 413 before it is
- * read (by its Content-Length) or as soon as it passes the limit (chunked), never held whole.
+ * A request's body of at most `limit` bytes. A larger one is refused with 413 before it is read (by
+ * its Content-Length) or as soon as it passes the limit (chunked), never held whole.
  */
-export async function readJson(c: Context, limit = JSON_LIMIT): Promise<Record<string, unknown>> {
+export async function readBytes(c: Context, limit: number): Promise<Buffer> {
   const tooLarge = () => new HttpError('payload_too_large', `This request's body is larger than ${limit} bytes.`);
   const len = c.req.header('content-length');
   if (len !== undefined && /^\d+$/.test(len) && Number(len) > limit) throw tooLarge();
@@ -62,7 +62,12 @@ export async function readJson(c: Context, limit = JSON_LIMIT): Promise<Record<s
       chunks.push(value);
     }
   }
-  const text = Buffer.concat(chunks).toString('utf8');
+  return Buffer.concat(chunks);
+}
+
+/** A JSON object body of at most `limit` bytes (readBytes). */
+export async function readJson(c: Context, limit = JSON_LIMIT): Promise<Record<string, unknown>> {
+  const text = (await readBytes(c, limit)).toString('utf8');
   if (text.trim() === '') return {};
   let body: unknown;
   try {

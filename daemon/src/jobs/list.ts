@@ -8,6 +8,7 @@ import type { Job } from './runner.js';
 import { SESSION_IDLE_MS, type Accounts } from '../services/accounts.js';
 import type { Clock } from '../services/clock.js';
 import type { Reconciler } from '../services/reconcile.js';
+import type { Thumbs } from '../services/thumbs.js';
 import type { Transfers } from '../services/transfers.js';
 import type { Trash } from '../services/trash.js';
 import type { FileStore } from '../storage/file-store.js';
@@ -22,6 +23,7 @@ export interface JobDeps {
   trash: Trash;
   reconciler: Reconciler;
   transfers: Transfers;
+  thumbs: Thumbs;
 }
 
 /** One clean-up of stale partial uploads, run by the hourly partial-uploads job. */
@@ -57,7 +59,7 @@ export async function runCleaners(cleaners: readonly PartialUploadCleaner[]): Pr
 }
 
 export function declareJobs(deps: JobDeps, health: JobHealth): Job[] {
-  const { config, db, store, trash, reconciler, transfers, clock, accounts } = deps;
+  const { config, db, store, trash, reconciler, transfers, clock, accounts, thumbs } = deps;
   // PUT's temp files need no cleaner: recovery removes them at start, and a live PUT removes its own.
   const cleaners: PartialUploadCleaner[] = [{ name: 'tus-expired', clean: () => transfers.expire() }];
   return [
@@ -134,6 +136,16 @@ export function declareJobs(deps: JobDeps, health: JobHealth): Job[] {
         if (!store.available()) throw new Error('the storage is not mounted: not reconciled');
         const r = await reconciler.reconcile();
         return { added: r.added, updated: r.updated, missing: r.missing.length, conflicts: r.conflicts.length };
+      },
+    },
+    {
+      name: 'thumbnails',
+      // After the reconcile, so that a photo it found again keeps its thumbnail.
+      schedule: '55 3 * * *',
+      description: 'Removes the thumbnails of photos that are no longer on the drive.',
+      run: async () => {
+        if (!store.available()) return { skipped: 'storage not mounted' };
+        return thumbs.prune();
       },
     },
   ];

@@ -53,6 +53,14 @@ export function can(actor: Actor, action: Action, space: Space, owner?: string |
 export const canTidyEmptyFolder = (actor: Actor, space: Space, owner: string | null | undefined): boolean =>
   space.kind === 'workspace' && owner != null && owner === actor.username;
 
+/**
+ * Who may give a file its thumbnail (the grid's picture of a photo, made by the uploader's browser):
+ * whoever uploaded it, whatever the role (a pupil's phone makes the thumbnail of the photo it just
+ * sent), and whoever may modify it. Nobody else can dress a classmate's photo in another picture.
+ */
+export const canSetThumbnail = (actor: Actor, space: Space, owner: string | null | undefined): boolean =>
+  can(actor, 'read', space) && ((owner != null && owner === actor.username) || can(actor, 'modify', space, owner));
+
 /** Does the actor have a private container of their own (`home`)? */
 export const hasContainer = (actor: Actor): boolean => actor.role !== 'user';
 

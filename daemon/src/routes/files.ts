@@ -5,7 +5,8 @@ import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
 import { Hono, type Context } from 'hono';
 import { getMimeType } from 'hono/utils/mime';
 import { HttpError, badRequest } from '../errors.js';
-import { rawPath, readJson, truthy, type AppEnv } from '../http.js';
+import { rawPath, readBytes, readJson, truthy, type AppEnv } from '../http.js';
+import { THUMB_MAX_BYTES } from '../services/thumbs.js';
 import { decodeUrlPath, parsePathString } from '../storage/paths.js';
 import { parseRange } from '../storage/ranges.js';
 import { zipStream } from '../storage/zip.js';
@@ -34,7 +35,7 @@ function etagMatches(header: string, etag: string): boolean {
 
 export function fileRoutes(deps: Deps) {
   const app = new Hono<AppEnv>();
-  const { drive, uploads, trash } = deps;
+  const { drive, uploads, trash, thumbs } = deps;
 
   /** The space and the names inside it, from the raw path (decoded and validated here, once). */
   const located = (c: Context<AppEnv>) => {
@@ -46,6 +47,7 @@ export function fileRoutes(deps: Deps) {
   const read = async (c: Context<AppEnv>) => {
     const { space, names } = located(c);
     const caller = c.var.caller;
+    if (truthy(c.req.query('thumb'))) return thumbResponse(c, space, names);
     const found = await drive.stat(caller, space, names);
     if (found.kind === 'dir') {
       if (c.req.query('format') === 'zip') return zipResponse(c, space, names);
@@ -123,12 +125,40 @@ export function fileRoutes(deps: Deps) {
     return c.body(Readable.toWeb(stream) as ReadableStream, status, headers);
   };
 
+  /** GET ?thumb=1: the photo's thumbnail (services/thumbs.ts), a small JPEG; 404 no_thumbnail. */
+  const thumbResponse = async (c: Context<AppEnv>, space: Space, names: string[]) => {
+    const th = await thumbs.get(c.var.caller, space, names);
+    const headers: Record<string, string> = {
+      ETag: th.etag,
+      'Cache-Control': 'private, no-cache',
+      'Content-Type': 'image/jpeg',
+      'X-Content-Type-Options': 'nosniff',
+      'Content-Security-Policy': "sandbox; default-src 'none'",
+    };
+    const inm = c.req.header('if-none-match');
+    if (inm && etagMatches(inm, th.etag)) return c.body(null, 304, headers);
+    headers['Content-Length'] = String(th.bytes.length);
+    if (c.req.method === 'HEAD') return c.body(null, 200, headers);
+    return c.body(new Uint8Array(th.bytes), 200, headers);
+  };
+
   const zipResponse = async (c: Context<AppEnv>, space: Space, names: string[]) => {
     const list = await drive.zipList(c.var.caller, space, names);
-    const stream = zipStream(
-      list.map((f) => ({ name: f.name, abs: f.abs, type: f.row.type, mtime: f.row.mtime })),
-      deps.log.child({ user: c.var.caller.actor.username }),
-    );
+    // ?by=owner: a folder per uploader at the top of the zip (a teacher's pile of hand-ins sorted by
+    // pupil). Either way each file's comment in the zip names who uploaded it.
+    const byOwner = c.req.query('by') === 'owner';
+    const nobody = /^fr\b/i.test(c.req.header('accept-language') ?? '') ? '_inconnu' : '_unknown';
+    const entries = list
+      .filter((f) => !(byOwner && f.row.type === 'dir'))
+      .map((f) => ({
+        name: byOwner ? `${f.row.owner ?? nobody}/${f.name}` : f.name,
+        abs: f.abs,
+        type: f.row.type,
+        mtime: f.row.mtime,
+        comment: f.row.owner ?? undefined,
+      }));
+    if (byOwner) entries.sort((a, b) => (a.name < b.name ? -1 : 1));
+    const stream = zipStream(entries, deps.log.child({ user: c.var.caller.actor.username }));
     const base = names.length ? names[names.length - 1]! : space.kind === 'workspace' ? 'workspace' : space.username;
     return c.body(Readable.toWeb(stream) as ReadableStream, 200, {
       'Content-Type': 'application/zip',
@@ -142,6 +172,10 @@ export function fileRoutes(deps: Deps) {
 
   app.put('/*', async (c) => {
     const { space, names } = located(c);
+    if (truthy(c.req.query('thumb'))) {
+      await thumbs.put(c.var.caller, space, names, await readBytes(c, THUMB_MAX_BYTES));
+      return c.body(null, 204);
+    }
     const len = c.req.header('content-length');
     if (len !== undefined && !/^\d+$/.test(len)) throw badRequest('bad_request', 'Invalid Content-Length.');
     const incoming = c.env?.incoming;

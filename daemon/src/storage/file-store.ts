@@ -22,6 +22,8 @@ export class FileStore {
   readonly trashDir: string;
   /** Unfinished resumable uploads (@tus/file-store's folder): same filesystem, so a finish is a link or rename. */
   readonly tusDir: string;
+  /** The grid's thumbnails, a cache (services/thumbs.ts). */
+  readonly thumbsDir: string;
   private readonly dirSync = new DirSync();
   private mountCache: { at: number; mounted: boolean } | null = null;
 
@@ -32,6 +34,7 @@ export class FileStore {
     this.tmpDir = path.join(dataDir, '.hcd', 'tmp');
     this.trashDir = path.join(dataDir, '.hcd', 'trash');
     this.tusDir = path.join(dataDir, '.hcd', 'tus');
+    this.thumbsDir = path.join(dataDir, '.hcd', 'thumbs');
   }
 
   spaceRoot(spaceKey: string): string {

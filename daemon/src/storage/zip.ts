@@ -13,6 +13,8 @@ export interface ZipEntry {
   abs: string;
   type: 'file' | 'dir';
   mtime: number;
+  /** The entry's comment in the zip (the uploader's name), shown by zipinfo and most archive tools. */
+  comment?: string;
 }
 
 const openNoFollow = (abs: string) =>
@@ -57,7 +59,7 @@ export function zipStream(entries: readonly ZipEntry[], log: Logger): Readable {
       if (st.size === 0) {
         fs.closeSync(fd);
         // Stored, not deflated: photos and videos are already compressed and the Pi's CPU is precious.
-        zip.addBuffer(Buffer.alloc(0), e.name, { mtime, compress: false });
+        zip.addBuffer(Buffer.alloc(0), e.name, { mtime, compress: false, ...(e.comment ? { fileComment: e.comment } : {}) });
         continue;
       }
       // The open descriptor keeps these bytes even if the name is deleted or replaced meanwhile (both
@@ -65,7 +67,7 @@ export function zipStream(entries: readonly ZipEntry[], log: Logger): Readable {
       const stream = fs.createReadStream('', { fd, start: 0, end: st.size - 1, highWaterMark: 256 * 1024 });
       current = stream;
       const closed = new Promise<void>((resolve) => stream.once('close', () => resolve()));
-      zip.addReadStream(stream, e.name, { mtime, size: st.size, compress: false });
+      zip.addReadStream(stream, e.name, { mtime, size: st.size, compress: false, ...(e.comment ? { fileComment: e.comment } : {}) });
       await closed;
       current = undefined;
     }

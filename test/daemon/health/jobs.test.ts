@@ -16,7 +16,7 @@ test('every declared job runs on demand and its last run is kept', async () => {
   const t = await healthApp();
   try {
     const names = t.health.jobs.names();
-    assert.deepEqual(names, ['sample', 'alerts', 'rollup', 'backup', 'trash', 'partial-uploads', 'sessions', 'reconcile']);
+    assert.deepEqual(names, ['sample', 'alerts', 'rollup', 'backup', 'trash', 'partial-uploads', 'sessions', 'reconcile', 'thumbnails']);
     for (const n of names) {
       const r = await t.health.jobs.run(n);
       assert.equal(r.outcome, 'ok', `${n}: ${r.error}`);
@@ -33,7 +33,7 @@ test('every declared job runs on demand and its last run is kept', async () => {
     const rows = t.deps.db.prepare('SELECT name FROM job_runs ORDER BY id').all() as { name: string }[];
     assert.deepEqual(
       rows.map((r) => r.name),
-      ['rollup', 'backup', 'trash', 'partial-uploads', 'sessions', 'reconcile'],
+      ['rollup', 'backup', 'trash', 'partial-uploads', 'sessions', 'reconcile', 'thumbnails'],
     );
     assert.equal((t.deps.db.prepare('SELECT count(*) AS n FROM health_samples').get() as { n: number }).n, 1);
   } finally {

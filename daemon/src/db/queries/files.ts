@@ -77,6 +77,9 @@ export function fileQueries(db: Db) {
      FROM files WHERE missing_since IS NULL GROUP BY space ORDER BY space`,
   );
   const inSpace = db.prepare<[string], FileRow>('SELECT * FROM files WHERE space = ?');
+  const allFiles = db.prepare<[], Pick<FileRow, 'space' | 'path' | 'size' | 'mtime' | 'sha256'>>(
+    "SELECT space, path, size, mtime, sha256 FROM files WHERE type = 'file'",
+  );
   const hasChildren = db.prepare<[string, string], { one: number }>('SELECT 1 AS one FROM files WHERE space = ? AND parent = ? LIMIT 1');
   const markMissing = db.prepare('UPDATE files SET missing_since = ? WHERE id = ? AND missing_since IS NULL');
   const missing = db.prepare<[], FileRow>('SELECT * FROM files WHERE missing_since IS NOT NULL ORDER BY space, path');
@@ -85,6 +88,8 @@ export function fileQueries(db: Db) {
 
   return {
     get: (space: string, path: string) => get.get(space, path),
+    /** Every indexed file, one row at a time (the thumbnails' clean-up). */
+    allFiles: () => allFiles.iterate(),
     list: (space: string, parent: string) => list.all(space, parent),
     upsert: (r: NewFileRow) => upsert.run({ ...r, ...splitPath(r.path) }),
     insertIgnore: (r: NewFileRow) => insertIgnore.run({ ...r, ...splitPath(r.path) }),
