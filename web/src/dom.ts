@@ -47,6 +47,8 @@ const ICONS: Record<string, string> = {
   trash: 'M4 7h16M9 7V4h6v3M6 7l1 13h10l1-13',
   sort: 'M7 4v16M4 17l3 3 3-3M17 20V4M14 7l3-3 3 3',
   zip: 'M6 3h12v18H6zM12 3v2M12 7v2M12 11v2M10 15h4v3h-4z',
+  grid: 'M4 4h7v7H4zM13 4h7v7h-7zM4 13h7v7H4zM13 13h7v7h-7z',
+  list: 'M4 6h16M4 12h16M4 18h16',
 };
 
 export function icon(name: keyof typeof ICONS | string): SVGSVGElement {

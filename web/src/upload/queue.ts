@@ -1,5 +1,6 @@
 // The upload queue: a few files at a time, progress with speed and time left, cancel, and retries
 // when the connection or the page comes back (from scratch with PUT, from where it stopped with tus).
+import { canThumbnail, makeThumbnail, sendThumbnail } from './thumbnail.js';
 import { UploadFailure, type TransferHandle, type UploadTarget, type UploadTransport } from './transport.js';
 
 export type UploadState = 'queued' | 'uploading' | 'done' | 'failed' | 'interrupted' | 'cancelled';
@@ -23,7 +24,12 @@ export interface UploadItem {
   retrying?: boolean;
   handle?: TransferHandle;
   samples: [number, number][];
+  /** The photo's thumbnail for the grid, made while it uploads (upload/thumbnail.ts). */
+  thumbnail?: Promise<Blob | null>;
 }
+
+/** How long a finished upload waits for its thumbnail before it is shown as done anyway. */
+const THUMB_WAIT_MS = 15_000;
 
 const CONCURRENCY = 2;
 const MAX_AUTO_RETRIES = 5;
@@ -110,6 +116,7 @@ export class UploadQueue {
 
   private run(item: UploadItem): void {
     item.state = 'uploading';
+    if (!item.thumbnail && canThumbnail(item.file)) item.thumbnail = makeThumbnail(item.file).catch(() => null);
     if (!this.transport.resumable) item.sent = 0;
     item.samples = [[this.now(), item.sent]];
     item.speed = 0;
@@ -137,8 +144,17 @@ export class UploadQueue {
     item.handle = handle;
     this.emit(item);
     handle.done.then(
-      ({ storedAs }) => {
+      async ({ storedAs }) => {
         if (storedAs && storedAs !== item.target.names.join('/')) item.storedAs = storedAs;
+        // The thumbnail goes up before the item shows as done, so the grid that reloads on "done"
+        // finds it. Never longer than THUMB_WAIT_MS: a photo counts, its thumbnail is a nicety.
+        if (item.thumbnail) {
+          const names = (item.storedAs ?? item.target.names.join('/')).split('/');
+          const timeout = new Promise<null>((resolve) => setTimeout(() => resolve(null), THUMB_WAIT_MS));
+          const blob = await Promise.race([item.thumbnail, timeout]);
+          if (blob) await Promise.race([sendThumbnail(item.target.space, names, blob), timeout]);
+          item.thumbnail = undefined;
+        }
         item.state = 'done';
         item.handle = undefined;
         this.emit(item);

@@ -7,12 +7,15 @@ import { kindOf } from '../format.js';
 import { fmtDate, fmtSize, t } from '../i18n/index.js';
 import { confirmDialog, errorText, modal, promptDialog } from './dialogs.js';
 import { openPreview } from './preview.js';
+import { openViewer } from './viewer.js';
 import { quotaMeter } from './quota.js';
 import { renderUploads } from './uploads.js';
 import { collectDrop, type PickedFile } from '../upload/pick.js';
 
 type SortKey = 'name' | 'size' | 'mtime';
+type ViewMode = 'list' | 'grid';
 const SORT_STORE = 'hcd.sort';
+const VIEW_STORE = 'hcd.view';
 
 function loadSort(): { key: SortKey; desc: boolean } {
   try {
@@ -21,8 +24,21 @@ function loadSort(): { key: SortKey; desc: boolean } {
   } catch {
     /* default below */
   }
-  return { key: 'name', desc: false };
+  // Newest first: what a class looks for is what was just sent.
+  return { key: 'mtime', desc: true };
 }
+
+/** The view the reader chose (list or grid), or null: then a folder of photos opens as a grid. */
+function loadView(): ViewMode | null {
+  try {
+    const v = localStorage.getItem(VIEW_STORE);
+    return v === 'list' || v === 'grid' ? v : null;
+  } catch {
+    return null;
+  }
+}
+
+const isPhoto = (e: Entry) => e.type === 'file' && kindOf(e.name) === 'image';
 
 export function renderFiles(main: HTMLElement, app: App): () => void {
   const where = parseFilesPath(location.pathname);
@@ -38,6 +54,8 @@ export function renderFiles(main: HTMLElement, app: App): () => void {
   let entries: Entry[] = [];
   let sort = loadSort();
   let filter = '';
+  let ownerFilter = '';
+  let chosenView = loadView();
   const collator = new Intl.Collator(undefined, { numeric: true, sensitivity: 'base' });
 
   // ---- header: breadcrumbs, title, toolbar ----
@@ -81,7 +99,7 @@ export function renderFiles(main: HTMLElement, app: App): () => void {
     h('button', { type: 'button', class: 'btn primary', onclick: () => fileInput.click() }, icon('upload'), t('uploadFiles')),
     h('button', { type: 'button', class: 'btn', onclick: () => dirInput.click() }, icon('folder'), t('uploadFolder')),
     h('button', { type: 'button', class: 'btn', onclick: newFolder }, icon('plus'), t('newFolder')),
-    h('a', { class: 'btn', href: fsUrl(space, names, 'format=zip'), download: '' }, icon('zip'), t('downloadZip')),
+    h('button', { type: 'button', class: 'btn', onclick: () => zipChoice(names, title) }, icon('zip'), t('downloadZip')),
     fileInput,
     dirInput,
   );
@@ -121,11 +139,42 @@ export function renderFiles(main: HTMLElement, app: App): () => void {
     setDirLabel();
     saveSort();
   });
+  // By uploader: shown when the folder holds files from more than one person.
+  const ownerSelect = h('select', { id: 'owner-filter' });
+  const ownerField = h('div', { class: 'field owner', hidden: true }, h('label', { for: 'owner-filter' }, t('uploadedBy')), ownerSelect);
+  ownerSelect.addEventListener('change', () => {
+    ownerFilter = ownerSelect.value;
+    drawList();
+  });
+  const viewBtn = (mode: ViewMode) =>
+    h(
+      'button',
+      {
+        type: 'button',
+        class: `btn icon-btn view-${mode}`,
+        'aria-label': t(mode === 'grid' ? 'viewGrid' : 'viewList'),
+        title: t(mode === 'grid' ? 'viewGrid' : 'viewList'),
+        onclick: () => {
+          chosenView = mode;
+          try {
+            localStorage.setItem(VIEW_STORE, mode);
+          } catch {
+            /* not persisted */
+          }
+          drawList();
+        },
+      },
+      icon(mode),
+    );
+  const gridBtn = viewBtn('grid');
+  const listBtn = viewBtn('list');
   const filterBar = h(
     'div',
     { class: 'filterbar' },
     h('div', { class: 'field grow' }, h('label', { for: 'filter', class: 'visually-hidden' }, t('filter')), filterInput),
     h('div', { class: 'field sort' }, h('label', { for: 'sort' }, t('sortBy')), sortSelect, dirBtn),
+    ownerField,
+    h('div', { class: 'field view', role: 'group', 'aria-label': t('viewAs') }, listBtn, gridBtn),
   );
 
   const uploads = h('section', { class: 'uploads', 'aria-label': t('uploads') });
@@ -198,9 +247,30 @@ export function renderFiles(main: HTMLElement, app: App): () => void {
   window.addEventListener('online', onOnline);
   document.addEventListener('visibilitychange', onVisible);
 
+  /** The view on screen: the reader's choice, else a grid for a folder that is mostly photos. */
+  function viewMode(): ViewMode {
+    if (chosenView) return chosenView;
+    const files = entries.filter((e) => e.type === 'file');
+    const photos = files.filter(isPhoto).length;
+    return photos >= 4 && photos * 2 >= files.length ? 'grid' : 'list';
+  }
+
+  function drawOwners() {
+    const owners = [...new Set(entries.filter((e) => e.type === 'file' && e.owner).map((e) => e.owner!))].sort((a, b) => collator.compare(a, b));
+    if (ownerFilter && !owners.includes(ownerFilter)) ownerFilter = '';
+    ownerField.hidden = owners.length < 2;
+    replace(
+      ownerSelect,
+      h('option', { value: '', selected: ownerFilter === '' }, t('everyone')),
+      owners.map((o) => h('option', { value: o, selected: o === ownerFilter }, o)),
+    );
+  }
+
   function sorted(): Entry[] {
     const dir = sort.desc ? -1 : 1;
-    const shown = filter ? entries.filter((e) => e.name.toLocaleLowerCase().includes(filter)) : entries.slice();
+    let shown = filter ? entries.filter((e) => e.name.toLocaleLowerCase().includes(filter)) : entries.slice();
+    // Folders stay in sight under an uploader filter: the way into the rest of the class's work.
+    if (ownerFilter) shown = shown.filter((e) => e.type === 'dir' || e.owner === ownerFilter);
     return shown.sort((a, b) => {
       // Folders first whatever the order, as every file manager does.
       if (a.type !== b.type) return a.type === 'dir' ? -1 : 1;
@@ -213,14 +283,77 @@ export function renderFiles(main: HTMLElement, app: App): () => void {
   }
 
   function drawList() {
+    drawOwners();
     const shown = sorted();
     if (entries.length === 0) status.textContent = t('emptyFolder');
     else if (shown.length === 0) status.textContent = t('noMatch');
     else status.textContent = t('itemCount', { n: shown.length });
-    replace(list, shown.map(row));
+    const mode = viewMode();
+    gridBtn.setAttribute('aria-pressed', String(mode === 'grid'));
+    listBtn.setAttribute('aria-pressed', String(mode === 'list'));
+    list.className = mode === 'grid' ? 'entries grid' : 'entries';
+    const photos = shown.filter(isPhoto);
+    replace(list, shown.map((e) => (mode === 'grid' ? tile(e, photos) : row(e, photos))));
   }
 
-  function row(e: Entry): HTMLElement {
+  /** Opens a file: photos in the full-screen viewer (swiping through the photos shown), others in a preview. */
+  function open(e: Entry, photos: Entry[]) {
+    const at = photos.indexOf(e);
+    if (at >= 0) openViewer(space, names, photos, at);
+    else openPreview(space, [...names, e.name], e);
+  }
+
+  function tile(e: Entry, photos: Entry[]): HTMLElement {
+    const here = [...names, e.name];
+    const kind = e.type === 'dir' ? 'folder' : kindOf(e.name) === 'other' ? 'file' : kindOf(e.name);
+    const picture = h('span', { class: `tile-pic kind ${kind}` }, icon(kind));
+    if (isPhoto(e)) {
+      // The thumbnail only (a few tens of KB), never the photo; its icon stays when it has none.
+      const img = h('img', { src: fsUrl(space, here, 'thumb=1'), alt: '', loading: 'lazy', decoding: 'async', class: 'thumb' });
+      img.addEventListener('load', () => picture.classList.add('has-thumb'));
+      img.addEventListener('error', () => img.remove());
+      picture.append(img);
+    }
+    const label = h('span', { class: 'tile-name' }, e.name);
+    const sub = h('span', { class: 'tile-meta' }, e.type === 'dir' ? t('folder') : e.owner ? e.owner : fmtSize(e.size));
+    const link =
+      e.type === 'dir'
+        ? h('a', { class: 'tile-open', href: filesPath(space, here), 'data-nav': '' }, picture, label, sub)
+        : h(
+            'a',
+            {
+              class: 'tile-open',
+              href: fsUrl(space, here),
+              onclick: (ev: MouseEvent) => {
+                if (ev.ctrlKey || ev.metaKey || ev.shiftKey) return;
+                ev.preventDefault();
+                open(e, photos);
+              },
+            },
+            picture,
+            label,
+            sub,
+          );
+    return h(
+      'li',
+      { class: `tile ${e.type}` },
+      link,
+      h(
+        'button',
+        {
+          type: 'button',
+          class: 'icon-btn tile-more',
+          'aria-label': t('actionsFor', { name: e.name }),
+          title: t('moreActions'),
+          'aria-haspopup': 'dialog',
+          onclick: () => actions(e),
+        },
+        icon('more'),
+      ),
+    );
+  }
+
+  function row(e: Entry, photos: Entry[]): HTMLElement {
     const here = [...names, e.name];
     const kind = e.type === 'dir' ? 'folder' : kindOf(e.name) === 'other' ? 'file' : kindOf(e.name);
     const meta = [e.type === 'file' ? fmtSize(e.size) : t('folder'), fmtDate(e.mtime), e.owner ? t('byOwner', { name: e.owner }) : null]
@@ -237,7 +370,7 @@ export function renderFiles(main: HTMLElement, app: App): () => void {
               onclick: (ev: MouseEvent) => {
                 if (ev.ctrlKey || ev.metaKey || ev.shiftKey) return;
                 ev.preventDefault();
-                openPreview(space, here, e);
+                open(e, photos);
               },
             },
             e.name,
@@ -295,6 +428,7 @@ export function renderFiles(main: HTMLElement, app: App): () => void {
           ? [
               btn(t('open'), () => app.navigate(filesPath(space, here))),
               h('a', { class: 'btn', href: fsUrl(space, here, 'format=zip'), download: '', onclick: () => m.close() }, t('downloadZip')),
+              h('a', { class: 'btn', href: fsUrl(space, here, 'format=zip&by=owner'), download: '', onclick: () => m.close() }, t('zipByOwner')),
             ]
           : [
               btn(t('preview'), () => openPreview(space, here, e)),
@@ -303,6 +437,25 @@ export function renderFiles(main: HTMLElement, app: App): () => void {
         e.canDelete
           ? [btn(t('rename'), () => rename(e)), btn(t('move'), () => move(e)), btn(t('delete'), () => remove(e), 'btn danger')]
           : h('p', { class: 'hint' }, t('cannotModify')),
+      ),
+    ]);
+  }
+
+  /** The folder as a zip: as it is, or with a folder per uploader (a teacher collecting work). */
+  function zipChoice(folder: string[], name: string) {
+    const link = (query: string, label: string, hint: string) =>
+      h(
+        'a',
+        { class: 'btn choice', href: fsUrl(space, folder, query), download: '', onclick: () => m.close() },
+        h('strong', null, label),
+        h('span', { class: 'hint' }, hint),
+      );
+    const m = modal(t('downloadZipOf', { name }), [
+      h(
+        'div',
+        { class: 'sheet' },
+        link('format=zip', t('zipAsIs'), t('zipAsIsHint')),
+        link('format=zip&by=owner', t('zipByOwner'), t('zipByOwnerHint')),
       ),
     ]);
   }
