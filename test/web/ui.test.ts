@@ -44,7 +44,7 @@ test('a normal user sees the shared workspace only: no private container, no adm
     for (const entry of ['adam-notes.txt', 'welcome.txt']) {
       assert.deepEqual(await actionNames(page, entry), ['Preview', 'Download'], entry);
     }
-    assert.deepEqual(await actionNames(page, 'Photos'), ['Open', 'Download zip']);
+    assert.deepEqual(await actionNames(page, 'Photos'), ['Open', 'Download zip', 'A folder per uploader']);
     // Still offered: upload and new folder, which the role allows.
     await page.getByRole('button', { name: 'Upload files' }).waitFor();
     await page.goto(`${base}/admin/users`);
@@ -440,9 +440,10 @@ test('screenshots of every view, phone and laptop', async () => {
       await shoot(page, 'preview-text');
       await page.keyboard.press('Escape');
       await page.getByRole('link', { name: 'Photos', exact: true }).click();
+      // A photo opens in the full-screen viewer.
       await page.getByRole('link', { name: 'dot.png', exact: true }).click();
-      await page.waitForFunction(() => (document.querySelector('.preview img') as HTMLImageElement | null)?.complete === true);
-      await shoot(page, 'preview-image');
+      await page.waitForFunction(() => (document.querySelector('.viewer-img') as HTMLImageElement | null)?.complete === true);
+      await shoot(page, 'viewer-image');
       await page.keyboard.press('Escape');
       await shoot(page, 'folder');
       await page.goto(`${base}/trash`);

@@ -85,7 +85,7 @@ export class Thumbs {
     const name = names[names.length - 1] ?? '';
     if (!IMAGE_NAME.test(name)) throw badRequest('bad_request', 'Only images have thumbnails.');
     const { row, key } = await this.located(ctx, space, names);
-    if (!canSetThumbnail(ctx.actor, space, row.owner)) throw forbidden("Only the person who uploaded a photo may give it its thumbnail.");
+    if (!canSetThumbnail(ctx.actor, space, row.owner)) throw forbidden('Only the person who uploaded a photo may give it its thumbnail.');
     if (bytes.length > THUMB_MAX_BYTES) throw new HttpError('payload_too_large', `A thumbnail is at most ${THUMB_MAX_BYTES} bytes.`);
     const size = isJpeg(bytes) ? jpegSize(bytes) : null;
     if (!size) throw badRequest('bad_request', 'A thumbnail is a JPEG image.');
@@ -130,9 +130,7 @@ export class Thumbs {
       for (const n of names) {
         const key = n.replace(/\.(jpg|none|[^/]*\.part)$/, '');
         // A temporary file is someone's write in progress, unless it is an hour old (a crash's).
-        const keep = n.endsWith('.part')
-          ? ((await fsp.stat(path.join(dir, n)).catch(() => null))?.mtimeMs ?? 0) > Date.now() - 3600_000
-          : live.has(key);
+        const keep = n.endsWith('.part') ? ((await fsp.stat(path.join(dir, n)).catch(() => null))?.mtimeMs ?? 0) > Date.now() - 3600_000 : live.has(key);
         if (keep) kept++;
         else {
           await fsp.rm(path.join(dir, n), { force: true });

@@ -78,7 +78,12 @@ export async function makeThumbnail(file: File): Promise<Blob | null> {
 /** Sends a thumbnail for the file just stored at `names` in `space`; failures only cost the grid its picture. */
 export async function sendThumbnail(space: string, names: readonly string[], thumb: Blob): Promise<boolean> {
   try {
-    const res = await fetch(fsUrl(space, names, 'thumb=1'), { method: 'PUT', credentials: 'same-origin', body: thumb, headers: { 'content-type': 'image/jpeg' } });
+    const res = await fetch(fsUrl(space, names, 'thumb=1'), {
+      method: 'PUT',
+      credentials: 'same-origin',
+      body: thumb,
+      headers: { 'content-type': 'image/jpeg' },
+    });
     return res.ok;
   } catch {
     return false;

@@ -293,7 +293,10 @@ export function renderFiles(main: HTMLElement, app: App): () => void {
     listBtn.setAttribute('aria-pressed', String(mode === 'list'));
     list.className = mode === 'grid' ? 'entries grid' : 'entries';
     const photos = shown.filter(isPhoto);
-    replace(list, shown.map((e) => (mode === 'grid' ? tile(e, photos) : row(e, photos))));
+    replace(
+      list,
+      shown.map((e) => (mode === 'grid' ? tile(e, photos) : row(e, photos))),
+    );
   }
 
   /** Opens a file: photos in the full-screen viewer (swiping through the photos shown), others in a preview. */
@@ -451,12 +454,7 @@ export function renderFiles(main: HTMLElement, app: App): () => void {
         h('span', { class: 'hint' }, hint),
       );
     const m = modal(t('downloadZipOf', { name }), [
-      h(
-        'div',
-        { class: 'sheet' },
-        link('format=zip', t('zipAsIs'), t('zipAsIsHint')),
-        link('format=zip&by=owner', t('zipByOwner'), t('zipByOwnerHint')),
-      ),
+      h('div', { class: 'sheet' }, link('format=zip', t('zipAsIs'), t('zipAsIsHint')), link('format=zip&by=owner', t('zipByOwner'), t('zipByOwnerHint'))),
     ]);
   }
 

@@ -16,7 +16,11 @@ export function openViewer(space: string, folder: readonly string[], photos: rea
   const counter = h('span', { class: 'viewer-count' });
   const caption = h('div', { class: 'viewer-caption' });
   const download = h('a', { class: 'icon-btn viewer-btn', download: '', title: t('download'), 'aria-label': t('download') }, icon('download'));
-  const close = h('button', { type: 'button', class: 'icon-btn viewer-btn', title: t('close'), 'aria-label': t('close'), onclick: () => done() }, icon('close'));
+  const close = h(
+    'button',
+    { type: 'button', class: 'icon-btn viewer-btn', title: t('close'), 'aria-label': t('close'), onclick: () => done() },
+    icon('close'),
+  );
   const prev = h('button', { type: 'button', class: 'viewer-nav prev', 'aria-label': t('previousPhoto'), onclick: () => go(-1) }, '‹');
   const next = h('button', { type: 'button', class: 'viewer-nav next', 'aria-label': t('nextPhoto'), onclick: () => go(1) }, '›');
   const stage = h('div', { class: 'viewer-stage' }, img, prev, next);
