@@ -6,7 +6,7 @@ import crypto from 'node:crypto';
 import type { Browser } from 'playwright-core';
 import { dispose } from '../helpers/server.js';
 import { cuttingProxy } from '../helpers/proxy.js';
-import { launch, newPage, PHONE, seededDaemon, uiLogin, type Seeded, shoot } from './browser.js';
+import { LAPTOP, launch, newPage, PHONE, seededDaemon, uiLogin, type Seeded, shoot } from './browser.js';
 
 let s: Seeded;
 let browser: Browser;
@@ -85,26 +85,28 @@ test('a large file goes in 8 MiB PATCHes, so no request lasts long enough to mee
   }
 });
 
-test('a Wi-Fi drop while listing: the last list stays, "Connexion perdue" shows, and it recovers by itself', async () => {
-  const { context, page } = await newPage(browser, PHONE, { locale: 'fr-FR' });
-  try {
-    await uiLogin(page, s.daemon.base, 'ulla', s.users.ulla.password);
-    await page.getByRole('link', { name: 'welcome.txt', exact: true }).waitFor();
-    const cdp = await context.newCDPSession(page);
-    await cdp.send('Network.enable');
-    await cdp.send('Network.emulateNetworkConditions', { offline: true, latency: 0, downloadThroughput: -1, uploadThroughput: -1 });
-    // The page asks for the list again (as when the phone comes back to it) while the Wi-Fi is gone.
-    await page.evaluate(() => window.dispatchEvent(new Event('online')));
-    const banner = page.locator('.lost');
-    await banner.getByText('Connexion perdue — nouvelle tentative…').waitFor();
-    assert.ok(await page.getByRole('link', { name: 'welcome.txt', exact: true }).isVisible(), 'the last good list is still there');
-    await shoot(page, 'connection-lost-fr');
-    await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1 });
-    // No tap needed: the automatic retry brings it back.
-    await banner.waitFor({ state: 'hidden', timeout: 20_000 });
-    assert.ok(await page.getByRole('link', { name: 'welcome.txt', exact: true }).isVisible());
-    await shoot(page, 'connection-recovered-fr');
-  } finally {
-    await context.close();
+test('a Wi-Fi drop while listing: the last list stays, "Connexion perdue" shows, and it recovers by itself (phone and laptop)', async () => {
+  for (const vp of [PHONE, LAPTOP]) {
+    const { context, page } = await newPage(browser, vp, { locale: 'fr-FR' });
+    try {
+      await uiLogin(page, s.daemon.base, 'ulla', s.users.ulla.password);
+      await page.getByRole('link', { name: 'welcome.txt', exact: true }).waitFor();
+      const cdp = await context.newCDPSession(page);
+      await cdp.send('Network.enable');
+      await cdp.send('Network.emulateNetworkConditions', { offline: true, latency: 0, downloadThroughput: -1, uploadThroughput: -1 });
+      // The page asks for the list again (as when the phone comes back to it) while the Wi-Fi is gone.
+      await page.evaluate(() => window.dispatchEvent(new Event('online')));
+      const banner = page.locator('.lost');
+      await banner.getByText('Connexion perdue — nouvelle tentative…').waitFor();
+      assert.ok(await page.getByRole('link', { name: 'welcome.txt', exact: true }).isVisible(), 'the last good list is still there');
+      await shoot(page, 'connection-lost-fr');
+      await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1 });
+      // No tap needed: the automatic retry brings it back.
+      await banner.waitFor({ state: 'hidden', timeout: 20_000 });
+      assert.ok(await page.getByRole('link', { name: 'welcome.txt', exact: true }).isVisible());
+      await shoot(page, 'connection-recovered-fr');
+    } finally {
+      await context.close();
+    }
   }
 });

@@ -305,14 +305,18 @@ test('an upload shows its progress, speed and time left; the download has the sa
 
 test('two pupils upload the same name (phone, French): both files are kept, each under the name the UI showed', async () => {
   // A second pupil: ulla is the first.
-  const r = await api(base, s.adminToken, 'POST', '/api/admin/users', { username: 'eleve12', password: 'eleve12-password', role: 'user' });
-  assert.equal(r.status, 201);
+  for (const u of ['eleve12', 'eleve13']) {
+    const r = await api(base, s.adminToken, 'POST', '/api/admin/users', { username: u, password: `${u}-password`, role: 'user' });
+    assert.equal(r.status, 201);
+  }
   const shown: string[] = [];
-  for (const [username, password, content] of [
-    ['ulla', s.users.ulla.password, 'ulla'],
-    ['eleve12', 'eleve12-password', 'eleve12'],
+  // The third pupil is on a laptop: the same result there.
+  for (const [username, password, content, vp] of [
+    ['ulla', s.users.ulla.password, 'ulla', PHONE],
+    ['eleve12', 'eleve12-password', 'eleve12', PHONE],
+    ['eleve13', 'eleve13-password', 'eleve13', LAPTOP],
   ] as const) {
-    const { context, page } = await newPage(browser, PHONE, { locale: 'fr-FR' });
+    const { context, page } = await newPage(browser, vp, { locale: 'fr-FR' });
     try {
       await uiLogin(page, base, username, password);
       await page.locator('#pick-files').setInputFiles({ name: 'compte_rendu.pdf', mimeType: 'application/pdf', buffer: Buffer.from(`%PDF-1.4 ${content}`) });
@@ -333,18 +337,19 @@ test('two pupils upload the same name (phone, French): both files are kept, each
       shown.push(m ? m[1]! : 'compte_rendu.pdf');
       // No "Remplacer", no "Réessayer": the upload simply worked.
       assert.equal(await page.getByRole('button', { name: /Remplacer|Réessayer/ }).count(), 0);
-      if (username === 'eleve12') {
-        await page.getByRole('link', { name: shown[1]!, exact: true }).waitFor();
+      if (username !== 'ulla') {
+        await page.getByRole('link', { name: shown[shown.length - 1]!, exact: true }).waitFor();
         await shoot(page, 'same-name-fr');
       }
     } finally {
       await context.close();
     }
   }
-  assert.deepEqual(shown, ['compte_rendu.pdf', 'compte_rendu (eleve12).pdf']);
+  assert.deepEqual(shown, ['compte_rendu.pdf', 'compte_rendu (eleve12).pdf', 'compte_rendu (eleve13).pdf']);
   for (const [name, content] of [
     [shown[0]!, 'ulla'],
     [shown[1]!, 'eleve12'],
+    [shown[2]!, 'eleve13'],
   ]) {
     const got = await fetch(`${base}/api/fs/workspace/${encodeURIComponent(name!)}`, { headers: { authorization: `Bearer ${s.adminToken}` } });
     assert.equal(got.status, 200, name);

@@ -173,8 +173,8 @@ export function renderFiles(main: HTMLElement, app: App): () => void {
     { class: 'filterbar' },
     h('div', { class: 'field grow' }, h('label', { for: 'filter', class: 'visually-hidden' }, t('filter')), filterInput),
     h('div', { class: 'field sort' }, h('label', { for: 'sort' }, t('sortBy')), sortSelect, dirBtn),
-    ownerField,
     h('div', { class: 'field view', role: 'group', 'aria-label': t('viewAs') }, listBtn, gridBtn),
+    ownerField,
   );
 
   const uploads = h('section', { class: 'uploads', 'aria-label': t('uploads') });
