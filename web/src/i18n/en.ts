@@ -86,7 +86,7 @@ export const en = {
   renamed: 'Renamed to {name}.',
   moveTitle: 'Move {name}',
   moveTo: 'Destination folder',
-  moveHint: 'A path in this space, such as /Photos/2025. Missing folders are not created.',
+  moveHint: 'The folder to move it into, in this space, such as /Photos/2025 (/ is the top). It keeps its name; missing folders are created.',
   moved: '{name} moved.',
   deleteTitle: 'Delete {name}?',
   deleteBody: 'It goes to the trash, from where it can be restored.',

@@ -88,7 +88,7 @@ export const fr: Dict = {
   renamed: 'Renommé en {name}.',
   moveTitle: 'Déplacer {name}',
   moveTo: 'Dossier de destination',
-  moveHint: 'Un chemin dans cet espace, par exemple /Photos/2025. Les dossiers manquants ne sont pas créés.',
+  moveHint: 'Le dossier où le déplacer, dans cet espace, par exemple /Photos/2025 (/ est la racine). Il garde son nom ; les dossiers manquants sont créés.',
   moved: '{name} déplacé.',
   deleteTitle: 'Supprimer {name} ?',
   deleteBody: 'Il va dans la corbeille, d’où il peut être restauré.',
