@@ -167,7 +167,12 @@ export type StorageState = 'mounted' | 'missing' | 'local';
 /** GET /api/admin/storage. */
 export interface StorageReport {
   storage: StorageState;
-  disk: { totalBytes: number; freeBytes: number; usedBytes: number } | null;
+  /**
+   * The data disk, with the health dashboard's meaning (storage/disk-space.ts): total = the
+   * filesystem's size, free = what users may still write, used = what files take, reserved = ext4's
+   * blocks kept for root (used + free + reserved = total); usedPercent = used / (used + free), as df.
+   */
+  disk: { totalBytes: number; freeBytes: number; usedBytes: number; reservedBytes: number; usedPercent: number } | null;
   spaces: { space: string; bytes: number; files: number; folders: number }[];
   users: { username: string; bytes: number; files: number; quotaBytes: number | null; deleted: boolean }[];
   unownedBytes: number;
@@ -287,13 +292,17 @@ export interface Memory {
   swapUsedBytes: number;
 }
 
+/** A filesystem's figures from statfs (storage/disk-space.ts: the same meaning as StorageReport's disk). */
 export interface Filesystem {
   mount: string;
   device: string;
   type: string;
   sizeBytes: number;
   usedBytes: number;
+  /** What users may still write (ext4's reserved blocks excluded). */
   availableBytes: number;
+  /** Free blocks kept for root: sizeBytes = usedBytes + availableBytes + reservedBytes. */
+  reservedBytes: number;
   usedPercent: number;
 }
 

@@ -1,8 +1,10 @@
 // Readers over systeminformation: CPU temperature, load, memory, the data and root filesystems, the SSD's identity, disk I/O.
 import os from 'node:os';
+import fsp from 'node:fs/promises';
 import path from 'node:path';
 import si from 'systeminformation';
 import type { DiskIdentity, DiskIo, Filesystem, Load, Memory } from '../api-types.js';
+import { diskSpaceOf, type StatFsLike } from '../storage/disk-space.js';
 import { known, unknown, type Reading } from './reading.js';
 
 /** The part of systeminformation the readers use: the real module fits it, tests pass fixtures. */
@@ -11,6 +13,8 @@ export interface SiSource {
   currentLoad(): Promise<{ currentLoad: number }>;
   mem(): Promise<{ total: number; available: number; used: number; swaptotal: number; swapused: number }>;
   fsSize(): Promise<Array<{ fs: string; type: string; size: number; used: number; available: number; mount: string }>>;
+  /** The figures of the filesystem holding a folder: the same statfs as the storage report's. */
+  statfs(dir: string): Promise<StatFsLike>;
   blockDevices(): Promise<Array<{ name: string; type: string; mount: string; model: string; serial: string; removable: boolean; protocol: string }>>;
   diskLayout(): Promise<Array<{ device: string; name: string; vendor: string; serialNum: string; interfaceType: string; size: number }>>;
   disksIO(): Promise<{ rIO_sec: number | null; wIO_sec: number | null; rIO: number; wIO: number } | null>;
@@ -24,6 +28,7 @@ export const realSi: SiSource = {
   currentLoad: () => si.currentLoad(),
   mem: () => si.mem(),
   fsSize: () => si.fsSize(),
+  statfs: (dir) => fsp.statfs(dir),
   blockDevices: () => si.blockDevices(),
   diskLayout: () => si.diskLayout(),
   disksIO: () => si.disksIO(),
@@ -68,17 +73,11 @@ export async function readFilesystemOf(src: SiSource, dir: string): Promise<Read
     if (!best || f.mount.length > best.mount.length) best = f;
   }
   if (!best) return unknown(`no mounted filesystem holds ${dir}`);
-  if (!(best.size > 0)) return unknown(`${best.mount} reports no size`);
-  return known({
-    mount: best.mount,
-    device: best.fs,
-    type: best.type,
-    sizeBytes: best.size,
-    usedBytes: best.used,
-    availableBytes: best.available,
-    // used / (used + available), as df computes it: root's reserved blocks count as unavailable.
-    usedPercent: round((best.used / Math.max(1, best.used + best.available)) * 100, 1),
-  });
+  // systeminformation names the filesystem; its figures come from statfs with the storage report's
+  // meaning (df's are rounded to KiB, and the two pages must agree to the byte).
+  const space = diskSpaceOf(await src.statfs(dir));
+  if (!(space.sizeBytes > 0)) return unknown(`${best.mount} reports no size`);
+  return known({ mount: best.mount, device: best.fs, type: best.type, ...space });
 }
 
 /** The whole disk behind a partition name: sda1 → sda, nvme0n1p2 → nvme0n1, mmcblk0p2 → mmcblk0. */

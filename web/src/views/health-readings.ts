@@ -2,6 +2,7 @@
 import type { Filesystem, HealthNow, Reading, ThrottleFlags } from '../../../daemon/src/api-types.js';
 import { h, type Child } from '../dom.js';
 import { fmtSize, t } from '../i18n/index.js';
+import { diskFreeText, diskMeter, diskUsedText } from './disk-usage.js';
 import { amps, celsius, num, pct, uptime, volts } from './health-format.js';
 
 type Tone = 'ok' | 'warn' | 'bad';
@@ -145,11 +146,16 @@ export function systemCard(n: HealthNow): HTMLElement {
   );
 }
 
+/** Worded as the storage page words the same disk (disk-usage.ts), plus where it is mounted. */
 function usage(fs: Filesystem, warn: number, crit: number, label: string): Shown {
   return {
-    text: t('health_fsUsed', { used: fmtSize(fs.usedBytes), total: fmtSize(fs.usedBytes + fs.availableBytes), pct: pct(fs.usedPercent, 0) }),
+    text: diskUsedText(fs),
     tone: fs.usedPercent >= crit ? 'bad' : fs.usedPercent >= warn ? 'warn' : undefined,
-    extra: [h('span', { class: 'free' }, t('health_fsFree', { free: fmtSize(fs.availableBytes), mount: fs.mount })), meter(fs.usedPercent, warn, crit, label)],
+    extra: [
+      h('span', { class: 'free' }, diskFreeText(fs)),
+      h('span', { class: 'mount' }, t('health_fsMount', { mount: fs.mount })),
+      diskMeter(fs, warn, crit, label),
+    ],
   };
 }
 
