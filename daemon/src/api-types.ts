@@ -168,7 +168,12 @@ export type StorageState = 'mounted' | 'missing' | 'local';
 /** GET /api/admin/storage. */
 export interface StorageReport {
   storage: StorageState;
-  disk: { totalBytes: number; freeBytes: number; usedBytes: number } | null;
+  /**
+   * The data disk, with the health dashboard's meaning (storage/disk-space.ts): total = the
+   * filesystem's size, free = what users may still write, used = what files take, reserved = ext4's
+   * blocks kept for root (used + free + reserved = total); usedPercent = used / (used + free), as df.
+   */
+  disk: { totalBytes: number; freeBytes: number; usedBytes: number; reservedBytes: number; usedPercent: number } | null;
   spaces: { space: string; bytes: number; files: number; folders: number }[];
   users: { username: string; bytes: number; files: number; quotaBytes: number | null; deleted: boolean }[];
   unownedBytes: number;
@@ -268,8 +273,97 @@ export interface PortalAcceptResponse {
 
 // ---- admin health: readings now (GET /api/admin/health) ---------------------------------------
 
-/** A sensor reading: a value, or unknown with the reason (never an invented number). */
-export type Reading<T> = { value: T; reason?: undefined } | { value: null; reason: string };
+/**
+ * Every sentence the health side says (an unknown reading's reason, a job's summary or error) as a
+ * code and its English template: the daemon sends the English text and `{code, params}` beside it,
+ * the web UI words the code in the reader's language (its dictionaries' `hm_<code>`, type-checked to
+ * cover this list). A template "one|other" or "zero|one|other" is a plural on `params.n`.
+ */
+export const HEALTH_MESSAGES = {
+  // unknown readings
+  reader_failed: '{what}: {error}',
+  no_power_supply_class: 'no power_supply class in sysfs',
+  no_power_supply: 'the kernel reports no power supply',
+  no_battery_supply: 'no battery among the power supplies',
+  battery_status: 'status "{status}"',
+  no_mains_supply: 'no Mains/USB supply reported',
+  no_capacity: 'no capacity attribute',
+  no_voltage_now: 'no voltage_now attribute',
+  no_current_now: 'no current_now attribute',
+  pisugar_unreachable: '{error}',
+  pisugar_silent: 'the PiSugar server at {address} answered nothing',
+  pisugar_no_answer: 'no answer to "get {key}"',
+  pisugar_bad_answer: '"get {key}" answered "{answer}"',
+  no_ina219: 'no ina219 hwmon device (the chip is not bound to the kernel driver)',
+  ina219_no_charge: 'the INA219 measures voltage and current only: no state of charge',
+  ina219_no_shunt: 'no curr1_input (no shunt resistor configured)',
+  ina219_no_charger: 'the INA219 does not see the charger input',
+  ina219_no_voltage: 'no in1_input',
+  no_battery_configured: 'no battery configured (HCD_BATTERY=none): a plain powerbank reports nothing',
+  throttled_unreadable: 'unreadable get_throttled "{text}"',
+  no_firmware: 'no Raspberry Pi firmware interface (no get_throttled in sysfs)',
+  no_firmware_vcgencmd: 'no Raspberry Pi firmware interface (no get_throttled in sysfs, vcgencmd not available)',
+  vcgencmd_unreadable: 'unreadable vcgencmd answer "{text}"',
+  no_rpi_volt: 'no rpi_volt hwmon (not a Raspberry Pi, or its driver is not loaded)',
+  rpi_volt_unreadable: 'rpi_volt has no readable in0_lcrit_alarm',
+  ssd_not_mounted: 'the SSD is not mounted at {dir}',
+  data_on_root: 'the data root is on the root filesystem, not on its own disk',
+  no_cpu_sensor: 'no CPU temperature sensor exposed (no thermal zone)',
+  no_load: 'no load average',
+  no_memory_size: 'memory size not reported',
+  no_filesystem: 'no mounted filesystem holds {dir}',
+  no_size: '{mount} reports no size',
+  no_block_device: 'no block device is mounted at {mount}',
+  no_disk_identity: '{device} reports neither model nor serial',
+  no_io_stats: 'no block device statistics',
+  io_first_reading: 'first reading: no rate until the next one',
+  // job summaries: each a list of these, one count per phrase
+  sample_stored: 'sample stored, every reading known|sample stored, {n} reading unknown|sample stored, {n} readings unknown',
+  alerts_active: 'no active alert|{n} active alert|{n} active alerts',
+  alerts_raised: '{n} raised|{n} raised',
+  alerts_cleared: '{n} cleared|{n} cleared',
+  power_state: 'battery guard: {state}',
+  hours_averaged: 'no hour to average|{n} hour averaged|{n} hours averaged',
+  samples_pruned: '{n} old sample removed|{n} old samples removed',
+  hourly_pruned: '{n} old hourly average removed|{n} old hourly averages removed',
+  job_runs_pruned: '{n} old job run removed|{n} old job runs removed',
+  backup_written: 'saved {file} ({bytes})',
+  backups_removed: '{n} older backup removed|{n} older backups removed',
+  trash_purged: 'nothing older than {days} days|{n} item older than {days} days purged|{n} items older than {days} days purged',
+  uploads_skipped: 'skipped: the storage is not mounted',
+  uploads_removed: 'no unfinished upload to remove|{n} unfinished upload removed|{n} unfinished uploads removed',
+  sessions_removed: 'no old session|{n} old session forgotten|{n} old sessions forgotten',
+  reconcile_added: '{n} file added|{n} files added',
+  reconcile_updated: '{n} updated|{n} updated',
+  reconcile_missing: '{n} missing|{n} missing',
+  reconcile_conflicts: '{n} conflict|{n} conflicts',
+  // job errors
+  backup_no_storage: 'the storage is not mounted: no backup',
+  trash_no_storage: 'the storage is not mounted: trash left for later',
+  reconcile_no_storage: 'the storage is not mounted: not reconciled',
+} as const;
+
+export type HealthMessageCode = keyof typeof HEALTH_MESSAGES;
+
+/** A health sentence as its code and parameters (numbers stay numbers; `…Bytes`/`bytes` are sizes). */
+export interface Coded {
+  code: HealthMessageCode;
+  params: Record<string, string | number>;
+}
+
+/** The English words of a coded sentence (what the daemon sends as text, and logs). */
+export function englishOf(c: Coded): string {
+  let s: string = HEALTH_MESSAGES[c.code];
+  const forms = s.split('|');
+  if (forms.length > 1) {
+    const n = typeof c.params.n === 'number' ? c.params.n : NaN;
+    s = forms.length === 3 && n === 0 ? forms[0]! : n === 1 ? forms[forms.length - 2]! : forms[forms.length - 1]!;
+  }
+  return s.replace(/\{(\w+)\}/g, (m, k: string) => (k in c.params ? String(c.params[k]) : m));
+}
+
+/** A sensor reading: a value, or unknown with the reason in English and as a code (never an invented number). */
+export type Reading<T> = { value: T; reason?: undefined; reasonCode?: undefined } | { value: null; reason: string; reasonCode?: Coded };
 
 export interface Load {
   load1: number;
@@ -288,13 +382,17 @@ export interface Memory {
   swapUsedBytes: number;
 }
 
+/** A filesystem's figures from statfs (storage/disk-space.ts: the same meaning as StorageReport's disk). */
 export interface Filesystem {
   mount: string;
   device: string;
   type: string;
   sizeBytes: number;
   usedBytes: number;
+  /** What users may still write (ext4's reserved blocks excluded). */
   availableBytes: number;
+  /** Free blocks kept for root: sizeBytes = usedBytes + availableBytes + reservedBytes. */
+  reservedBytes: number;
   usedPercent: number;
 }
 
@@ -395,6 +493,10 @@ export interface JobStatus {
     trigger: string | null;
     error: string | null;
     summary: unknown;
+    /** The summary as coded phrases (HEALTH_MESSAGES), for the reader's language; null when none. */
+    summaryCode: Coded[] | null;
+    /** The error as a code when it is one the daemon words (else null: the text is all there is). */
+    errorCode: Coded | null;
   } | null;
   lastSuccessAt: string | null;
   runs: number;
@@ -435,6 +537,8 @@ export interface JobRunResponse {
   durationMs: number;
   summary: Record<string, unknown> | null;
   error: string | null;
+  summaryCode: Coded[] | null;
+  errorCode: Coded | null;
 }
 
 /** POST /api/admin/clock. */

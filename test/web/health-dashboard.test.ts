@@ -364,6 +364,43 @@ test('phone size, in French: one column, nothing wider than the screen', async (
   }
 });
 
+test("in French on a phone: the reasons and the jobs' summaries are French words, with their plurals", async () => {
+  // A file copied onto the disk behind the daemon's back: the re-index adds exactly one.
+  const copied = path.join(s.daemon.dir, 'data', 'workspace', 'copie-fr.txt');
+  fs.writeFileSync(copied, 'bonjour');
+  for (const job of ['trash', 'reconcile', 'sessions']) {
+    const r = await api(base, s.adminToken, 'POST', `/api/admin/health/jobs/${job}/run`);
+    assert.equal(r.json.outcome, 'ok', JSON.stringify(r.json));
+  }
+  const { context, page } = await newPage(browser, { width: 390, height: 844 }, { locale: 'fr-FR' });
+  try {
+    await openDashboard(page, 'État de l’appareil');
+    // Why the battery is unknown (no battery configured): the daemon's code, in French words.
+    const battery = page.locator('.health-grid [data-reading="battery"]');
+    assert.equal(await battery.locator('.value').innerText(), 'Inconnu');
+    assert.equal(await battery.locator('.reason').innerText(), 'aucune batterie configurée (HCD_BATTERY=none) : une batterie externe simple ne dit rien');
+    const summary = async (job: string) => page.locator(`tr[data-job="${job}"] .job-summary`).innerText();
+    // Zero and one are singular in French; a zero with nothing to count has its own words.
+    assert.equal(await summary('trash'), 'rien de plus de 30 jours');
+    assert.equal(await summary('sessions'), 'aucune ancienne session');
+    assert.equal(await summary('reconcile'), '1 fichier ajouté · 0 mis à jour · 0 manquant · 0 conflit');
+    assert.match(await summary('sample'), /^mesure enregistrée, (toutes les valeurs connues|1 valeur inconnue|\d+ valeurs inconnues)$/);
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    assert.ok(overflow <= 0, `the page is ${overflow} px wider than the phone`);
+    await page.locator('tr[data-job="reconcile"]').scrollIntoViewIfNeeded();
+    await shoot(page, 'health-jobs-fr');
+    // The same in English, from the same codes.
+    await page.evaluate(() => localStorage.setItem('hcd.lang', 'en'));
+    await page.reload();
+    await page.getByRole('heading', { name: 'Device health', level: 2 }).waitFor();
+    assert.equal(await summary('trash'), 'nothing older than 30 days');
+    assert.equal(await summary('reconcile'), '1 file added · 0 updated · 0 missing · 0 conflicts');
+  } finally {
+    await context.close();
+    fs.rmSync(copied, { force: true });
+  }
+});
+
 /** A PiSugar 3 power manager's TCP API on loopback: a low battery, unplugged; it does not measure current. */
 async function fakePiSugar(): Promise<{ address: string; close: () => Promise<void> }> {
   const answers: Record<string, string> = {

@@ -18,7 +18,7 @@ export async function readPowerSupply(opts: { sysRoot?: string } = {}): Promise<
   try {
     names = (await fsp.readdir(base)).sort();
   } catch {
-    return unknown('no power_supply class in sysfs');
+    return unknown('no_power_supply_class');
   }
   let battery: string | null = null;
   let external: boolean | null = null;
@@ -31,7 +31,7 @@ export async function readPowerSupply(opts: { sysRoot?: string } = {}): Promise<
       if (online !== null) external = (external ?? false) || online === 1;
     }
   }
-  if (battery === null) return unknown(names.length === 0 ? 'the kernel reports no power supply' : 'no battery among the power supplies');
+  if (battery === null) return unknown(names.length === 0 ? 'no_power_supply' : 'no_battery_supply');
   const dir = path.join(base, battery);
   const capacity = num(await readAttr(path.join(dir, 'capacity')));
   const status = await readAttr(path.join(dir, 'status'));
@@ -42,7 +42,7 @@ export async function readPowerSupply(opts: { sysRoot?: string } = {}): Promise<
       ? known(true)
       : status === 'Discharging' || status === 'Not charging' || status === 'Full'
         ? known(false)
-        : unknown(`status "${status ?? 'absent'}"`);
+        : unknown('battery_status', { status: status ?? 'absent' });
   const pluggedIn: Reading<boolean> =
     external !== null
       ? known(external)
@@ -50,15 +50,15 @@ export async function readPowerSupply(opts: { sysRoot?: string } = {}): Promise<
         ? known(true)
         : status === 'Discharging'
           ? known(false)
-          : unknown('no Mains/USB supply reported');
+          : unknown('no_mains_supply');
   return known({
     source: 'power_supply',
     device: battery,
-    percent: capacity !== null ? known(capacity) : unknown('no capacity attribute'),
+    percent: capacity !== null ? known(capacity) : unknown('no_capacity'),
     charging,
     pluggedIn,
-    voltageV: uv !== null ? known(uv / 1e6) : unknown('no voltage_now attribute'),
-    currentA: ua !== null ? known(ua / 1e6) : unknown('no current_now attribute'),
+    voltageV: uv !== null ? known(uv / 1e6) : unknown('no_voltage_now'),
+    currentA: ua !== null ? known(ua / 1e6) : unknown('no_current_now'),
   });
 }
 
@@ -134,14 +134,14 @@ export async function readPiSugar(opts: { address: string; timeoutMs?: number })
   try {
     a = await pisugarQuery(opts.address, PISUGAR_COMMANDS, opts.timeoutMs);
   } catch (err) {
-    return unknown((err as Error).message);
+    return unknown('pisugar_unreachable', { address: opts.address, error: (err as Error).message });
   }
-  if (a.size === 0) return unknown(`the PiSugar server at ${opts.address} answered nothing`);
+  if (a.size === 0) return unknown('pisugar_silent', { address: opts.address });
   const number = (key: string, min: number, max: number): Reading<number> => {
     const v = a.get(key);
-    if (v === undefined) return unknown(`no answer to "get ${key}"`);
+    if (v === undefined) return unknown('pisugar_no_answer', { key });
     const n = /^-?\d+(\.\d+)?$/.test(v) ? Number(v) : null;
-    if (n === null || n < min || n > max) return unknown(`"get ${key}" answered "${v.slice(0, 60)}"`);
+    if (n === null || n < min || n > max) return unknown('pisugar_bad_answer', { key, answer: v.slice(0, 60) });
     return known(n);
   };
   const bool = (key: string): Reading<boolean> => {
@@ -149,7 +149,7 @@ export async function readPiSugar(opts: { address: string; timeoutMs?: number })
     if (v === 'true') return known(true);
     if (v === 'false') return known(false);
     // battery_power_plugged exists on the newer boards only (PiSugar 2 Pro, 3): older ones answer an error.
-    return unknown(v === undefined ? `no answer to "get ${key}"` : `"get ${key}" answered "${v.slice(0, 60)}"`);
+    return v === undefined ? unknown('pisugar_no_answer', { key }) : unknown('pisugar_bad_answer', { key, answer: v.slice(0, 60) });
   };
   return known({
     source: 'pisugar',
@@ -178,17 +178,17 @@ function splitAddress(address: string): [string, string] {
  */
 export async function readIna219(opts: { sysRoot?: string } = {}): Promise<Reading<Battery>> {
   const dir = await findHwmon(opts.sysRoot ?? '/sys', 'ina219');
-  if (!dir) return unknown('no ina219 hwmon device (the chip is not bound to the kernel driver)');
+  if (!dir) return unknown('no_ina219');
   const mv = num(await readAttr(path.join(dir, 'in1_input')));
   const ma = num(await readAttr(path.join(dir, 'curr1_input')));
   return known({
     source: 'ina219',
     device: path.basename(dir),
-    percent: unknown('the INA219 measures voltage and current only: no state of charge'),
-    charging: ma !== null ? known(ma > 0) : unknown('no curr1_input (no shunt resistor configured)'),
-    pluggedIn: unknown('the INA219 does not see the charger input'),
-    voltageV: mv !== null ? known(mv / 1000) : unknown('no in1_input'),
-    currentA: ma !== null ? known(ma / 1000) : unknown('no curr1_input (no shunt resistor configured)'),
+    percent: unknown('ina219_no_charge'),
+    charging: ma !== null ? known(ma > 0) : unknown('ina219_no_shunt'),
+    pluggedIn: unknown('ina219_no_charger'),
+    voltageV: mv !== null ? known(mv / 1000) : unknown('ina219_no_voltage'),
+    currentA: ma !== null ? known(ma / 1000) : unknown('ina219_no_shunt'),
   });
 }
 
@@ -201,7 +201,7 @@ export interface BatteryOptions {
 export async function readBattery(opts: BatteryOptions): Promise<Reading<Battery>> {
   switch (opts.source) {
     case 'none':
-      return unknown('no battery configured (HCD_BATTERY=none): a plain powerbank reports nothing');
+      return unknown('no_battery_configured');
     case 'power_supply':
       return readPowerSupply({ sysRoot: opts.sysRoot });
     case 'pisugar':

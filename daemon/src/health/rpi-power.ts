@@ -39,16 +39,16 @@ export async function readThrottled(opts: RpiPowerOptions = {}): Promise<Reading
   const text = await readAttr(attr);
   if (text !== null) {
     const raw = parseThrottled(text);
-    return raw === null ? unknown(`unreadable get_throttled "${text.slice(0, 40)}"`) : known(decodeThrottled(raw, 'sysfs'));
+    return raw === null ? unknown('throttled_unreadable', { text: text.slice(0, 40) }) : known(decodeThrottled(raw, 'sysfs'));
   }
   const bin = opts.vcgencmd === undefined ? 'vcgencmd' : opts.vcgencmd;
-  if (bin === null) return unknown('no Raspberry Pi firmware interface (no get_throttled in sysfs)');
+  if (bin === null) return unknown('no_firmware');
   const out = await new Promise<string | null>((resolve) => {
     execFile(bin, ['get_throttled'], { timeout: 3000 }, (err, stdout) => resolve(err ? null : stdout));
   });
-  if (out === null) return unknown('no Raspberry Pi firmware interface (no get_throttled in sysfs, vcgencmd not available)');
+  if (out === null) return unknown('no_firmware_vcgencmd');
   const raw = parseThrottled(out);
-  return raw === null ? unknown(`unreadable vcgencmd answer "${out.trim().slice(0, 40)}"`) : known(decodeThrottled(raw, 'vcgencmd'));
+  return raw === null ? unknown('vcgencmd_unreadable', { text: out.trim().slice(0, 40) }) : known(decodeThrottled(raw, 'vcgencmd'));
 }
 
 /** Finds the hwmon directory whose `name` is `name` (e.g. "rpi_volt", "ina219"). */
@@ -72,8 +72,8 @@ export async function findHwmon(sysRoot: string, name: string): Promise<string |
  */
 export async function readVoltAlarm(opts: { sysRoot?: string } = {}): Promise<Reading<boolean>> {
   const dir = await findHwmon(opts.sysRoot ?? '/sys', 'rpi_volt');
-  if (!dir) return unknown('no rpi_volt hwmon (not a Raspberry Pi, or its driver is not loaded)');
+  if (!dir) return unknown('no_rpi_volt');
   const v = num(await readAttr(path.join(dir, 'in0_lcrit_alarm')));
-  if (v === null) return unknown('rpi_volt has no readable in0_lcrit_alarm');
+  if (v === null) return unknown('rpi_volt_unreadable');
   return known(v !== 0);
 }

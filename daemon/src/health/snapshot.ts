@@ -1,7 +1,7 @@
 // One reading of every source at once: what /api/admin/health shows and what the sampler stores.
 import type { BatterySource, DiskIdentity, Filesystem, HealthReadings, StorageState } from '../api-types.js';
 import { readBattery } from './battery.js';
-import { guard, unknown, type Reading } from './reading.js';
+import { guard, unknown, unknownLike, type Reading } from './reading.js';
 import { readThrottled, readVoltAlarm } from './rpi-power.js';
 import { readCpuTemperature, readDiskIdentity, readDiskIo, readFilesystemOf, readLoad, readMemory, type SiSource } from './system.js';
 
@@ -26,7 +26,7 @@ export async function readSnapshot(s: SnapshotSources): Promise<Snapshot> {
   const state = s.storageState();
   const dataFs =
     state === 'missing'
-      ? Promise.resolve(unknown<Filesystem>(`the SSD is not mounted at ${s.dataDir}`))
+      ? Promise.resolve(unknown<Filesystem>('ssd_not_mounted', { dir: s.dataDir }))
       : guard('filesystem', () => readFilesystemOf(s.si, s.dataDir));
   // Readers run side by side: currentLoad alone waits for its sampling interval.
   const [temperatureC, load, memory, data, root, io, throttled, underVoltageAlarm, battery] = await Promise.all([
@@ -41,9 +41,9 @@ export async function readSnapshot(s: SnapshotSources): Promise<Snapshot> {
     guard('battery', () => readBattery({ source: s.battery, sysRoot: s.sysRoot, pisugarAddress: s.pisugarAddress })),
   ]);
   let ssd: Reading<DiskIdentity>;
-  if (state === 'missing') ssd = unknown(`the SSD is not mounted at ${s.dataDir}`);
-  else if (data.value === null) ssd = unknown(data.reason);
-  else if (state === 'local' && data.value.mount === '/') ssd = unknown('the data root is on the root filesystem, not on its own disk');
+  if (state === 'missing') ssd = unknown('ssd_not_mounted', { dir: s.dataDir });
+  else if (data.value === null) ssd = unknownLike(data);
+  else if (state === 'local' && data.value.mount === '/') ssd = unknown('data_on_root');
   else {
     const mount = data.value.mount;
     ssd = await guard('disk identity', () => readDiskIdentity(s.si, mount));

@@ -1,8 +1,10 @@
 // Readers over systeminformation: CPU temperature, load, memory, the data and root filesystems, the SSD's identity, disk I/O.
 import os from 'node:os';
+import fsp from 'node:fs/promises';
 import path from 'node:path';
 import si from 'systeminformation';
 import type { DiskIdentity, DiskIo, Filesystem, Load, Memory } from '../api-types.js';
+import { diskSpaceOf, type StatFsLike } from '../storage/disk-space.js';
 import { known, unknown, type Reading } from './reading.js';
 
 /** The part of systeminformation the readers use: the real module fits it, tests pass fixtures. */
@@ -11,6 +13,8 @@ export interface SiSource {
   currentLoad(): Promise<{ currentLoad: number }>;
   mem(): Promise<{ total: number; available: number; used: number; swaptotal: number; swapused: number }>;
   fsSize(): Promise<Array<{ fs: string; type: string; size: number; used: number; available: number; mount: string }>>;
+  /** The figures of the filesystem holding a folder: the same statfs as the storage report's. */
+  statfs(dir: string): Promise<StatFsLike>;
   blockDevices(): Promise<Array<{ name: string; type: string; mount: string; model: string; serial: string; removable: boolean; protocol: string }>>;
   diskLayout(): Promise<Array<{ device: string; name: string; vendor: string; serialNum: string; interfaceType: string; size: number }>>;
   disksIO(): Promise<{ rIO_sec: number | null; wIO_sec: number | null; rIO: number; wIO: number } | null>;
@@ -24,6 +28,7 @@ export const realSi: SiSource = {
   currentLoad: () => si.currentLoad(),
   mem: () => si.mem(),
   fsSize: () => si.fsSize(),
+  statfs: (dir) => fsp.statfs(dir),
   blockDevices: () => si.blockDevices(),
   diskLayout: () => si.diskLayout(),
   disksIO: () => si.disksIO(),
@@ -35,20 +40,20 @@ export const realSi: SiSource = {
 export async function readCpuTemperature(src: SiSource): Promise<Reading<number>> {
   const t = await src.cpuTemperature();
   // systeminformation reports null (or -1 on some paths) when no thermal zone or sensors chip exists.
-  if (t.main === null || !Number.isFinite(t.main) || t.main <= -1) return unknown('no CPU temperature sensor exposed (no thermal zone)');
+  if (t.main === null || !Number.isFinite(t.main) || t.main <= -1) return unknown('no_cpu_sensor');
   return known(round(t.main, 1));
 }
 
 export async function readLoad(src: SiSource): Promise<Reading<Load>> {
   const [l1, l5, l15] = src.loadavg();
   const cur = await src.currentLoad();
-  if (l1 === undefined || l5 === undefined || l15 === undefined) return unknown('no load average');
+  if (l1 === undefined || l5 === undefined || l15 === undefined) return unknown('no_load');
   return known({ load1: round(l1, 2), load5: round(l5, 2), load15: round(l15, 2), cores: src.cores(), cpuPercent: round(cur.currentLoad, 1) });
 }
 
 export async function readMemory(src: SiSource): Promise<Reading<Memory>> {
   const m = await src.mem();
-  if (!(m.total > 0)) return unknown('memory size not reported');
+  if (!(m.total > 0)) return unknown('no_memory_size');
   // "available" (MemAvailable) rather than "free": the page cache is given back on demand.
   return known({
     totalBytes: m.total,
@@ -67,18 +72,12 @@ export async function readFilesystemOf(src: SiSource, dir: string): Promise<Read
     if (!contains(f.mount, dir)) continue;
     if (!best || f.mount.length > best.mount.length) best = f;
   }
-  if (!best) return unknown(`no mounted filesystem holds ${dir}`);
-  if (!(best.size > 0)) return unknown(`${best.mount} reports no size`);
-  return known({
-    mount: best.mount,
-    device: best.fs,
-    type: best.type,
-    sizeBytes: best.size,
-    usedBytes: best.used,
-    availableBytes: best.available,
-    // used / (used + available), as df computes it: root's reserved blocks count as unavailable.
-    usedPercent: round((best.used / Math.max(1, best.used + best.available)) * 100, 1),
-  });
+  if (!best) return unknown('no_filesystem', { dir });
+  // systeminformation names the filesystem; its figures come from statfs with the storage report's
+  // meaning (df's are rounded to KiB, and the two pages must agree to the byte).
+  const space = diskSpaceOf(await src.statfs(dir));
+  if (!(space.sizeBytes > 0)) return unknown('no_size', { mount: best.mount });
+  return known({ mount: best.mount, device: best.fs, type: best.type, ...space });
 }
 
 /** The whole disk behind a partition name: sda1 → sda, nvme0n1p2 → nvme0n1, mmcblk0p2 → mmcblk0. */
@@ -92,13 +91,13 @@ export function parentDisk(name: string): string {
 export async function readDiskIdentity(src: SiSource, mount: string): Promise<Reading<DiskIdentity>> {
   const devs = await src.blockDevices();
   const part = devs.find((d) => d.mount === mount);
-  if (!part) return unknown(`no block device is mounted at ${mount}`);
+  if (!part) return unknown('no_block_device', { mount });
   const diskName = part.type === 'disk' || part.type === 'loop' ? part.name : parentDisk(part.name);
   const disk = devs.find((d) => d.name === diskName) ?? part;
   const layout = (await src.diskLayout()).find((d) => d.device === `/dev/${diskName}`);
   const model = clean(layout?.name) ?? clean(disk.model);
   const serial = clean(layout?.serialNum) ?? clean(disk.serial);
-  if (model === null && serial === null) return unknown(`/dev/${diskName} reports neither model nor serial`);
+  if (model === null && serial === null) return unknown('no_disk_identity', { device: `/dev/${diskName}` });
   return known({
     device: `/dev/${diskName}`,
     model,
@@ -112,9 +111,9 @@ export async function readDiskIdentity(src: SiSource, mount: string): Promise<Re
 /** Operations per second since the previous call (systeminformation keeps the last counters). */
 export async function readDiskIo(src: SiSource): Promise<Reading<DiskIo>> {
   const io = await src.disksIO();
-  if (!io) return unknown('no block device statistics');
+  if (!io) return unknown('no_io_stats');
   // The first call has no previous counters to diff against, hence no rate yet.
-  if (io.rIO_sec === null || io.wIO_sec === null) return unknown('first reading: no rate until the next one');
+  if (io.rIO_sec === null || io.wIO_sec === null) return unknown('io_first_reading');
   return known({ readOpsPerSec: round(io.rIO_sec, 2), writeOpsPerSec: round(io.wIO_sec, 2), readOpsTotal: io.rIO, writeOpsTotal: io.wIO });
 }
 

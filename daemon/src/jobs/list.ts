@@ -4,6 +4,7 @@ import fsp from 'node:fs/promises';
 import path from 'node:path';
 import type { Config } from '../config.js';
 import type { Db } from '../db/connection.js';
+import { HEALTH_MESSAGES, type Coded, type HealthMessageCode } from '../api-types.js';
 import type { Job } from './runner.js';
 import { SESSION_IDLE_MS, type Accounts } from '../services/accounts.js';
 import type { Clock } from '../services/clock.js';
@@ -58,6 +59,12 @@ export async function runCleaners(cleaners: readonly PartialUploadCleaner[]): Pr
   return { cleaners: cleaners.length, removed: out };
 }
 
+/** A count phrase of a summary: `code` with `n` (0 when the summary lacks it). */
+const count = (code: HealthMessageCode, v: unknown, params: Record<string, string | number> = {}): Coded => ({
+  code,
+  params: { n: typeof v === 'number' ? v : 0, ...params },
+});
+
 export function declareJobs(deps: JobDeps, health: JobHealth): Job[] {
   const { config, db, store, trash, reconciler, transfers, clock, accounts, thumbs } = deps;
   // PUT's temp files need no cleaner: recovery removes them at start, and a live PUT removes its own.
@@ -69,6 +76,7 @@ export function declareJobs(deps: JobDeps, health: JobHealth): Job[] {
       description: 'Reads every sensor and stores one sample (history charts).',
       quiet: true,
       run: () => health.sample(),
+      describe: (s) => [count('sample_stored', s.unknown)],
     },
     {
       name: 'alerts',
@@ -77,12 +85,24 @@ export function declareJobs(deps: JobDeps, health: JobHealth): Job[] {
       description: 'Evaluates alert thresholds; at critical battery warns users and powers off.',
       quiet: true,
       run: () => health.evaluateAlerts(),
+      describe: (s) => [
+        count('alerts_active', s.active),
+        count('alerts_raised', s.raised),
+        count('alerts_cleared', s.cleared),
+        ...(typeof s.power === 'string' && s.power !== 'none' ? [{ code: 'power_state', params: { state: s.power } } satisfies Coded] : []),
+      ],
     },
     {
       name: 'rollup',
       schedule: '5 * * * *',
       description: 'Aggregates the last hours into hourly roll-ups and drops data past its retention.',
       run: async () => health.rollupAndPrune(),
+      describe: (s) => [
+        count('hours_averaged', s.hours),
+        count('samples_pruned', s.prunedSamples),
+        count('hourly_pruned', s.prunedHourly),
+        count('job_runs_pruned', s.prunedJobRuns),
+      ],
     },
     {
       name: 'backup',
@@ -90,7 +110,7 @@ export function declareJobs(deps: JobDeps, health: JobHealth): Job[] {
       description: `Copies the database onto the SSD (.hcd/backups), keeping the last ${BACKUPS_KEPT}.`,
       run: async () => {
         // Never onto the SD card's empty mount point: without the SSD there is nowhere to back up to.
-        if (!store.available()) throw new Error('the storage is not mounted: no backup');
+        if (!store.available()) throw new Error(HEALTH_MESSAGES.backup_no_storage);
         const dir = path.join(config.dataDir, '.hcd', 'backups');
         await fsp.mkdir(dir, { recursive: true, mode: 0o750 });
         const stamp = new Date(clock.now()).toISOString().replace(/[:.]/g, '-');
@@ -102,15 +122,20 @@ export function declareJobs(deps: JobDeps, health: JobHealth): Job[] {
         const removed = await pruneBackups(dir, BACKUPS_KEPT);
         return { file: path.basename(dest), bytes: size, removed };
       },
+      describe: (s) => [
+        { code: 'backup_written', params: { file: String(s.file), bytes: typeof s.bytes === 'number' ? s.bytes : 0 } },
+        count('backups_removed', s.removed),
+      ],
     },
     {
       name: 'trash',
       schedule: '30 3 * * *',
       description: `Purges trash older than ${config.trashDays} days (HCD_TRASH_DAYS).`,
       run: async () => {
-        if (!store.available()) throw new Error('the storage is not mounted: trash left for later');
+        if (!store.available()) throw new Error(HEALTH_MESSAGES.trash_no_storage);
         return { purged: await trash.purgeOlderThan(config.trashDays * 86400_000), olderThanDays: config.trashDays };
       },
+      describe: (s) => [count('trash_purged', s.purged, { days: typeof s.olderThanDays === 'number' ? s.olderThanDays : config.trashDays })],
     },
     {
       name: 'partial-uploads',
@@ -120,12 +145,22 @@ export function declareJobs(deps: JobDeps, health: JobHealth): Job[] {
         if (!store.available()) return { skipped: 'storage not mounted' };
         return runCleaners(cleaners);
       },
+      describe: (s) =>
+        'skipped' in s
+          ? [{ code: 'uploads_skipped', params: {} }]
+          : [
+              count(
+                'uploads_removed',
+                Object.values((s.removed ?? {}) as Record<string, unknown>).reduce<number>((a, v) => a + (typeof v === 'number' ? v : 0), 0),
+              ),
+            ],
     },
     {
       name: 'sessions',
       schedule: '0 4 * * *',
       description: 'Forgets login sessions unused for 30 days.',
       run: async () => ({ removed: accounts.sessions.deleteIdleBefore(clock.now() - SESSION_IDLE_MS) }),
+      describe: (s) => [count('sessions_removed', s.removed)],
     },
     {
       name: 'reconcile',
@@ -133,10 +168,16 @@ export function declareJobs(deps: JobDeps, health: JobHealth): Job[] {
       description: 'Re-indexes the disk: files copied onto it, indexed files that vanished.',
       run: async () => {
         // An unplugged SSD must not make every indexed file look deleted.
-        if (!store.available()) throw new Error('the storage is not mounted: not reconciled');
+        if (!store.available()) throw new Error(HEALTH_MESSAGES.reconcile_no_storage);
         const r = await reconciler.reconcile();
         return { added: r.added, updated: r.updated, missing: r.missing.length, conflicts: r.conflicts.length };
       },
+      describe: (s) => [
+        count('reconcile_added', s.added),
+        count('reconcile_updated', s.updated),
+        count('reconcile_missing', s.missing),
+        count('reconcile_conflicts', s.conflicts),
+      ],
     },
     {
       name: 'thumbnails',

@@ -1,6 +1,6 @@
 // Runs the declared jobs on their cron schedules (node-cron) or on demand, logging each run and keeping its outcome in SQLite.
 import cron, { type ScheduledTask } from 'node-cron';
-import type { JobRunRecord, JobStatus } from '../api-types.js';
+import { HEALTH_MESSAGES, type Coded, type HealthMessageCode, type JobRunRecord, type JobStatus } from '../api-types.js';
 import type { Db } from '../db/connection.js';
 import { jobQueries, type JobQueries } from '../db/queries/jobs.js';
 import type { Logger } from '../log.js';
@@ -19,6 +19,19 @@ export interface Job {
    */
   quiet?: boolean;
   run(): Promise<JobSummary>;
+  /** Its summary as coded phrases (HEALTH_MESSAGES), which the web UI words in the reader's language. */
+  describe?(summary: Record<string, unknown>): Coded[];
+}
+
+/** The codes of the sentences a job may fail with (thrown as `new Error(HEALTH_MESSAGES[code])`): fixed words, no parameters. */
+const FIXED_ERRORS = new Map(
+  (Object.entries(HEALTH_MESSAGES) as [HealthMessageCode, string][]).filter(([, text]) => !/[{|]/.test(text)).map(([code, text]) => [text, code]),
+);
+
+/** An error message as a code when it is one of the daemon's fixed sentences (a job's "storage not mounted"), else null. */
+export function errorCodeOf(error: string | null): Coded | null {
+  const code = error === null ? undefined : FIXED_ERRORS.get(error);
+  return code ? { code, params: {} } : null;
 }
 
 export interface JobRunResult {
@@ -157,6 +170,8 @@ export class JobRunner {
                 trigger: r.last_trigger,
                 error: r.last_error,
                 summary: r.last_summary === null ? null : (JSON.parse(r.last_summary) as unknown),
+                summaryCode: this.describe(j.name, r.last_summary === null ? null : (JSON.parse(r.last_summary) as unknown)),
+                errorCode: errorCodeOf(r.last_error),
               }
             : null,
         lastSuccessAt: iso(r?.last_ok_at ?? null),
@@ -164,6 +179,17 @@ export class JobRunner {
         failures: r?.failures ?? 0,
       } satisfies JobStatus;
     });
+  }
+
+  /** A summary as coded phrases, by its job's `describe` (a summary of another shape, from an older daemon: null). */
+  describe(name: string, summary: unknown): Coded[] | null {
+    const job = this.jobs.get(name);
+    if (!job?.describe || summary === null || typeof summary !== 'object') return null;
+    try {
+      return job.describe(summary as Record<string, unknown>);
+    } catch {
+      return null;
+    }
   }
 
   /** Recent runs of one job, newest first. */

@@ -6,6 +6,7 @@ import type { AppEnv } from '../http.js';
 import { METRICS, type Metric } from '../health/samples.js';
 import type { Deps } from '../deps.js';
 import { adminOnly } from './auth.js';
+import { errorCodeOf } from '../jobs/runner.js';
 
 /** Mounted at /api/admin/health: this sub-app guards itself, whatever the mount order around it. */
 export function adminHealthRoutes(deps: Deps) {
@@ -50,6 +51,8 @@ export function adminHealthRoutes(deps: Deps) {
       durationMs: r.durationMs,
       summary: r.summary,
       error: r.error,
+      summaryCode: health.jobs.describe(name, r.summary),
+      errorCode: errorCodeOf(r.error),
     } satisfies JobRunResponse);
   });
 

@@ -7,6 +7,7 @@ import type { Db } from '../db/connection.js';
 import type { FileRow } from '../db/queries/files.js';
 import { userQueries } from '../db/queries/users.js';
 import { badRequest, conflict, forbidden, notFound, HttpError } from '../errors.js';
+import type { DiskSpace } from '../storage/disk-space.js';
 import { can, hasContainer, spaceKey, type Actor, type Space } from '../policy/policy.js';
 import { USERNAME_RULE } from './accounts.js';
 import type { Audit } from './audit.js';
@@ -167,15 +168,22 @@ export class Drive {
   /** Disk size and free space, usage per space and per user, trash totals, indexed files missing from disk. */
   async storageReport() {
     const use = new Map(this.files.usageByOwner().map((u) => [u.owner, u]));
-    let disk: { total: number; free: number } | null = null;
+    let disk: DiskSpace | null = null;
     try {
-      disk = this.store.available() ? await this.store.freeBytes() : null;
+      disk = this.store.available() ? await this.store.diskSpace() : null;
     } catch {
       disk = null;
     }
     return {
       storage: this.store.storageState(),
-      disk: disk && { totalBytes: disk.total, freeBytes: disk.free, usedBytes: disk.total - disk.free },
+      // The same figures as the health dashboard's data disk (disk-space.ts), under this report's names.
+      disk: disk && {
+        totalBytes: disk.sizeBytes,
+        freeBytes: disk.availableBytes,
+        usedBytes: disk.usedBytes,
+        reservedBytes: disk.reservedBytes,
+        usedPercent: disk.usedPercent,
+      },
       spaces: this.files.usageBySpace().map((s) => ({ space: s.space, bytes: s.bytes, files: s.files, folders: s.dirs })),
       users: this.users.all().map((u) => ({
         username: u.username,

@@ -8,6 +8,7 @@ import { pipeline } from 'node:stream/promises';
 import type { Readable } from 'node:stream';
 import type { StorageState } from '../api-types.js';
 import { HttpError, fromFsError } from '../errors.js';
+import { readDiskSpace, type DiskSpace } from './disk-space.js';
 
 const SYNC_EVERY = 32 * 1024 * 1024;
 
@@ -76,14 +77,21 @@ export class FileStore {
     this.layoutReady = true;
   }
 
-  private freeCache: { at: number; total: number; free: number } | null = null;
+  private freeCache: { at: number; space: DiskSpace } | null = null;
 
-  async freeBytes(fresh = true): Promise<{ total: number; free: number }> {
+  /** The data disk's figures (disk-space.ts): what the storage report, health and the upload checks all read. */
+  async diskSpace(fresh = true): Promise<DiskSpace> {
     const now = Date.now();
-    if (!fresh && this.freeCache && now - this.freeCache.at < 1000) return this.freeCache;
-    const s = await fsp.statfs(this.dataDir);
-    this.freeCache = { at: now, total: s.blocks * s.bsize, free: s.bavail * s.bsize };
-    return this.freeCache;
+    if (!fresh && this.freeCache && now - this.freeCache.at < 1000) return this.freeCache.space;
+    const space = await readDiskSpace(this.dataDir);
+    this.freeCache = { at: now, space };
+    return space;
+  }
+
+  /** Size and space left for users (statfs bavail: ext4's reserved blocks are not ours). */
+  async freeBytes(fresh = true): Promise<{ total: number; free: number }> {
+    const s = await this.diskSpace(fresh);
+    return { total: s.sizeBytes, free: s.availableBytes };
   }
 
   /** Bytes writable before the reserve (`fresh`: a new statfs, else a figure up to a second old). */

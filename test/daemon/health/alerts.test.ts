@@ -9,7 +9,7 @@ import { decodeThrottled } from '../../../daemon/src/health/rpi-power.js';
 import { fakePiSugar, healthApp } from './fixtures.js';
 
 const fsOf = (mount: string, usedPercent: number) => ({
-  value: { mount, device: '/dev/x', type: 'ext4', sizeBytes: 100, usedBytes: usedPercent, availableBytes: 100 - usedPercent, usedPercent },
+  value: { mount, device: '/dev/x', type: 'ext4', sizeBytes: 100, usedBytes: usedPercent, availableBytes: 100 - usedPercent, reservedBytes: 0, usedPercent },
 });
 const snap = (
   p: Partial<{

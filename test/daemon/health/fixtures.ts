@@ -24,11 +24,12 @@ export const PI_SYS = (throttled: string, lcrit = '0'): Record<string, string> =
   'class/hwmon/hwmon1/in0_lcrit_alarm': `${lcrit}\n`,
 });
 
-type Patch = { [K in keyof SiSource]?: Awaited<ReturnType<SiSource[K]>> };
+type Data = Omit<SiSource, 'statfs'>;
+type Patch = { [K in keyof Data]?: Awaited<ReturnType<Data[K]>> };
 
 /** A systeminformation double: a Pi with a USB SSD (sda1 at dataMount) and an SD card root. */
 export function fakeSi(dataMount: string, patch: Patch = {}): SiSource {
-  const base: { [K in keyof SiSource]: Awaited<ReturnType<SiSource[K]>> } = {
+  const base: { [K in keyof Data]: Awaited<ReturnType<Data[K]>> } = {
     cpuTemperature: { main: 52.345 },
     currentLoad: { currentLoad: 12.34 },
     mem: { total: 4_000_000_000, available: 3_000_000_000, used: 1_500_000_000, swaptotal: 100, swapused: 0 },
@@ -55,6 +56,12 @@ export function fakeSi(dataMount: string, patch: Patch = {}): SiSource {
     currentLoad: async () => v.currentLoad,
     mem: async () => v.mem,
     fsSize: async () => v.fsSize,
+    // statfs as the kernel would answer for the fixture's filesystems (1-byte blocks, size - used free).
+    statfs: async (dir) => {
+      const f = [...v.fsSize].sort((a, b) => b.mount.length - a.mount.length).find((x) => x.mount === '/' || dir === x.mount || dir.startsWith(`${x.mount}/`));
+      if (!f) throw new Error(`ENOENT: no such file or directory, statfs '${dir}'`);
+      return { bsize: 1, blocks: f.size, bfree: f.size - f.used, bavail: f.available };
+    },
     blockDevices: async () => v.blockDevices,
     diskLayout: async () => v.diskLayout,
     disksIO: async () => v.disksIO,

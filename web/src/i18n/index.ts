@@ -47,13 +47,15 @@ export function onLangChange(f: () => void): void {
 
 /**
  * A translated string; `{name}` placeholders are filled from `params`. A value "one|other" is a
- * plural chosen by Intl.PluralRules on `params.n` (French counts 0 as singular, English does not).
+ * plural chosen by Intl.PluralRules on `params.n` (French counts 0 as singular, English does not);
+ * "zero|one|other" words 0 apart ("aucun fichier", "no file").
  */
 export function t(key: Key, params: Record<string, string | number> = {}): string {
   let s: string = DICTS[lang][key] ?? en[key] ?? key;
   if (s.includes('|') && typeof params.n === 'number') {
-    const [one, other] = s.split('|') as [string, string];
-    s = new Intl.PluralRules(lang).select(params.n) === 'one' ? one : other;
+    const forms = s.split('|');
+    const [one, other] = forms.slice(-2) as [string, string];
+    s = forms.length === 3 && params.n === 0 ? forms[0]! : new Intl.PluralRules(lang).select(params.n) === 'one' ? one : other;
   }
   return s.replace(/\{(\w+)\}/g, (m, k: string) => (k in params ? (typeof params[k] === 'number' ? fmtNumber(params[k] as number) : String(params[k])) : m));
 }

@@ -5,6 +5,7 @@ import { filesPath, isAdmin, type App } from '../app.js';
 import { announce, h, replace } from '../dom.js';
 import { fmtDate, fmtNumber, fmtSize, t, type Key } from '../i18n/index.js';
 import { confirmDialog, errorText, promptDialog } from './dialogs.js';
+import { diskFreeText, diskMeter, diskUsedText, fromStorageReport } from './disk-usage.js';
 import { renderHealth } from './health.js';
 
 const TABS = ['users', 'storage', 'audit', 'health'] as const;
@@ -237,20 +238,9 @@ function storageTab(section: HTMLElement): () => void {
           h('p', null, t('storageState'), ' ', h('strong', null, t(`storage_${r.storage}`))),
           disk
             ? [
-                h(
-                  'label',
-                  { for: 'disk-meter' },
-                  t('diskUsage', { used: fmtSize(disk.usedBytes), total: fmtSize(disk.totalBytes), free: fmtSize(disk.freeBytes) }),
-                ),
-                h('meter', {
-                  id: 'disk-meter',
-                  min: 0,
-                  max: 1,
-                  low: 0.8,
-                  high: 0.95,
-                  optimum: 0,
-                  value: disk.totalBytes ? disk.usedBytes / disk.totalBytes : 0,
-                }),
+                h('label', { for: 'disk-meter', id: 'disk-used' }, diskUsedText(fromStorageReport(disk))),
+                diskMeter(fromStorageReport(disk), 80, 95, t('diskUsed'), 'disk-meter'),
+                h('p', { id: 'disk-free' }, diskFreeText(fromStorageReport(disk))),
               ]
             : h('p', { class: 'error' }, t('diskUnknown')),
           h('p', null, t('trashTotals', { n: r.trash.items, size: fmtSize(r.trash.bytes) })),

@@ -1,11 +1,15 @@
 // The health dashboard's history: 24 h (minute samples) or 7 days (hourly averages) charts, each with a text summary.
-import type { HealthNow, History, HistoryRange, Metric } from '../../../daemon/src/api-types.js';
+import type { Coded, HealthNow, History, HistoryRange, Metric } from '../../../daemon/src/api-types.js';
 import { api } from '../api.js';
 import { extremes, timeChart, type Chart } from '../charts.js';
 import { h, replace } from '../dom.js';
 import { t } from '../i18n/index.js';
 import { errorText } from './dialogs.js';
 import { axisTime, celsius, pct, when } from './health-format.js';
+import { reasonText } from './health-messages.js';
+
+/** An unknown reading's reason in the reader's language; null when the reading is known. */
+const why = (r: { value: unknown; reason?: string; reasonCode?: Coded }): string | null => (r.value === null ? reasonText(r) : null);
 
 interface Line {
   metric: Metric;
@@ -36,7 +40,7 @@ const CHARTS: ChartDef[] = [
     title: () => t('health_chartTemp'),
     lines: [{ metric: 'cpu_temp', label: () => t('health_temperature'), color: RED }],
     fmt: (v) => celsius(v),
-    reason: (n) => n.cpu.temperatureC.reason ?? null,
+    reason: (n) => why(n.cpu.temperatureC),
   },
   {
     id: 'cpu',
@@ -47,7 +51,7 @@ const CHARTS: ChartDef[] = [
     ],
     fmt: (v) => pct(v, 0),
     yRange: [0, 100],
-    reason: (n) => n.cpu.load.reason ?? null,
+    reason: (n) => why(n.cpu.load),
   },
   {
     id: 'storage',
@@ -58,7 +62,7 @@ const CHARTS: ChartDef[] = [
     ],
     fmt: (v) => pct(v, 0),
     yRange: [0, 100],
-    reason: (n) => n.storage.data.reason ?? n.storage.root.reason ?? null,
+    reason: (n) => why(n.storage.data) ?? why(n.storage.root),
   },
   {
     id: 'battery',
@@ -66,7 +70,7 @@ const CHARTS: ChartDef[] = [
     lines: [{ metric: 'battery_pct', label: () => t('health_batteryCharge'), color: GREEN }],
     fmt: (v) => pct(v, 0),
     yRange: [0, 100],
-    reason: (n) => n.battery.reason ?? n.battery.value?.percent.reason ?? null,
+    reason: (n) => why(n.battery) ?? (n.battery.value ? why(n.battery.value.percent) : null),
   },
   {
     id: 'power',
@@ -78,7 +82,7 @@ const CHARTS: ChartDef[] = [
     // 0/1 per minute; an hour's average is the share of that hour.
     fmt: (v) => pct(v * 100, 0),
     yRange: [0, 1],
-    reason: (n) => n.power.throttled.reason ?? null,
+    reason: (n) => why(n.power.throttled),
   },
 ];
 

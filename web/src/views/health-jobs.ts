@@ -1,13 +1,16 @@
 // The scheduled jobs' table on the health dashboard: last run and its outcome, next run, and "run now".
-import type { JobRunResponse, JobStatus } from '../../../daemon/src/api-types.js';
+import type { Coded, JobRunResponse, JobStatus } from '../../../daemon/src/api-types.js';
 import { api } from '../api.js';
 import { announce, h } from '../dom.js';
 import { fmtDuration, fmtSize, t } from '../i18n/index.js';
 import { errorText } from './dialogs.js';
 import { tOr, when } from './health-format.js';
+import { coded } from './health-messages.js';
 
-/** A job's summary as short "key value" pairs (backup file, files purged…); the minute sample's says nothing to a person. */
-function summaryText(name: string, s: unknown): string {
+/** A job's summary in the reader's language, from its coded phrases ("3 éléments de plus de 30 jours supprimés"). */
+function summaryText(name: string, s: unknown, phrases: Coded[] | null | undefined): string {
+  if (phrases && phrases.length > 0) return phrases.map((p) => coded(p, '')).join(' · ');
+  // A summary the daemon did not code (an older daemon): its raw "key value" pairs.
   if (name === 'sample' || !s || typeof s !== 'object') return '';
   return Object.entries(s as Record<string, unknown>)
     .filter(([k, v]) => k !== 'at' && v !== null && typeof v !== 'object')
@@ -49,7 +52,7 @@ export function jobsTable(jobs: JobStatus[], onRun: (name: string, r: JobRunResp
         status.textContent =
           r.outcome === 'ok'
             ? t('health_jobDone', { job: label, time: duration(r.durationMs) })
-            : t('health_jobFailedMsg', { job: label, error: r.error ?? '' });
+            : t('health_jobFailedMsg', { job: label, error: coded(r.errorCode, r.error ?? '') });
         announce(status.textContent);
         onRun(j.name, r);
       } catch (err) {
@@ -60,7 +63,7 @@ export function jobsTable(jobs: JobStatus[], onRun: (name: string, r: JobRunResp
       }
     });
     const last = j.lastRun;
-    const summary = last ? summaryText(j.name, last.summary) : '';
+    const summary = last ? summaryText(j.name, last.summary, last.summaryCode) : '';
     return h(
       'tr',
       { 'data-job': j.name },
@@ -75,8 +78,8 @@ export function jobsTable(jobs: JobStatus[], onRun: (name: string, r: JobRunResp
         { 'data-label': cols[2] },
         outcomeBadge(j),
         last?.durationMs !== null && last?.durationMs !== undefined ? h('span', { class: 'job-desc' }, duration(last.durationMs)) : null,
-        last?.error ? h('span', { class: 'job-error' }, last.error) : null,
-        summary ? h('span', { class: 'job-desc' }, summary) : null,
+        last?.error ? h('span', { class: 'job-error' }, coded(last.errorCode, last.error)) : null,
+        summary ? h('span', { class: 'job-desc job-summary' }, summary) : null,
         j.failures > 0 ? h('span', { class: 'job-desc' }, t('health_jobFailures', { n: j.failures, runs: j.runs })) : null,
       ),
       h('td', { 'data-label': cols[3] }, j.nextRunAt ? when(j.nextRunAt) : t('health_notScheduled')),

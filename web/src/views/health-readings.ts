@@ -1,7 +1,9 @@
 // The health dashboard's present-state cards: power and battery, CPU, memory and uptime, storage. Unknown readings say why.
-import type { Filesystem, HealthNow, Reading, ThrottleFlags } from '../../../daemon/src/api-types.js';
+import type { Coded, Filesystem, HealthNow, Reading, ThrottleFlags } from '../../../daemon/src/api-types.js';
 import { h, type Child } from '../dom.js';
 import { fmtSize, t } from '../i18n/index.js';
+import { diskFreeText, diskMeter, diskUsedText } from './disk-usage.js';
+import { reasonText } from './health-messages.js';
 import { amps, celsius, num, pct, uptime, volts } from './health-format.js';
 
 type Tone = 'ok' | 'warn' | 'bad';
@@ -13,16 +15,18 @@ interface Shown {
 }
 
 const known = <T>(value: T): Reading<T> => ({ value });
-const unknown = <T>(reason: string): Reading<T> => ({ value: null, reason });
+/** Unknown for the same reason as `r` (its code too). */
+const unknown = <T>(r: { reason?: string; reasonCode?: Coded }): Reading<T> => ({ value: null, reason: r.reason ?? '', reasonCode: r.reasonCode });
 
 /** One line of a card: the label, then the value, or "Unknown" with the reason on a second line (and as a tooltip). */
 export function reading<T>(id: string, label: string, r: Reading<T>, show: (v: T) => Shown): HTMLElement {
   if (r.value === null) {
+    const why = reasonText(r);
     return h(
       'div',
       { class: 'reading', 'data-reading': id, 'data-state': 'unknown' },
       h('dt', null, label),
-      h('dd', null, h('span', { class: 'value unknown', title: r.reason }, t('health_unknown')), h('span', { class: 'reason' }, r.reason)),
+      h('dd', null, h('span', { class: 'value unknown', title: why }, t('health_unknown')), h('span', { class: 'reason' }, why)),
     );
   }
   const s = show(r.value);
@@ -57,14 +61,10 @@ export function powerCard(n: HealthNow): HTMLElement {
   const th = n.power.throttled;
   const alarm = n.power.underVoltageAlarm;
   // Either source can say "under-voltage now"; only the firmware word remembers "since boot".
-  const uvNow: Reading<boolean> = th.value
-    ? known(th.value.now.underVoltage || alarm.value === true)
-    : alarm.value !== null
-      ? known(alarm.value)
-      : unknown(th.reason);
-  const uvBoot: Reading<boolean> = th.value ? known(th.value.sinceBoot.underVoltage) : unknown(th.reason);
-  const thNow: Reading<string[]> = th.value ? known(flagsText(th.value.now)) : unknown(th.reason);
-  const thBoot: Reading<string[]> = th.value ? known(flagsText(th.value.sinceBoot)) : unknown(th.reason);
+  const uvNow: Reading<boolean> = th.value ? known(th.value.now.underVoltage || alarm.value === true) : alarm.value !== null ? known(alarm.value) : unknown(th);
+  const uvBoot: Reading<boolean> = th.value ? known(th.value.sinceBoot.underVoltage) : unknown(th);
+  const thNow: Reading<string[]> = th.value ? known(flagsText(th.value.now)) : unknown(th);
+  const thBoot: Reading<string[]> = th.value ? known(flagsText(th.value.sinceBoot)) : unknown(th);
   const flags = (list: string[], warn: Tone): Shown =>
     list.length ? { text: t('health_yes_list', { list: list.join(', ') }), tone: warn } : { text: t('health_no'), tone: 'ok' };
   const b = n.battery;
@@ -117,7 +117,7 @@ export function cpuCard(n: HealthNow): HTMLElement {
       tone: v >= th.cpuCriticalC ? 'bad' : v >= th.cpuWarnC ? 'warn' : undefined,
       extra: v >= th.cpuWarnC ? t('health_hotHint') : null,
     })),
-    reading('cpu-use', t('health_cpuUse'), n.cpu.load.value ? known(n.cpu.load.value.cpuPercent) : unknown<number>(n.cpu.load.reason), (v) => ({
+    reading('cpu-use', t('health_cpuUse'), n.cpu.load.value ? known(n.cpu.load.value.cpuPercent) : unknown<number>(n.cpu.load), (v) => ({
       text: pct(v, 0),
     })),
     reading('load', t('health_load'), n.cpu.load, (v) => ({
@@ -145,11 +145,16 @@ export function systemCard(n: HealthNow): HTMLElement {
   );
 }
 
+/** Worded as the storage page words the same disk (disk-usage.ts), plus where it is mounted. */
 function usage(fs: Filesystem, warn: number, crit: number, label: string): Shown {
   return {
-    text: t('health_fsUsed', { used: fmtSize(fs.usedBytes), total: fmtSize(fs.usedBytes + fs.availableBytes), pct: pct(fs.usedPercent, 0) }),
+    text: diskUsedText(fs),
     tone: fs.usedPercent >= crit ? 'bad' : fs.usedPercent >= warn ? 'warn' : undefined,
-    extra: [h('span', { class: 'free' }, t('health_fsFree', { free: fmtSize(fs.availableBytes), mount: fs.mount })), meter(fs.usedPercent, warn, crit, label)],
+    extra: [
+      h('span', { class: 'free' }, diskFreeText(fs)),
+      h('span', { class: 'mount' }, t('health_fsMount', { mount: fs.mount })),
+      diskMeter(fs, warn, crit, label),
+    ],
   };
 }
 
