@@ -13,9 +13,13 @@ export const ERROR_STATUS = {
   invalid_password: 400,
   invalid_role: 400,
   invalid_quota: 400,
+  invalid_group: 400,
+  invalid_import: 400,
   upload_aborted: 400,
   unauthenticated: 401,
   invalid_credentials: 401,
+  invalid_card: 401,
+  card_revoked: 401,
   forbidden: 403,
   wrong_password: 403,
   account_disabled: 403,
@@ -24,6 +28,7 @@ export const ERROR_STATUS = {
   not_found: 404,
   no_such_user: 404,
   no_thumbnail: 404,
+  no_such_group: 404,
   method_not_allowed: 405,
   exists: 409,
   file_changed: 409,
@@ -31,6 +36,7 @@ export const ERROR_STATUS = {
   not_a_directory: 409,
   is_a_directory: 409,
   last_admin: 409,
+  group_exists: 409,
   gone: 410,
   payload_too_large: 413,
   quota_exceeded: 413,
@@ -139,8 +145,14 @@ export interface PurgeAllResponse {
 
 export interface AdminUser {
   username: string;
+  /** The real name the account was made from (bulk creation), or null. */
+  displayName: string | null;
   role: Role;
   disabled: boolean;
+  /** The groups the user belongs to, by name. */
+  groups: GroupRef[];
+  /** Whether a login card (link) currently works for this account. */
+  card: boolean;
   quotaBytes: number | null;
   usedBytes: number;
   files: number;
@@ -149,7 +161,7 @@ export interface AdminUser {
   deletedAt: string | null;
 }
 
-/** GET /api/admin/users. */
+/** GET /api/admin/users[?group=<id>][&deleted=1]. */
 export interface AdminUsersResponse {
   users: AdminUser[];
 }
@@ -160,6 +172,105 @@ export interface DeletedUserResponse {
   deleted: true;
   /** Where the account's files stay, for the admin. */
   container: string;
+}
+
+// ---- groups, accounts in bulk, login cards ---------------------------------------------------
+
+export interface GroupRef {
+  id: number;
+  name: string;
+}
+
+/** A group of users (a class, a team): data, not a role. */
+export interface Group extends GroupRef {
+  /** Live (not deleted) members. */
+  members: number;
+  createdAt: string;
+}
+
+/** GET /api/admin/groups. */
+export interface GroupsResponse {
+  groups: Group[];
+}
+
+/** DELETE /api/admin/groups/{id}. */
+export interface DeletedGroupResponse {
+  id: number;
+  deleted: true;
+}
+
+/** One line of a preview: what creation would make of it, or why it cannot. */
+export interface ImportLine {
+  /** The line's number in the pasted text (1-based, blank lines counted); for "generate", the account's rank. */
+  line: number;
+  name: string | null;
+  username: string | null;
+  role: Role | null;
+  group: string | null;
+  /** null when the line is fine; otherwise what is wrong, in words (already naming no line: see `line`). */
+  error: string | null;
+}
+
+/** POST /api/admin/users/import/preview: nothing is created. */
+export interface ImportPreview {
+  /** True when every line is fine: sending `lines` to POST /api/admin/users/import creates them all. */
+  ok: boolean;
+  format: 'list' | 'csv' | 'generated';
+  /** CSV only: whether the first row was taken as a header naming the columns. */
+  header: boolean;
+  lines: ImportLine[];
+  /** Accounts that would be created (lines without error). */
+  count: number;
+  /** Groups that creation would make (named by lines or by "group", not existing yet). */
+  newGroups: string[];
+}
+
+/** The Wi-Fi printed on cards, as hostapd runs it; `qr` is the WIFI: string for a QR code. */
+export interface CardWifi {
+  ssid: string;
+  /** null: an open network. */
+  passphrase: string | null;
+  security: 'WPA' | 'nopass';
+  qr: string;
+}
+
+/** GET /api/admin/cards/network, and part of every answer that makes cards. */
+export interface CardNetwork {
+  /** The drive's address on its Wi-Fi, e.g. "http://10.42.0.1". */
+  address: string;
+  /** null where the drive cannot read its Wi-Fi configuration (development): see `wifiReason`. */
+  wifi: CardWifi | null;
+  wifiReason: string | null;
+}
+
+/** One account's card: shown once, never stored in clear (only hashes are kept). */
+export interface AccountCard {
+  username: string;
+  displayName: string | null;
+  role: Role;
+  groups: string[];
+  password: string;
+  /** The card's secret (base64url, 128 bits) and the link that opens the drive logged in; null for administrators. */
+  cardSecret: string | null;
+  cardUrl: string | null;
+}
+
+/** POST /api/admin/users/import (201) and POST /api/admin/users/bulk with "new_cards". */
+export interface CardsResponse {
+  count: number;
+  accounts: AccountCard[];
+  network: CardNetwork;
+}
+
+export const BULK_ACTIONS = ['new_cards', 'disable', 'enable', 'set_role', 'delete'] as const;
+export type BulkAction = (typeof BULK_ACTIONS)[number];
+
+/** POST /api/admin/users/bulk (every action but new_cards, which answers CardsResponse). */
+export interface BulkResponse {
+  action: BulkAction;
+  group: GroupRef | null;
+  count: number;
+  usernames: string[];
 }
 
 /** mounted: the SSD is there; missing: unplugged (HCD_REQUIRE_MOUNT=1); local: no mount required, a plain folder. */
@@ -196,6 +307,11 @@ export const AUDIT_ACTIONS = [
   'user_create',
   'user_update',
   'user_delete',
+  'users_import',
+  'users_bulk',
+  'group_create',
+  'group_update',
+  'group_delete',
   'reconcile',
   'job_run',
   'clock_set',

@@ -8,6 +8,7 @@ import { adminHealthRoutes } from './routes/admin-health.js';
 import { authRoutes, refuseCrossSite, requireAuth } from './routes/auth.js';
 import { clockRoutes } from './routes/clock.js';
 import { fileRoutes } from './routes/files.js';
+import { groupRoutes } from './routes/groups.js';
 import { healthRoutes } from './routes/health.js';
 import { noticeRoutes } from './routes/notice.js';
 import { portalRoutes } from './routes/portal.js';
@@ -54,6 +55,7 @@ export function createApp(deps: Deps) {
   app.route('/api/trash', trashRoutes(deps));
   app.route('/api/tus', tusRoutes(deps));
   app.route('/api/admin', adminRoutes(deps));
+  app.route('/api/admin', groupRoutes(deps));
   app.route('/api/admin/health', adminHealthRoutes(deps));
   app.route('/api/admin/clock', clockRoutes(deps));
   // Captive portal: probes and foreign Host names, before the API's 404 and the web UI's fallback.

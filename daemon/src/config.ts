@@ -21,6 +21,8 @@ export interface Config {
   readonly portalAddress: string;
   /** The device's name, answered by DNS on its network (`homedrive`, `homedrive.local`). */
   readonly hostname: string;
+  /** hostapd's configuration, where login cards read the Wi-Fi's name and passphrase (provisioning writes it). */
+  readonly hostapdConf: string;
   /** Where battery readings come from (health/battery.ts). */
   readonly battery: BatterySource;
   /** host:port of the PiSugar power manager's TCP server. */
@@ -97,6 +99,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     idleTimeoutSeconds: int('HCD_IDLE_TIMEOUT_SECONDS', 120, 1, 3600),
     portalAddress: str('HCD_PORTAL_ADDRESS', '').toLowerCase(),
     hostname: str('HCD_HOSTNAME', 'homedrive').toLowerCase(),
+    hostapdConf: path.resolve(cwd, str('HCD_HOSTAPD_CONF', '/etc/hostapd/hostapd.conf')),
     battery: battery as BatterySource,
     pisugarAddress: str('HCD_PISUGAR_ADDRESS', '127.0.0.1:8423'),
     trashDays: int('HCD_TRASH_DAYS', 30, 1, 3650),

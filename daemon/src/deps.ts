@@ -8,8 +8,11 @@ import { declareJobs } from './jobs/list.js';
 import type { Logger } from './log.js';
 import { Accounts } from './services/accounts.js';
 import { Audit } from './services/audit.js';
+import { BulkAccounts } from './services/bulk-accounts.js';
+import { Cards } from './services/cards.js';
 import type { Clock } from './services/clock.js';
 import { Drive } from './services/drive.js';
+import { Groups } from './services/groups.js';
 import { Portal } from './services/portal.js';
 import { Reconciler } from './services/reconcile.js';
 import { Thumbs } from './services/thumbs.js';
@@ -35,6 +38,9 @@ export interface Deps {
   thumbs: Thumbs;
   health: HealthService;
   portal: Portal;
+  groups: Groups;
+  cards: Cards;
+  bulkAccounts: BulkAccounts;
 }
 
 export interface BaseDeps {
@@ -68,5 +74,8 @@ export function buildDeps(base: BaseDeps, opts: DepsOptions = {}): Deps {
     opts.health,
   );
   const portal = new Portal({ portalAddress: config.portalAddress, hostname: config.hostname, listenHost: config.host, port: config.port }, clock);
-  return { ...base, store, accounts, audit, drive, uploads, trash, reconciler, transfers, thumbs, health, portal };
+  const groups = new Groups(db, audit, clock);
+  const cards = new Cards(db, clock, accounts, portal, config.hostapdConf);
+  const bulkAccounts = new BulkAccounts(db, clock, accounts, groups, cards, audit);
+  return { ...base, store, accounts, audit, drive, uploads, trash, reconciler, transfers, thumbs, health, portal, groups, cards, bulkAccounts };
 }

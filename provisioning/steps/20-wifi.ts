@@ -1,4 +1,5 @@
 // Step 20: hostapd on the access-point interface, the regulatory country, and the radio unblocked.
+import { SERVICE_USER } from '../contract.js';
 import type { Step } from '../lib/step.js';
 import { ensureEnabled } from '../lib/units.js';
 import { renderHostapdConf } from '../templates/hostapd-conf.js';
@@ -9,9 +10,11 @@ export const step: Step = {
   id: '20-wifi',
   title: 'Wi-Fi access point (hostapd)',
   async run({ config, target }) {
-    // 0600: the file holds the WPA2 passphrase.
+    // 0640 root:homedrive: the file holds the WPA2 passphrase, which only the daemon may read besides root
+    // (it prints the network's name and passphrase on the login cards of an administrator's class).
     await target.writeFile('/etc/hostapd/hostapd.conf', renderHostapdConf(config), {
-      mode: 0o600,
+      mode: 0o640,
+      group: SERVICE_USER,
       secret: config.wifi.passphrase !== null,
       restarts: ['hostapd.service'],
     });

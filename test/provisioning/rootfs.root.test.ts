@@ -75,7 +75,7 @@ test('apply provisions the root', () => {
   assert.equal(result.status, 0, result.output);
 
   assert.match(read('/etc/passwd'), /^homedrive:x:\d+:\d+:Home Container Drive daemon:\/var\/lib\/homedrive:\/usr\/sbin\/nologin$/m);
-  assert.equal(modeOf('/etc/hostapd/hostapd.conf'), '600');
+  assert.equal(modeOf('/etc/hostapd/hostapd.conf'), '640', 'root:homedrive: the daemon reads the Wi-Fi for login cards');
   assert.match(read('/etc/hostapd/hostapd.conf'), /^ssid2=436c617373652042$/m);
   assert.equal(modeOf('/etc/homedrive/homedrive.env'), '640');
   assert.match(read('/etc/homedrive/homedrive.env'), /^HCD_HOSTNAME=classe-b$/m);

@@ -1,4 +1,5 @@
-// /api/admin: users, quotas, storage and usage, the audit log, reconciliation. Admins only.
+// /api/admin: users, quotas, storage and usage, the audit log, reconciliation. Admins only. (Groups, accounts in bulk
+// and login cards: routes/groups.ts.)
 import { Hono } from 'hono';
 import type { AdminUser, AdminUsersResponse, DeletedUserResponse } from '../api-types.js';
 import { HttpError, badRequest } from '../errors.js';
@@ -9,15 +10,19 @@ import { adminOnly } from './auth.js';
 
 export function adminRoutes(deps: Deps) {
   const app = new Hono<AppEnv>();
-  const { accounts, audit, drive, reconciler } = deps;
+  const { accounts, audit, drive, reconciler, groups, cards } = deps;
   app.use('/*', adminOnly);
 
   const usage = () => new Map(drive.files.usageByOwner().map((u) => [u.owner, u]));
-  const userJson = (u: UserRow, use = usage()) =>
+  const facts = () => ({ use: usage(), groupsOf: groups.q.membershipsByUser(), carded: cards.q.activeUserIds() });
+  const userJson = (u: UserRow, { use, groupsOf, carded } = facts()) =>
     ({
       username: u.username,
+      displayName: u.display_name,
       role: u.role,
       disabled: u.disabled === 1,
+      groups: groupsOf.get(u.id) ?? [],
+      card: carded.has(u.id),
       quotaBytes: u.quota_bytes,
       usedBytes: use.get(u.username)?.bytes ?? 0,
       files: use.get(u.username)?.files ?? 0,
@@ -26,10 +31,16 @@ export function adminRoutes(deps: Deps) {
     }) satisfies AdminUser;
 
   app.get('/users', (c) => {
-    const use = usage();
+    const f = facts();
     const all = accounts.users.all();
-    const rows = c.req.query('deleted') === '1' ? all : all.filter((u) => u.deleted_at === null);
-    return c.json({ users: rows.map((u) => userJson(u, use)) } satisfies AdminUsersResponse);
+    let rows = c.req.query('deleted') === '1' ? all : all.filter((u) => u.deleted_at === null);
+    const group = c.req.query('group');
+    if (group !== undefined && group !== '') {
+      if (!/^\d{1,15}$/.test(group)) throw badRequest('bad_request', '"group" is a group\'s id.');
+      const id = groups.get(Number(group)).id;
+      rows = rows.filter((u) => f.groupsOf.get(u.id)?.some((g) => g.id === id));
+    }
+    return c.json({ users: rows.map((u) => userJson(u, f)) } satisfies AdminUsersResponse);
   });
 
   app.post('/users', async (c) => {

@@ -1,4 +1,4 @@
-// Authentication: login, logout, who am I, password change; and the middleware that authenticates.
+// Authentication: login (password or login card), logout, who am I, password change; and the middleware that authenticates.
 import { Hono, type MiddlewareHandler } from 'hono';
 import { getCookie, setCookie, deleteCookie } from 'hono/cookie';
 import type { LoginResponse, MeResponse, OkResponse } from '../api-types.js';
@@ -86,6 +86,25 @@ export function authRoutes(deps: Deps) {
     audit.record({ actor: r.user.username, ip, action: 'login' });
     setSession(c, r.token);
     return c.json({ token: r.token, user: { username: r.user.username, role: r.user.role } } satisfies LoginResponse);
+  });
+
+  // A login card's link (`/#card=<secret>`: the fragment never reaches the server) is posted here by the web UI.
+  app.post('/card', async (c) => {
+    const body = await readJson(c, AUTH_JSON_LIMIT);
+    const ip = clientIp(c);
+    const r = await deps.cards.redeem(body.secret, ip, c.req.header('user-agent') ?? null);
+    if (!r.ok) {
+      audit.record({ actor: r.username, ip, action: 'login_failed', detail: { reason: r.reason, card: true, ...(r.revoked ? { revoked: r.revoked } : {}) } });
+      if (r.reason === 'disabled') throw new HttpError('account_disabled', 'This account is disabled: see your teacher or the administrator.');
+      if (r.reason === 'card_revoked')
+        throw new HttpError('card_revoked', 'This card no longer works (a new one was made, or the password changed): ask for a new card.');
+      throw new HttpError('invalid_card', 'This card is not valid: check the link, or ask for a new card.');
+    }
+    audit.record({ actor: r.user.username, ip, action: 'login', detail: { card: true } });
+    setSession(c, r.token);
+    // The phone came here through the card's link, in a real browser: its captive-portal probes may now say "online".
+    deps.portal.accept(ip);
+    return c.json({ token: r.token, user: { username: r.user.username, role: r.user.role } } satisfies LoginResponse, 200, { 'Cache-Control': 'no-store' });
   });
 
   app.use('/*', requireAuth(deps));

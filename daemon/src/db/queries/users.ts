@@ -14,10 +14,12 @@ export interface UserRow {
   deleted_at: number | null;
   /** 1: the password was chosen by someone else (the first start's); its owner is asked to replace it. */
   must_change_password: number;
+  /** The real name the account was made from (bulk creation), or null. */
+  display_name: string | null;
 }
 
 export function userQueries(db: Db) {
-  // One UPDATE per set of changed fields (at most 2^5), prepared the first time it is asked for.
+  // One UPDATE per set of changed fields (at most 2^7), prepared the first time it is asked for.
   const statements = new Map<string, ReturnType<Db['prepare']>>();
   const prepared = (sql: string) => statements.get(sql) ?? statements.set(sql, db.prepare(sql)).get(sql)!;
   const byName = db.prepare<[string], UserRow>('SELECT * FROM users WHERE username = ?');
@@ -43,7 +45,7 @@ export function userQueries(db: Db) {
     },
     update(
       id: number,
-      fields: Partial<Pick<UserRow, 'password_hash' | 'role' | 'disabled' | 'quota_bytes' | 'deleted_at' | 'must_change_password'>>,
+      fields: Partial<Pick<UserRow, 'password_hash' | 'role' | 'disabled' | 'quota_bytes' | 'deleted_at' | 'must_change_password' | 'display_name'>>,
       now: number,
     ) {
       const keys = Object.keys(fields) as (keyof typeof fields)[];
