@@ -10,6 +10,7 @@ import { Accounts } from './services/accounts.js';
 import { Audit } from './services/audit.js';
 import type { Clock } from './services/clock.js';
 import { Drive } from './services/drive.js';
+import { Links } from './services/links.js';
 import { Portal } from './services/portal.js';
 import { Reconciler } from './services/reconcile.js';
 import { Thumbs } from './services/thumbs.js';
@@ -35,6 +36,7 @@ export interface Deps {
   thumbs: Thumbs;
   health: HealthService;
   portal: Portal;
+  links: Links;
 }
 
 export interface BaseDeps {
@@ -68,5 +70,6 @@ export function buildDeps(base: BaseDeps, opts: DepsOptions = {}): Deps {
     opts.health,
   );
   const portal = new Portal({ portalAddress: config.portalAddress, hostname: config.hostname, listenHost: config.host, port: config.port }, clock);
-  return { ...base, store, accounts, audit, drive, uploads, trash, reconciler, transfers, thumbs, health, portal };
+  const links = new Links(db, drive, audit, clock);
+  return { ...base, store, accounts, audit, drive, uploads, trash, reconciler, transfers, thumbs, health, portal, links };
 }
