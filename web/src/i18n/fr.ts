@@ -492,7 +492,7 @@ export const fr: Dict = {
   shareMaxUses: 'Au plus ce nombre de téléchargements ou de dépôts (facultatif)',
   shareMaxSize: 'Taille maximale d’un fichier en Mo (facultatif)',
   shareCreate: 'Créer le lien',
-  shareReady: 'Scannez le code ou tapez l’adresse :',
+  shareReady: 'Scannez le code ou tapez l’adresse\u00a0:',
   shareAddress: 'Adresse du lien',
   shareOnce: 'Ce code n’est affiché que maintenant : pour le montrer plus tard, créez un nouveau lien.',
   myLinks: 'Mes liens invités',
