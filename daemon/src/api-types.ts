@@ -20,6 +20,8 @@ export const ERROR_STATUS = {
   invalid_credentials: 401,
   invalid_card: 401,
   card_revoked: 401,
+  link_password_required: 401,
+  link_wrong_password: 401,
   forbidden: 403,
   wrong_password: 403,
   account_disabled: 403,
@@ -29,6 +31,7 @@ export const ERROR_STATUS = {
   no_such_user: 404,
   no_thumbnail: 404,
   no_such_group: 404,
+  link_not_found: 404,
   method_not_allowed: 405,
   exists: 409,
   file_changed: 409,
@@ -38,6 +41,10 @@ export const ERROR_STATUS = {
   last_admin: 409,
   group_exists: 409,
   gone: 410,
+  link_expired: 410,
+  link_revoked: 410,
+  link_used_up: 410,
+  link_unavailable: 410,
   payload_too_large: 413,
   quota_exceeded: 413,
   range_not_satisfiable: 416,
@@ -99,6 +106,8 @@ export interface Entry {
   owner: string | null;
   /** Whether the caller may overwrite, rename, move or delete it. */
   canDelete: boolean;
+  /** Sent through a guest link: the name the guest typed (the owner is the link's creator). */
+  guest?: string;
 }
 
 /** GET /api/fs/{space}/{folder}. */
@@ -316,6 +325,9 @@ export const AUDIT_ACTIONS = [
   'job_run',
   'clock_set',
   'shutdown',
+  'link_create',
+  'link_use',
+  'link_revoke',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
@@ -344,6 +356,60 @@ export interface ReconcileReport {
   renamed: { space: string; from: string; to: string }[];
   conflicts: { space: string; path: string; reason: string }[];
   skipped: { space: string; path: string; reason: string }[];
+}
+
+// ---- guest links ----------------------------------------------------------------------------
+
+export type LinkMode = 'read' | 'upload';
+/** active, or why a guest is refused (each has its error code: link_expired, link_revoked…). */
+export type LinkState = 'active' | 'expired' | 'revoked' | 'used_up' | 'unavailable';
+
+/** One link as its creator and admins see it (GET /api/links); never its secret. */
+export interface LinkItem {
+  id: number;
+  creator: string;
+  space: string;
+  /** The target's path now (it follows moves); null once it is gone. */
+  path: string | null;
+  type: EntryType;
+  mode: LinkMode;
+  createdAt: string;
+  expiresAt: string;
+  revokedAt: string | null;
+  hasPassword: boolean;
+  uses: number;
+  maxUses: number | null;
+  maxUploadBytes: number | null;
+  state: LinkState;
+}
+
+/** GET /api/links. */
+export interface LinkList {
+  links: LinkItem[];
+}
+
+/** POST /api/links: the secret and the address, shown this once (only a hash is kept). */
+export interface LinkCreated extends LinkItem {
+  /** 26 Crockford base32 characters in dash-separated groups; typed in any case, with or without dashes. */
+  secret: string;
+  url: string;
+}
+
+/** GET /api/s/{secret}: what a guest sees before (and after) the password. */
+export interface GuestLinkInfo {
+  mode: LinkMode;
+  type: EntryType;
+  /** The shared file's or folder's name. */
+  name: string;
+  expiresAt: string;
+  needsPassword: boolean;
+  /** False until the password was given (POST /api/s/{secret}/unlock). */
+  unlocked: boolean;
+  maxUploadBytes: number | null;
+  /** Downloads or uploads left; null: no limit. */
+  usesLeft: number | null;
+  /** A file link: its size. */
+  size: number | null;
 }
 
 // ---- public health, notice, captive portal --------------------------------------------------

@@ -10,6 +10,7 @@ import { clockRoutes } from './routes/clock.js';
 import { fileRoutes } from './routes/files.js';
 import { groupRoutes } from './routes/groups.js';
 import { healthRoutes } from './routes/health.js';
+import { guestRoutes, linkRoutes } from './routes/links.js';
 import { noticeRoutes } from './routes/notice.js';
 import { portalRoutes } from './routes/portal.js';
 import { trashRoutes } from './routes/trash.js';
@@ -50,10 +51,13 @@ export function createApp(deps: Deps) {
   app.route('/api/health', healthRoutes(deps));
   app.route('/api/notice', noticeRoutes(deps));
   app.route('/api/auth', authRoutes(deps));
-  for (const p of ['/api/fs/*', '/api/trash/*', '/api/trash', '/api/tus', '/api/tus/*', '/api/admin/*']) app.use(p, requireAuth(deps));
+  // /api/tus authenticates itself: a guest's drop-box upload carries its link instead of a session.
+  for (const p of ['/api/fs/*', '/api/trash/*', '/api/trash', '/api/admin/*']) app.use(p, requireAuth(deps));
   app.route('/api/fs', fileRoutes(deps));
   app.route('/api/trash', trashRoutes(deps));
   app.route('/api/tus', tusRoutes(deps));
+  app.route('/api/links', linkRoutes(deps));
+  app.route('/api/s', guestRoutes(deps));
   app.route('/api/admin', adminRoutes(deps));
   app.route('/api/admin', groupRoutes(deps));
   app.route('/api/admin/health', adminHealthRoutes(deps));

@@ -13,6 +13,7 @@ import { Cards } from './services/cards.js';
 import type { Clock } from './services/clock.js';
 import { Drive } from './services/drive.js';
 import { Groups } from './services/groups.js';
+import { Links } from './services/links.js';
 import { Portal } from './services/portal.js';
 import { Reconciler } from './services/reconcile.js';
 import { Thumbs } from './services/thumbs.js';
@@ -41,6 +42,7 @@ export interface Deps {
   groups: Groups;
   cards: Cards;
   bulkAccounts: BulkAccounts;
+  links: Links;
 }
 
 export interface BaseDeps {
@@ -77,5 +79,6 @@ export function buildDeps(base: BaseDeps, opts: DepsOptions = {}): Deps {
   const groups = new Groups(db, audit, clock);
   const cards = new Cards(db, clock, accounts, portal, config.hostapdConf);
   const bulkAccounts = new BulkAccounts(db, clock, accounts, groups, cards, audit);
-  return { ...base, store, accounts, audit, drive, uploads, trash, reconciler, transfers, thumbs, health, portal, groups, cards, bulkAccounts };
+  const links = new Links(db, drive, audit, clock);
+  return { ...base, store, accounts, audit, drive, uploads, trash, reconciler, transfers, thumbs, health, portal, groups, cards, bulkAccounts, links };
 }

@@ -203,12 +203,12 @@ test('an advanced user may change only what they uploaded, and has a private con
     const nav = page.getByRole('navigation', { name: 'Sections' });
     assert.deepEqual(await nav.getByRole('link').allInnerTexts(), ['Shared', 'Private', 'Trash']);
     await page.getByRole('link', { name: 'welcome.txt', exact: true }).waitFor();
-    assert.deepEqual(await actionNames(page, 'adam-notes.txt'), ['Preview', 'Download', 'Rename', 'Move', 'Delete']);
-    assert.deepEqual(await actionNames(page, 'welcome.txt'), ['Preview', 'Download']);
+    assert.deepEqual(await actionNames(page, 'adam-notes.txt'), ['Preview', 'Download', 'Share', 'Rename', 'Move', 'Delete']);
+    assert.deepEqual(await actionNames(page, 'welcome.txt'), ['Preview', 'Download', 'Share']);
     await nav.getByRole('link', { name: 'Private', exact: true }).click();
     await page.getByRole('heading', { name: 'My container', level: 1 }).waitFor();
     await page.getByRole('link', { name: 'private-plan.txt', exact: true }).waitFor();
-    assert.deepEqual(await actionNames(page, 'private-plan.txt'), ['Preview', 'Download', 'Rename', 'Move', 'Delete']);
+    assert.deepEqual(await actionNames(page, 'private-plan.txt'), ['Preview', 'Download', 'Share', 'Rename', 'Move', 'Delete']);
 
     // Delete goes to the trash, and the trash gives it back.
     await page.getByRole('button', { name: 'Actions for private-plan.txt' }).click();
@@ -231,7 +231,7 @@ test('an admin sees the console and creates a user who then logs in', async () =
     await uiLogin(page, base, 'admin', s.users.admin.password);
     const nav = page.getByRole('navigation', { name: 'Sections' });
     assert.deepEqual(await nav.getByRole('link').allInnerTexts(), ['Shared', 'Private', 'Trash', 'Admin']);
-    assert.deepEqual(await actionNames(page, 'adam-notes.txt'), ['Preview', 'Download', 'Rename', 'Move', 'Delete']);
+    assert.deepEqual(await actionNames(page, 'adam-notes.txt'), ['Preview', 'Download', 'Share', 'Rename', 'Move', 'Delete']);
     await nav.getByRole('link', { name: 'Admin', exact: true }).click();
     const tabs = page.getByRole('navigation', { name: 'Administration sections' });
     assert.deepEqual(await tabs.getByRole('link').allInnerTexts(), ['Users', 'Storage', 'Activity log', 'Health']);

@@ -10,6 +10,7 @@ import { UploadQueue } from './upload/queue.js';
 import { renderShell } from './views/shell.js';
 import { renderLogin } from './views/login.js';
 import { renderPortal } from './views/portal.js';
+import { renderGuest } from './views/guest.js';
 import { renderFiles } from './views/files.js';
 import { renderTrash } from './views/trash.js';
 import { renderAccount } from './views/account.js';
@@ -40,6 +41,12 @@ const app: App = {
     if (path === '/portal' || path.startsWith('/portal/')) {
       document.title = t('portalTitle');
       cleanup = renderPortal(root, app);
+      return;
+    }
+    // A guest link opens without logging in (the secret is the whole path: /s/<secret>).
+    const guest = /^\/s\/([0-9A-Za-z-]+)\/?$/.exec(path);
+    if (guest) {
+      cleanup = renderGuest(root, guest[1]!);
       return;
     }
     if (!app.me) {
@@ -86,7 +93,7 @@ onLangChange(() => app.render());
 
 async function start() {
   const path = location.pathname;
-  if (!(path === '/portal' || path.startsWith('/portal/'))) {
+  if (!(path === '/portal' || path.startsWith('/portal/') || path.startsWith('/s/'))) {
     // The list comes first; the storage banner follows when /api/health answers (it rarely matters).
     let started = false;
     void api<PublicHealth>('GET', '/api/health')

@@ -12,6 +12,8 @@ export interface Actor {
 export interface Ctx {
   readonly actor: Actor;
   readonly ip: string | null;
+  /** Acting through a guest link (the actor is then the link's creator): the name the guest typed. */
+  readonly guest?: string;
 }
 
 /** A space: the shared workspace, or the private container of one user. */
@@ -60,6 +62,15 @@ export const canTidyEmptyFolder = (actor: Actor, space: Space, owner: string | n
  */
 export const canSetThumbnail = (actor: Actor, space: Space, owner: string | null | undefined): boolean =>
   can(actor, 'read', space) && ((owner != null && owner === actor.username) || can(actor, 'modify', space, owner));
+
+/**
+ * Who may make a guest link to an entry of `space`: admins for anything, advanced users for what they
+ * may read (the workspace, their own container), and for a drop box only where they may also add
+ * files; normal users never. Asked again at every use, so a creator demoted, disabled or deleted
+ * takes their links down with them.
+ */
+export const canShare = (actor: Actor, space: Space, mode: 'read' | 'upload'): boolean =>
+  actor.role !== 'user' && can(actor, 'read', space) && (mode === 'read' || can(actor, 'create', space));
 
 /** Does the actor have a private container of their own (`home`)? */
 export const hasContainer = (actor: Actor): boolean => actor.role !== 'user';

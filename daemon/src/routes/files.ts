@@ -12,6 +12,8 @@ import { parseRange } from '../storage/ranges.js';
 import { zipStream } from '../storage/zip.js';
 import type { Deps } from '../deps.js';
 import type { Space } from '../policy/policy.js';
+import type { Drive } from '../services/drive.js';
+import type { Logger } from '../log.js';
 
 const PREFIX = '/api/fs/';
 /** Reads up to this size are served in one synchronous read. */
@@ -50,79 +52,10 @@ export function fileRoutes(deps: Deps) {
     if (truthy(c.req.query('thumb'))) return thumbResponse(c, space, names);
     const found = await drive.stat(caller, space, names);
     if (found.kind === 'dir') {
-      if (c.req.query('format') === 'zip') return zipResponse(c, space, names);
+      if (c.req.query('format') === 'zip') return folderZip(c, space, names);
       return c.json(drive.list(caller, space, names));
     }
-    const { stat: st, abs } = found;
-    const name = names[names.length - 1]!;
-    const etag = etagOf(st);
-    const lastModified = new Date(Math.floor(st.mtimeMs / 1000) * 1000);
-    const headers: Record<string, string> = {
-      ETag: etag,
-      'Last-Modified': lastModified.toUTCString(),
-      'Accept-Ranges': 'bytes',
-      'Cache-Control': 'private, no-cache',
-      'Content-Type': getMimeType(name) ?? 'application/octet-stream',
-      'Content-Disposition': contentDisposition(truthy(c.req.query('download')) ? 'attachment' : 'inline', name),
-      'X-Content-Type-Options': 'nosniff',
-    };
-    // User files must never run as this site's pages. PDFs are the exception that proves it:
-    // browsers' PDF viewers refuse a sandboxed document, and they run a PDF's scripts in their own
-    // isolated viewer, never with this origin's rights.
-    if (headers['Content-Type'] !== 'application/pdf') {
-      headers['Content-Security-Policy'] = "sandbox; default-src 'none'; img-src 'self' data:; media-src 'self'; style-src 'unsafe-inline'";
-    }
-    const inm = c.req.header('if-none-match');
-    const ims = c.req.header('if-modified-since');
-    if ((inm && etagMatches(inm, etag)) || (!inm && ims && Date.parse(ims) >= lastModified.getTime())) {
-      return c.body(null, 304, { ETag: etag, 'Last-Modified': headers['Last-Modified']!, 'Cache-Control': headers['Cache-Control']! });
-    }
-    let range = parseRange(c.req.header('range'), st.size);
-    const ifRange = c.req.header('if-range');
-    if (ifRange && range.kind !== 'none') {
-      const fresh = ifRange.startsWith('"') || ifRange.startsWith('W/') ? ifRange === etag : Date.parse(ifRange) === lastModified.getTime();
-      if (!fresh) range = { kind: 'none' };
-    }
-    if (range.kind === 'unsatisfiable') {
-      throw new HttpError('range_not_satisfiable', `The file has ${st.size} bytes.`, { 'Content-Range': `bytes */${st.size}` });
-    }
-    const start = range.kind === 'range' ? range.start : 0;
-    const end = range.kind === 'range' ? range.end : st.size - 1;
-    const status = range.kind === 'range' ? 206 : 200;
-    headers['Content-Length'] = String(Math.max(0, end - start + 1));
-    if (range.kind === 'range') headers['Content-Range'] = `bytes ${start}-${end}/${st.size}`;
-    if (c.req.method === 'HEAD' || st.size === 0) return c.body(null, status, headers);
-    const length = end - start + 1;
-    if (length <= SMALL_READ) {
-      // Small files in one synchronous read: four thread-pool round trips (open, read, read, close)
-      // cost more than the read itself, which the page cache or an SSD answers in microseconds.
-      const buf = Buffer.allocUnsafe(length);
-      const fd = fs.openSync(abs, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
-      let n: number;
-      try {
-        n = fs.readSync(fd, buf, 0, length, start);
-      } finally {
-        fs.closeSync(fd);
-      }
-      if (n !== length) throw new HttpError('file_changed', 'The file changed while it was being read; try again.');
-      return c.body(buf, status, headers);
-    }
-    // O_NOFOLLOW: a symlink swapped in after resolveInside's lstat is still not followed.
-    const fd = await new Promise<number>((resolve, reject) =>
-      fs.open(abs, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW, (e, f) => (e ? reject(e) : resolve(f))),
-    );
-    const stream = fs.createReadStream('', { fd, start, end, highWaterMark: 512 * 1024 });
-    const outgoing = c.env?.outgoing;
-    if (outgoing) {
-      // On the real server, pipe the file straight into the socket: a web stream in between
-      // costs a copy and a promise per chunk, about half the download throughput.
-      outgoing.writeHead(status, headers);
-      stream.on('error', () => outgoing.destroy());
-      outgoing.on('close', () => stream.destroy());
-      stream.pipe(outgoing);
-      return RESPONSE_ALREADY_SENT;
-    }
-    return c.body(Readable.toWeb(stream) as ReadableStream, status, headers);
+    return fileResponse(c, found.abs, found.stat, names[names.length - 1]!);
   };
 
   /** GET ?thumb=1: the photo's thumbnail (services/thumbs.ts), a small JPEG; 404 no_thumbnail. */
@@ -142,29 +75,12 @@ export function fileRoutes(deps: Deps) {
     return c.body(new Uint8Array(th.bytes), 200, headers);
   };
 
-  const zipResponse = async (c: Context<AppEnv>, space: Space, names: string[]) => {
+  const folderZip = async (c: Context<AppEnv>, space: Space, names: string[]) => {
     const list = await drive.zipList(c.var.caller, space, names);
+    const base = names.length ? names[names.length - 1]! : space.kind === 'workspace' ? 'workspace' : space.username;
     // ?by=owner: a folder per uploader at the top of the zip (a teacher's pile of hand-ins sorted by
     // pupil). Either way each file's comment in the zip names who uploaded it.
-    const byOwner = c.req.query('by') === 'owner';
-    const nobody = /^fr\b/i.test(c.req.header('accept-language') ?? '') ? '_inconnu' : '_unknown';
-    const entries = list
-      .filter((f) => !(byOwner && f.row.type === 'dir'))
-      .map((f) => ({
-        name: byOwner ? `${f.row.owner ?? nobody}/${f.name}` : f.name,
-        abs: f.abs,
-        type: f.row.type,
-        mtime: f.row.mtime,
-        comment: f.row.owner ?? undefined,
-      }));
-    if (byOwner) entries.sort((a, b) => (a.name < b.name ? -1 : 1));
-    const stream = zipStream(entries, deps.log.child({ user: c.var.caller.actor.username }));
-    const base = names.length ? names[names.length - 1]! : space.kind === 'workspace' ? 'workspace' : space.username;
-    return c.body(Readable.toWeb(stream) as ReadableStream, 200, {
-      'Content-Type': 'application/zip',
-      'Content-Disposition': contentDisposition('attachment', `${base}.zip`),
-      'Cache-Control': 'no-store',
-    });
+    return zipResponse(c, list, base, deps.log.child({ user: c.var.caller.actor.username }), c.req.query('by') === 'owner');
   };
 
   app.get('/*', read);
@@ -210,4 +126,100 @@ export function fileRoutes(deps: Deps) {
   });
 
   return app;
+}
+
+/**
+ * A file's bytes as the API serves them (shared by /api/fs and guest links): Range (206/416), ETag
+ * and If-None-Match (304), If-Range, Last-Modified, nosniff and a sandbox CSP, ?download=1.
+ */
+export async function fileResponse(c: Context<AppEnv>, abs: string, st: fs.Stats, name: string): Promise<Response> {
+  const etag = etagOf(st);
+  const lastModified = new Date(Math.floor(st.mtimeMs / 1000) * 1000);
+  const headers: Record<string, string> = {
+    ETag: etag,
+    'Last-Modified': lastModified.toUTCString(),
+    'Accept-Ranges': 'bytes',
+    'Cache-Control': 'private, no-cache',
+    'Content-Type': getMimeType(name) ?? 'application/octet-stream',
+    'Content-Disposition': contentDisposition(truthy(c.req.query('download')) ? 'attachment' : 'inline', name),
+    'X-Content-Type-Options': 'nosniff',
+  };
+  // User files must never run as this site's pages. PDFs are the exception that proves it:
+  // browsers' PDF viewers refuse a sandboxed document, and they run a PDF's scripts in their own
+  // isolated viewer, never with this origin's rights.
+  if (headers['Content-Type'] !== 'application/pdf') {
+    headers['Content-Security-Policy'] = "sandbox; default-src 'none'; img-src 'self' data:; media-src 'self'; style-src 'unsafe-inline'";
+  }
+  const inm = c.req.header('if-none-match');
+  const ims = c.req.header('if-modified-since');
+  if ((inm && etagMatches(inm, etag)) || (!inm && ims && Date.parse(ims) >= lastModified.getTime())) {
+    return c.body(null, 304, { ETag: etag, 'Last-Modified': headers['Last-Modified']!, 'Cache-Control': headers['Cache-Control']! });
+  }
+  let range = parseRange(c.req.header('range'), st.size);
+  const ifRange = c.req.header('if-range');
+  if (ifRange && range.kind !== 'none') {
+    const fresh = ifRange.startsWith('"') || ifRange.startsWith('W/') ? ifRange === etag : Date.parse(ifRange) === lastModified.getTime();
+    if (!fresh) range = { kind: 'none' };
+  }
+  if (range.kind === 'unsatisfiable') {
+    throw new HttpError('range_not_satisfiable', `The file has ${st.size} bytes.`, { 'Content-Range': `bytes */${st.size}` });
+  }
+  const start = range.kind === 'range' ? range.start : 0;
+  const end = range.kind === 'range' ? range.end : st.size - 1;
+  const status = range.kind === 'range' ? 206 : 200;
+  headers['Content-Length'] = String(Math.max(0, end - start + 1));
+  if (range.kind === 'range') headers['Content-Range'] = `bytes ${start}-${end}/${st.size}`;
+  if (c.req.method === 'HEAD' || st.size === 0) return c.body(null, status, headers);
+  const length = end - start + 1;
+  if (length <= SMALL_READ) {
+    // Small files in one synchronous read: four thread-pool round trips (open, read, read, close)
+    // cost more than the read itself, which the page cache or an SSD answers in microseconds.
+    const buf = Buffer.allocUnsafe(length);
+    const fd = fs.openSync(abs, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
+    let n: number;
+    try {
+      n = fs.readSync(fd, buf, 0, length, start);
+    } finally {
+      fs.closeSync(fd);
+    }
+    if (n !== length) throw new HttpError('file_changed', 'The file changed while it was being read; try again.');
+    return c.body(buf, status, headers);
+  }
+  // O_NOFOLLOW: a symlink swapped in after resolveInside's lstat is still not followed.
+  const fd = await new Promise<number>((resolve, reject) =>
+    fs.open(abs, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW, (e, f) => (e ? reject(e) : resolve(f))),
+  );
+  const stream = fs.createReadStream('', { fd, start, end, highWaterMark: 512 * 1024 });
+  const outgoing = c.env?.outgoing;
+  if (outgoing) {
+    // On the real server, pipe the file straight into the socket: a web stream in between
+    // costs a copy and a promise per chunk, about half the download throughput.
+    outgoing.writeHead(status, headers);
+    stream.on('error', () => outgoing.destroy());
+    outgoing.on('close', () => stream.destroy());
+    stream.pipe(outgoing);
+    return RESPONSE_ALREADY_SENT;
+  }
+  return c.body(Readable.toWeb(stream) as ReadableStream, status, headers);
+}
+
+/** A folder's files as a streamed zip (shared by /api/fs and guest links); `byOwner`: a folder per uploader. */
+export function zipResponse(c: Context<AppEnv>, list: Awaited<ReturnType<Drive['zipList']>>, base: string, log: Logger, byOwner = false): Response {
+  const nobody = /^fr\b/i.test(c.req.header('accept-language') ?? '') ? '_inconnu' : '_unknown';
+  const entries = list
+    .filter((f) => !(byOwner && f.row.type === 'dir'))
+    .map((f) => ({
+      name: byOwner ? `${f.row.owner ?? nobody}/${f.name}` : f.name,
+      abs: f.abs,
+      type: f.row.type,
+      mtime: f.row.mtime,
+      comment: f.row.owner ?? undefined,
+    }));
+  if (byOwner) entries.sort((a, b) => (a.name < b.name ? -1 : 1));
+  const stream = zipStream(entries, log);
+  return c.body(Readable.toWeb(stream) as ReadableStream, 200, {
+    'Content-Type': 'application/zip',
+    'Content-Disposition': contentDisposition('attachment', `${base}.zip`),
+    'Cache-Control': 'no-store',
+  });
 }

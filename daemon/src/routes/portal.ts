@@ -30,8 +30,10 @@ export function portalRoutes(deps: Deps) {
       return probe.status === 204 ? c.body(null, 204, headers) : c.body(probe.body, 200, headers);
     }
     if (portal.redirectsForeignHosts && !portal.isOwnHost(host)) {
-      // DNS on the device's network answers every name with the device: whatever was asked for, show the drive.
-      return redirect(c, `${portal.origin()}${portal.isAccepted(ip) ? '/' : '/portal'}`);
+      // DNS on the device's network answers every name with the device: whatever was asked for, show the
+      // drive. A guest link (/s/<secret>) keeps its path: a visitor opens it without logging in.
+      const link = isRead && /^\/s\/[0-9A-Za-z-]{26,40}$/.test(c.req.path) ? c.req.path : null;
+      return redirect(c, `${portal.origin()}${link ?? (portal.isAccepted(ip) ? '/' : '/portal')}`);
     }
     await next();
   });

@@ -8,7 +8,8 @@ import { Readable } from 'node:stream';
 import { Server, type Upload } from '@tus/server';
 import { FileStore as TusFileStore } from '@tus/file-store';
 import { HttpError, badRequest, errorBody, fromFsError, notFound } from '../errors.js';
-import { spaceKey } from '../policy/policy.js';
+import { spaceKey, type Space } from '../policy/policy.js';
+import { guestName } from './links.js';
 import { parsePathString } from '../storage/paths.js';
 import type { Logger } from '../log.js';
 import type { Drive } from './drive.js';
@@ -105,11 +106,28 @@ function tusError(err: unknown): { status_code: number; body: string } {
   throw err;
 }
 
+/**
+ * A guest's resumable upload through a drop-box link: always into that folder, under the name of the
+ * file (renamed on a clash, never replacing), owned by the link's creator (the Ctx's actor).
+ */
+export interface GuestUpload {
+  link: number;
+  space: Space;
+  dir: string[];
+  maxBytes: number | null;
+  /** Counts one use of the link, or throws (410 link_used_up); giveBack undoes it. */
+  take(): void;
+  giveBack(): void;
+  /** Records the finished upload in the audit log (link_use). */
+  done(path: string, guest: string, size: number): void;
+}
+
 export class Transfers {
   readonly dir: string;
   readonly server: Server;
   private readonly store: HashingStore;
   private readonly ctxOf = new WeakMap<Request, Ctx>();
+  private readonly guestOf = new WeakMap<Request, GuestUpload>();
   /** Unfinished uploads (their declared length is reserved in the uploads' ledger). */
   private readonly active = new Set<string>();
   private loaded: Promise<void> | null = null;
@@ -136,9 +154,10 @@ export class Transfers {
   }
 
   /** Serves one tus request for an authenticated caller. */
-  async handle(req: Request, ctx: Ctx): Promise<Response> {
+  async handle(req: Request, ctx: Ctx, guest?: GuestUpload): Promise<Response> {
     await this.load();
     this.ctxOf.set(req, ctx);
+    if (guest) this.guestOf.set(req, guest);
     const res = await this.server.handleWeb(req);
     // @tus/server sends every error body as text/plain; ours are the contract's JSON errors.
     if (res.status === 507) this.log.warn('disk full: resumable upload refused', { user: ctx.actor.username });
@@ -198,18 +217,39 @@ export class Transfers {
     return { space: where.space, names, overwrite: flag(meta?.overwrite), rename: flag(meta?.rename) };
   }
 
+  /** A guest's target: the link's folder and the file's bare name; the metadata's space is never read. */
+  private guestTarget(guest: GuestUpload, meta: Record<string, string | null> | undefined) {
+    const file = meta?.filename ?? meta?.path;
+    if (!file) throw badRequest('invalid_path', 'Upload-Metadata needs "filename".');
+    const names = parsePathString(file);
+    if (names.length !== 1) throw badRequest('invalid_path', 'A guest sends files, not folders: "filename" is a bare name.');
+    return { space: guest.space, names: [...guest.dir, names[0]!], overwrite: false, rename: 'always' as const };
+  }
+
   private async onCreate(req: Request, upload: Upload) {
     try {
       const ctx = this.ctx(req);
       if (upload.size === undefined)
         throw new HttpError('bad_request', 'Upload-Length is required: the quota and free space are checked before anything is written.');
-      const { space, overwrite, rename } = this.target(ctx, upload.metadata);
-      let { names } = this.target(ctx, upload.metadata);
+      const guest = this.guestOf.get(req);
+      const guestAs = guest ? guestName(upload.metadata?.guest) : undefined;
+      if (guest && guest.maxBytes !== null && upload.size > guest.maxBytes) {
+        throw new HttpError('payload_too_large', `Files sent through this link may have ${guest.maxBytes} bytes at most.`);
+      }
+      const { space, overwrite, rename } = guest ? this.guestTarget(guest, upload.metadata) : this.target(ctx, upload.metadata);
+      let { names } = guest ? this.guestTarget(guest, upload.metadata) : this.target(ctx, upload.metadata);
+      guest?.take();
       try {
         // Reserves the whole length against the quota and the free space, before a byte is written.
-        ({ names } = await this.uploads.prepare(ctx, space, names, { id: upload.id, length: upload.size, overwrite, rename }));
+        ({ names } = await this.uploads.prepare(guest ? { ...ctx, guest: guestAs } : ctx, space, names, {
+          id: upload.id,
+          length: upload.size,
+          overwrite,
+          rename,
+        }));
       } catch (err) {
         this.uploads.ledger.release(upload.id);
+        guest?.giveBack();
         throw err;
       }
       this.active.add(upload.id);
@@ -220,8 +260,9 @@ export class Transfers {
           space: spaceKey(space),
           path: names.join('/'),
           overwrite: overwrite ? '1' : '0',
-          rename: rename ? '1' : '0',
+          rename: rename === 'always' ? 'always' : rename ? '1' : '0',
           owner: ctx.actor.username,
+          ...(guest ? { link: String(guest.link), guest: guestAs! } : {}),
         },
       };
     } catch (err) {
@@ -238,8 +279,9 @@ export class Transfers {
     } catch {
       return; // tus answers 404 itself
     }
-    // Another user's upload id is treated as unknown.
-    if (upload.metadata?.owner !== ctx.actor.username) {
+    // Another user's upload id is treated as unknown; a guest's, to anyone but a guest of its link.
+    const guest = this.guestOf.get(req);
+    if (upload.metadata?.owner !== ctx.actor.username || (guest ? upload.metadata?.link !== String(guest.link) : upload.metadata?.link)) {
       throw tusError(notFound('No such upload.'));
     }
     if (req.method === 'DELETE') {
@@ -249,7 +291,8 @@ export class Transfers {
   }
 
   private async onFinish(req: Request, upload: Upload) {
-    const ctx = this.ctx(req);
+    const guest = upload.metadata?.guest;
+    const ctx = guest ? { ...this.ctx(req), guest } : this.ctx(req);
     const file = path.join(this.dir, upload.id);
     let intent: string | undefined;
     try {
@@ -276,8 +319,9 @@ export class Transfers {
         file,
         { size: st.size, sha256, mtime: Math.floor(st.mtimeMs) },
         meta.overwrite === '1',
-        meta.rename === '1',
+        meta.rename === 'always' ? 'always' : meta.rename === '1',
       );
+      if (guest) this.guestOf.get(req)?.done(entry.path, guest, st.size);
       // Finished by its creation (an empty file, or creation-with-upload): tus still looks the upload
       // up after this hook to decide on Upload-Expires; answer with what it was.
       upload.offset = st.size;

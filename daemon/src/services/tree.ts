@@ -90,7 +90,7 @@ export class Tree {
     }
   }
 
-  entry(actor: Actor, space: Space, row: Pick<FileRow, 'name' | 'type' | 'size' | 'mtime' | 'owner'> & { path?: string }): Entry {
+  entry(actor: Actor, space: Space, row: Pick<FileRow, 'name' | 'type' | 'size' | 'mtime' | 'owner' | 'guest_name'> & { path?: string }): Entry {
     const tidy =
       row.type === 'dir' &&
       row.path !== undefined &&
@@ -105,6 +105,7 @@ export class Tree {
       owner: row.owner,
       // For a folder this reflects its own owner; a delete re-checks every entry inside.
       canDelete: tidy || can(actor, 'modify', space, row.owner),
+      ...(row.guest_name ? { guest: row.guest_name } : {}),
     };
   }
 

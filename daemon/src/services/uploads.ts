@@ -18,6 +18,12 @@ import type { Clock } from './clock.js';
 import type { Trash } from './trash.js';
 import { displayPath, existsError, type Ctx, type Entry, type Tree } from './tree.js';
 
+/**
+ * On a name already taken: false, refuse (409); true, store beside it under a free name when the
+ * uploader may not replace it; 'always', store beside it even when they may (guest uploads never replace).
+ */
+export type Rename = boolean | 'always';
+
 /** What a body may grow to: asked with the bytes so far, refuses with `error()` once past what was granted. */
 export interface UploadLimit {
   allow(size: number): boolean;
@@ -140,7 +146,7 @@ export class Uploads {
     ctx: Ctx,
     space: Space,
     names: string[],
-    opts: { id: string; length?: number; overwrite: boolean; rename?: boolean },
+    opts: { id: string; length?: number; overwrite: boolean; rename?: Rename },
   ): Promise<{ limit: UploadLimit; names: string[] }> {
     if (this.draining) throw new HttpError('shutting_down', 'The drive is shutting down; try again in a moment.');
     if (names.length === 0) throw badRequest('invalid_path', 'An upload needs a file name.');
@@ -157,8 +163,8 @@ export class Uploads {
       // Someone who may replace the file is asked (409, or ?overwrite=1); anyone else's same-name
       // upload in a shared space is kept beside it under a free name, never refused.
       const mayReplace = target.stat.isFile() && can(actor, 'modify', space, owner);
-      if (opts.rename && !mayReplace) {
-        names = await this.freeName(actor.username, space, names);
+      if (opts.rename === 'always' || (opts.rename && !mayReplace)) {
+        names = await this.freeName(ctx.guest ?? actor.username, space, names);
       } else {
         if (target.stat.isDirectory()) throw conflict('is_a_directory', `${displayPath(names)} is a folder.`);
         if (!opts.overwrite) throw existsError(names);
@@ -215,7 +221,7 @@ export class Uploads {
     space: Space,
     names: string[],
     source: Readable,
-    opts: { contentLength?: number; overwrite: boolean; rename?: boolean },
+    opts: { contentLength?: number; overwrite: boolean; rename?: Rename },
   ): Promise<Entry & { path: string }> {
     const { actor } = ctx;
     const id = crypto.randomUUID();
@@ -274,7 +280,7 @@ export class Uploads {
     tmp: string,
     w: { size: number; sha256: string; mtime: number },
     overwrite: boolean,
-    rename = false,
+    rename: Rename = false,
   ): Promise<Entry & { path: string }> {
     const { tree } = this;
     // The rights of now, not of when the upload began: a long or resumed upload by someone demoted,
@@ -290,11 +296,11 @@ export class Uploads {
     let replaced = false;
     const st = fs.lstatSync(dest, { throwIfNoEntry: false });
     const mayReplace = !!st && st.isFile() && can(ctx.actor, 'modify', space, existing?.owner ?? null);
-    if (st && rename && !mayReplace) {
+    if (st && (rename === 'always' || (rename && !mayReplace))) {
       // Taken while the bytes were arriving (two pupils, one name, the same second): another free name,
       // and link(2) settles any race that is left.
       for (let attempt = 0; ; attempt++) {
-        names = await this.freeName(ctx.actor.username, space, names);
+        names = await this.freeName(ctx.guest ?? ctx.actor.username, space, names);
         rel = names.join('/');
         dest = path.join(tree.root(space), ...names);
         try {
@@ -320,7 +326,17 @@ export class Uploads {
       }
     }
     await tree.store.syncDir(path.dirname(dest));
-    const row = { space: key, path: rel, type: 'file' as const, size: w.size, owner: ctx.actor.username, sha256: w.sha256, created_at: now, mtime: w.mtime };
+    const row = {
+      space: key,
+      path: rel,
+      type: 'file' as const,
+      size: w.size,
+      owner: ctx.actor.username,
+      sha256: w.sha256,
+      created_at: now,
+      mtime: w.mtime,
+      guest_name: ctx.guest ?? null,
+    };
     this.db.transaction(() => {
       tree.files.upsert(row);
       this.audit.record({
@@ -328,7 +344,7 @@ export class Uploads {
         ip: ctx.ip,
         action: replaced ? 'overwrite' : 'upload',
         target: `${key}:${displayPath(names)}`,
-        detail: { size: w.size, sha256: w.sha256 },
+        detail: { size: w.size, sha256: w.sha256, ...(ctx.guest !== undefined ? { guest: ctx.guest } : {}) },
       });
     })();
     // Acknowledged only once the index row is on stable storage (group commit with other uploads).

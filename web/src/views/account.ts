@@ -6,6 +6,7 @@ import { t } from '../i18n/index.js';
 import { errorText } from './dialogs.js';
 import { langSwitch } from './lang.js';
 import { quotaMeter } from './quota.js';
+import { linksSection } from './share.js';
 
 export function renderAccount(main: HTMLElement, app: App): () => void {
   const me = app.me!;
@@ -74,6 +75,7 @@ export function renderAccount(main: HTMLElement, app: App): () => void {
       h('button', { type: 'button', class: 'btn', onclick: logout }, t('logout')),
     ),
     me.mustChangePassword ? null : form,
+    me.role !== 'user' && !me.mustChangePassword ? linksSection(me.role === 'admin') : null,
   );
   return () => {};
 }

@@ -7,6 +7,7 @@ import { kindOf } from '../format.js';
 import { fmtDate, fmtSize, t } from '../i18n/index.js';
 import { confirmDialog, errorText, modal, promptDialog } from './dialogs.js';
 import { openPreview } from './preview.js';
+import { openShare } from './share.js';
 import { openViewer } from './viewer.js';
 import { quotaMeter } from './quota.js';
 import { renderUploads } from './uploads.js';
@@ -359,9 +360,8 @@ export function renderFiles(main: HTMLElement, app: App): () => void {
   function row(e: Entry, photos: Entry[]): HTMLElement {
     const here = [...names, e.name];
     const kind = e.type === 'dir' ? 'folder' : kindOf(e.name) === 'other' ? 'file' : kindOf(e.name);
-    const meta = [e.type === 'file' ? fmtSize(e.size) : t('folder'), fmtDate(e.mtime), e.owner ? t('byOwner', { name: e.owner }) : null]
-      .filter(Boolean)
-      .join(' · ');
+    const by = e.guest ? t('sentByGuest', { name: e.guest }) : e.owner ? t('byOwner', { name: e.owner }) : null;
+    const meta = [e.type === 'file' ? fmtSize(e.size) : t('folder'), fmtDate(e.mtime), by].filter(Boolean).join(' · ');
     const nameEl =
       e.type === 'dir'
         ? h('a', { class: 'name', href: filesPath(space, here), 'data-nav': '' }, e.name)
@@ -437,6 +437,8 @@ export function renderFiles(main: HTMLElement, app: App): () => void {
               btn(t('preview'), () => openPreview(space, here, e)),
               h('a', { class: 'btn', href: fsUrl(space, here, 'download=1'), download: '', onclick: () => m.close() }, t('download')),
             ],
+        // Guest links: admins and advanced users (policy.ts canShare), for what they may read.
+        app.me && app.me.role !== 'user' ? btn(t('share'), () => openShare(space, here, e)) : null,
         e.canDelete
           ? [btn(t('rename'), () => rename(e)), btn(t('move'), () => move(e)), btn(t('delete'), () => remove(e), 'btn danger')]
           : h('p', { class: 'hint' }, t('cannotModify')),

@@ -15,6 +15,8 @@ export interface FileRow {
   created_at: number;
   mtime: number;
   missing_since: number | null;
+  /** Sent through a guest link: the name the guest typed. */
+  guest_name?: string | null;
 }
 
 export interface NewFileRow {
@@ -26,6 +28,7 @@ export interface NewFileRow {
   sha256: string | null;
   created_at: number;
   mtime: number;
+  guest_name?: string | null;
 }
 
 export function splitPath(p: string): { parent: string; name: string } {
@@ -44,10 +47,11 @@ export function fileQueries(db: Db) {
     'SELECT * FROM files WHERE space = ? AND parent = ? AND missing_since IS NULL ORDER BY type, name',
   );
   const upsert = db.prepare(
-    `INSERT INTO files (space, path, parent, name, type, size, owner, sha256, created_at, mtime)
-     VALUES (@space, @path, @parent, @name, @type, @size, @owner, @sha256, @created_at, @mtime)
+    `INSERT INTO files (space, path, parent, name, type, size, owner, sha256, created_at, mtime, guest_name)
+     VALUES (@space, @path, @parent, @name, @type, @size, @owner, @sha256, @created_at, @mtime, @guest_name)
      ON CONFLICT(space, path) DO UPDATE SET type = excluded.type, size = excluded.size, owner = excluded.owner,
-       sha256 = excluded.sha256, created_at = excluded.created_at, mtime = excluded.mtime, missing_since = NULL`,
+       sha256 = excluded.sha256, created_at = excluded.created_at, mtime = excluded.mtime, missing_since = NULL,
+       guest_name = excluded.guest_name`,
   );
   const insertIgnore = db.prepare(
     `INSERT OR IGNORE INTO files (space, path, parent, name, type, size, owner, sha256, created_at, mtime)
@@ -91,8 +95,8 @@ export function fileQueries(db: Db) {
     /** Every indexed file, one row at a time (the thumbnails' clean-up). */
     allFiles: () => allFiles.iterate(),
     list: (space: string, parent: string) => list.all(space, parent),
-    upsert: (r: NewFileRow) => upsert.run({ ...r, ...splitPath(r.path) }),
-    insertIgnore: (r: NewFileRow) => insertIgnore.run({ ...r, ...splitPath(r.path) }),
+    upsert: (r: NewFileRow) => upsert.run({ ...r, guest_name: r.guest_name ?? null, ...splitPath(r.path) }),
+    insertIgnore: ({ guest_name: _guest, ...r }: NewFileRow) => insertIgnore.run({ ...r, ...splitPath(r.path) }),
     subtree: (space: string, path: string) => subtree.all({ space, path }),
     /** Whether the index has anything inside this folder. */
     hasChildren: (space: string, path: string) => hasChildren.get(space, path) !== undefined,
