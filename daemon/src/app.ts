@@ -7,6 +7,7 @@ import { adminRoutes } from './routes/admin.js';
 import { adminHealthRoutes } from './routes/admin-health.js';
 import { authRoutes, refuseCrossSite, requireAuth } from './routes/auth.js';
 import { clockRoutes } from './routes/clock.js';
+import { davRoutes } from './routes/dav.js';
 import { fileRoutes } from './routes/files.js';
 import { healthRoutes } from './routes/health.js';
 import { noticeRoutes } from './routes/notice.js';
@@ -56,6 +57,8 @@ export function createApp(deps: Deps) {
   app.route('/api/admin', adminRoutes(deps));
   app.route('/api/admin/health', adminHealthRoutes(deps));
   app.route('/api/admin/clock', clockRoutes(deps));
+  // WebDAV for laptops' file managers, before the portal: they name the drive by any host name.
+  app.route('/dav', davRoutes(deps));
   // Captive portal: probes and foreign Host names, before the API's 404 and the web UI's fallback.
   app.route('/', portalRoutes(deps));
   app.all('/api/*', (c) => errorResponse('not_found', `No API route ${c.req.method} ${c.req.path}.`));

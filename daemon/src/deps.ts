@@ -7,6 +7,10 @@ import { HealthService, type HealthOptions } from './health/service.js';
 import { declareJobs } from './jobs/list.js';
 import type { Logger } from './log.js';
 import { Accounts } from './services/accounts.js';
+import { Copies } from './services/copies.js';
+import { DavAuth } from './services/dav-auth.js';
+import { davPropQueries } from './db/queries/dav-props.js';
+import { Locks } from './dav/locks.js';
 import { Audit } from './services/audit.js';
 import type { Clock } from './services/clock.js';
 import { Drive } from './services/drive.js';
@@ -35,6 +39,11 @@ export interface Deps {
   thumbs: Thumbs;
   health: HealthService;
   portal: Portal;
+  /** WebDAV: Basic authentication and app passwords, copies, locks (in memory), dead properties. */
+  davAuth: DavAuth;
+  copies: Copies;
+  locks: Locks;
+  davProps: ReturnType<typeof davPropQueries>;
 }
 
 export interface BaseDeps {
@@ -68,5 +77,11 @@ export function buildDeps(base: BaseDeps, opts: DepsOptions = {}): Deps {
     opts.health,
   );
   const portal = new Portal({ portalAddress: config.portalAddress, hostname: config.hostname, listenHost: config.host, port: config.port }, clock);
-  return { ...base, store, accounts, audit, drive, uploads, trash, reconciler, transfers, thumbs, health, portal };
+  const dav = {
+    davAuth: new DavAuth(db, accounts, clock),
+    copies: new Copies(drive, uploads),
+    locks: new Locks(() => clock.now()),
+    davProps: davPropQueries(db),
+  };
+  return { ...base, store, accounts, audit, drive, uploads, trash, reconciler, transfers, thumbs, health, portal, ...dav };
 }

@@ -5,6 +5,7 @@ import * as m0002 from './migrations/0002-health.js';
 import * as m0003 from './migrations/0003-listing-index.js';
 import * as m0004 from './migrations/0004-intents.js';
 import * as m0005 from './migrations/0005-must-change-password.js';
+import * as m0008 from './migrations/0008-webdav.js';
 
 export const migrations: ReadonlyArray<{ name: string; sql: string }> = [
   { name: '0001-initial', sql: m0001.sql },
@@ -12,6 +13,8 @@ export const migrations: ReadonlyArray<{ name: string; sql: string }> = [
   { name: '0003-listing-index', sql: m0003.sql },
   { name: '0004-intents', sql: m0004.sql },
   { name: '0005-must-change-password', sql: m0005.sql },
+  // 0006 and 0007 are other branches' (merged in order before this one).
+  { name: '0008-webdav', sql: m0008.sql },
 ];
 
 /** The schema version the database is at: the number of migrations applied. */

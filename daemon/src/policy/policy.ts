@@ -12,6 +12,8 @@ export interface Actor {
 export interface Ctx {
   readonly actor: Actor;
   readonly ip: string | null;
+  /** How the request came: 'dav' (a file manager over WebDAV) is written in the audit log. */
+  readonly via?: string;
 }
 
 /** A space: the shared workspace, or the private container of one user. */
@@ -60,6 +62,12 @@ export const canTidyEmptyFolder = (actor: Actor, space: Space, owner: string | n
  */
 export const canSetThumbnail = (actor: Actor, space: Space, owner: string | null | undefined): boolean =>
   can(actor, 'read', space) && ((owner != null && owner === actor.username) || can(actor, 'modify', space, owner));
+
+/**
+ * Who may set a file's WebDAV properties or lock it (a file manager's metadata, a lock that holds others'
+ * writes): as for thumbnails, its uploader and whoever may modify it. A pupil cannot lock the workspace.
+ */
+export const canSetProperties = canSetThumbnail;
 
 /** Does the actor have a private container of their own (`home`)? */
 export const hasContainer = (actor: Actor): boolean => actor.role !== 'user';

@@ -101,7 +101,7 @@ export class Drive {
     const r = await this.tree.resolve(space, names);
     if (r.stat) throw conflict('exists', `${displayPath(names)} already exists.`);
     await this.tree.ensureParents(ctx.actor, space, names);
-    this.audit.record({ actor: ctx.actor.username, ip: ctx.ip, action: 'mkdir', target: `${spaceKey(space)}:${displayPath(names)}` });
+    this.audit.record({ actor: ctx.actor.username, ip: ctx.ip, via: ctx.via, action: 'mkdir', target: `${spaceKey(space)}:${displayPath(names)}` });
     return this.tree.entry(ctx.actor, space, this.files.get(spaceKey(space), names.join('/'))!);
   }
 
@@ -138,7 +138,14 @@ export class Drive {
       tree.intents.delete(intent);
     })();
     await tree.commits.sync();
-    this.audit.record({ actor: ctx.actor.username, ip: ctx.ip, action: 'move', target: `${key}:${displayPath(from)}`, detail: { to: displayPath(to) } });
+    this.audit.record({
+      actor: ctx.actor.username,
+      ip: ctx.ip,
+      via: ctx.via,
+      action: 'move',
+      target: `${key}:${displayPath(from)}`,
+      detail: { to: displayPath(to) },
+    });
     const row = this.files.get(key, toRel);
     if (row) return tree.entry(ctx.actor, space, row);
     const st = fs.lstatSync(dst.abs);

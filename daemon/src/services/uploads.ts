@@ -326,6 +326,7 @@ export class Uploads {
       this.audit.record({
         actor: ctx.actor.username,
         ip: ctx.ip,
+        via: ctx.via,
         action: replaced ? 'overwrite' : 'upload',
         target: `${key}:${displayPath(names)}`,
         detail: { size: w.size, sha256: w.sha256 },
