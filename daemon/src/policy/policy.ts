@@ -69,6 +69,15 @@ export const canSetThumbnail = (actor: Actor, space: Space, owner: string | null
  */
 export const canSetProperties = canSetThumbnail;
 
+/**
+ * An empty file its uploader made may be filled by that uploader, whatever the role: file managers write
+ * a new file in two steps (macOS Finder: LOCK, which makes it empty, then PUT; Windows: an empty PUT, then
+ * the bytes), and without this a normal user could never copy a file onto the drive from a laptop.
+ * Once it holds bytes, replacing it is a modification and the matrix decides.
+ */
+export const canFillEmptyFile = (actor: Actor, space: Space, owner: string | null | undefined, size: number): boolean =>
+  size === 0 && owner != null && owner === actor.username && can(actor, 'create', space);
+
 /** Does the actor have a private container of their own (`home`)? */
 export const hasContainer = (actor: Actor): boolean => actor.role !== 'user';
 

@@ -13,6 +13,13 @@ import type { Audit } from './audit.js';
 import type { Trash } from './trash.js';
 import { displayPath, type Ctx, type Entry, type Tree } from './tree.js';
 
+/**
+ * macOS's own files beside each file it copies over WebDAV ("._name": AppleDouble resource forks and
+ * extended attributes) and in each folder it opens (".DS_Store"): stored, so that Finder keeps working and
+ * gets its tags back, but left out of the web listing and zips, where they are noise to everyone else.
+ */
+export const isMacMetadata = (name: string): boolean => name.startsWith('._') || name === '.DS_Store';
+
 export class Drive {
   private readonly users;
 
@@ -72,7 +79,7 @@ export class Drive {
   }
 
   list(ctx: Ctx, space: Space, names: string[]) {
-    const rows = this.files.list(spaceKey(space), names.join('/'));
+    const rows = this.files.list(spaceKey(space), names.join('/')).filter((r) => !isMacMetadata(r.name));
     return { path: displayPath(names), space: spaceKey(space), entries: rows.map((r) => this.tree.entry(ctx.actor, space, r)) } satisfies Listing;
   }
 
@@ -84,7 +91,7 @@ export class Drive {
     const root = this.tree.root(space);
     const out: { name: string; abs: string; row: FileRow }[] = [];
     for (const row of rows) {
-      if (row.missing_since !== null || row.path === base) continue;
+      if (row.missing_since !== null || row.path === base || isMacMetadata(row.name)) continue;
       const rel = base === '' ? row.path : row.path.slice(base.length + 1);
       out.push({ name: row.type === 'dir' ? rel + '/' : rel, abs: path.join(root, ...row.path.split('/')), row });
     }

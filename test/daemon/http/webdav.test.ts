@@ -180,3 +180,42 @@ test('WebDAV writes are audited with via=dav, and a DELETE lands in the trash', 
   assert.equal(await copy.text(), 'final');
   assert.equal(h.deps.drive.files.get('workspace', 'copy.txt')?.owner, 'ada');
 });
+
+test("file managers' two-step writes work for a normal user; macOS's ._ files are kept but hidden from the web", async (t) => {
+  const h = await makeApp();
+  t.after(h.close);
+  const user = await h.user('ulla', 'user');
+  // macOS Finder: LOCK on an unmapped URL (an empty file), PUT of the bytes with the token, UNLOCK.
+  const lock = await dav(
+    h,
+    user,
+    'LOCK',
+    'workspace/finder.txt',
+    { 'content-type': 'application/xml', timeout: 'Second-600' },
+    '<?xml version="1.0"?><D:lockinfo xmlns:D="DAV:"><D:lockscope><D:exclusive/></D:lockscope><D:locktype><D:write/></D:locktype><D:owner>mac</D:owner></D:lockinfo>',
+  );
+  assert.equal(lock.status, 201);
+  const token = lock.headers.get('lock-token')!;
+  assert.equal((await dav(h, user, 'PUT', 'workspace/finder.txt', {}, 'no token')).status, 423);
+  assert.equal((await dav(h, user, 'PUT', 'workspace/finder.txt', { if: `(${token})` }, 'from the mac')).status, 204);
+  assert.equal((await dav(h, user, 'UNLOCK', 'workspace/finder.txt', { 'lock-token': token })).status, 204);
+  // Windows: an empty PUT, then the bytes.
+  assert.equal((await dav(h, user, 'PUT', 'workspace/explorer.txt', {}, '')).status, 201);
+  assert.equal((await dav(h, user, 'PUT', 'workspace/explorer.txt', {}, 'from windows')).status, 204);
+  // Once the file holds bytes, the matrix decides again: a normal user replaces nothing.
+  assert.equal((await dav(h, user, 'PUT', 'workspace/explorer.txt', {}, 'again')).status, 403);
+  assert.equal(await (await dav(h, user, 'GET', 'workspace/finder.txt')).text(), 'from the mac');
+  assert.equal(h.deps.trash.rows.all().length, 0);
+  // An empty file of someone else's is not anyone's to fill.
+  const other = await h.user('olga', 'user');
+  assert.equal((await dav(h, other, 'PUT', 'workspace/empty.txt', {}, '')).status, 201);
+  assert.equal((await dav(h, user, 'PUT', 'workspace/empty.txt', {}, 'mine now?')).status, 403);
+  // AppleDouble and .DS_Store: stored and listed over WebDAV, absent from the web listing.
+  assert.equal((await dav(h, user, 'PUT', 'workspace/._finder.txt', {}, 'resource fork')).status, 201);
+  assert.equal((await dav(h, user, 'PUT', 'workspace/.DS_Store', {}, 'view settings')).status, 201);
+  const web = (await h.json(h.req('GET', '/api/fs/workspace/', { token: user.token }))) as { entries: { name: string }[] };
+  assert.deepEqual(web.entries.map((e) => e.name).sort(), ['empty.txt', 'explorer.txt', 'finder.txt']);
+  const davList = await (await dav(h, user, 'PROPFIND', 'workspace/', { depth: '1' })).text();
+  assert.match(davList, /\/dav\/workspace\/\._finder\.txt</);
+  assert.match(davList, /\/dav\/workspace\/\.DS_Store</);
+});
