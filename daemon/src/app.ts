@@ -5,6 +5,7 @@ import { discardUnreadBody, rawPath, type AppEnv } from './http.js';
 import type { Deps } from './deps.js';
 import { adminRoutes } from './routes/admin.js';
 import { adminHealthRoutes } from './routes/admin-health.js';
+import { appPasswordRoutes } from './routes/app-passwords.js';
 import { authRoutes, refuseCrossSite, requireAuth } from './routes/auth.js';
 import { clockRoutes } from './routes/clock.js';
 import { davRoutes } from './routes/dav.js';
@@ -49,6 +50,9 @@ export function createApp(deps: Deps) {
   app.use('/api/*', refuseCrossSite);
   app.route('/api/health', healthRoutes(deps));
   app.route('/api/notice', noticeRoutes(deps));
+  app.use('/api/auth/app-passwords', requireAuth(deps));
+  app.use('/api/auth/app-passwords/*', requireAuth(deps));
+  app.route('/api/auth/app-passwords', appPasswordRoutes(deps));
   app.route('/api/auth', authRoutes(deps));
   for (const p of ['/api/fs/*', '/api/trash/*', '/api/trash', '/api/tus', '/api/tus/*', '/api/admin/*']) app.use(p, requireAuth(deps));
   app.route('/api/fs', fileRoutes(deps));

@@ -219,3 +219,31 @@ test("file managers' two-step writes work for a normal user; macOS's ._ files ar
   assert.match(davList, /\/dav\/workspace\/\._finder\.txt</);
   assert.match(davList, /\/dav\/workspace\/\.DS_Store</);
 });
+
+test('app passwords: made for a device, shown once, work over WebDAV without bcrypt, revoked at once', async (t) => {
+  const h = await makeApp();
+  t.after(h.close);
+  const adv = await h.user('ada', 'advanced');
+  const made = await h.req('POST', '/api/auth/app-passwords', { token: adv.token, body: { label: "Ada's laptop" } });
+  assert.equal(made.status, 201);
+  const { id, password } = (await made.json()) as { id: number; password: string };
+  assert.match(password, /^hcd(-[a-z2-7]{5}){4}$/);
+  let checks = 0;
+  const verify = h.deps.accounts.verifyPassword.bind(h.deps.accounts);
+  h.deps.accounts.verifyPassword = async (...a) => (checks++, verify(...a));
+  const device = { username: 'ada', password };
+  assert.equal((await h.req('PROPFIND', '/dav/home/', { headers: { authorization: basic(device), depth: '0' } })).status, 207);
+  assert.equal(checks, 0);
+  const list = (await h.json(h.req('GET', '/api/auth/app-passwords', { token: adv.token }))) as { items: { label: string; lastUsedAt: string | null }[] };
+  assert.equal(list.items.length, 1);
+  assert.equal(list.items[0]!.label, "Ada's laptop");
+  assert.notEqual(list.items[0]!.lastUsedAt, null);
+  assert.ok(!JSON.stringify(list).includes(password));
+  // Another account cannot revoke it; its owner can, and it stops working at once.
+  const other = await h.user('otto', 'advanced');
+  assert.equal((await h.req('DELETE', `/api/auth/app-passwords/${id}`, { token: other.token })).status, 404);
+  assert.equal((await h.req('DELETE', `/api/auth/app-passwords/${id}`, { token: adv.token })).status, 200);
+  assert.equal((await h.req('PROPFIND', '/dav/home/', { headers: { authorization: basic(device), depth: '0' } })).status, 401);
+  // It is no password for the web login.
+  assert.equal((await h.req('POST', '/api/auth/login', { body: { username: 'ada', password } })).status, 401);
+});

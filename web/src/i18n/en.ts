@@ -472,6 +472,15 @@ export const en = {
   health_jobDesc_trash: 'Empties trash older than its retention.',
   health_jobDesc_sessions: 'Forgets logins unused for 30 days.',
   health_jobDesc_reconcile: 'Finds files copied onto the disk and indexed files that vanished.',
+  // App passwords (WebDAV file managers)
+  appPasswords: 'App passwords',
+  appPasswordsHelp: 'For a file manager on a laptop (the drive at {url}): a password per device that it may remember, revoked here without changing yours.',
+  appPasswordLabel: 'Device',
+  appPasswordCreate: 'Create',
+  appPasswordOnce: 'Type this password into {label} now: it is shown only once.',
+  appPasswordUsed: 'last used {date}',
+  appPasswordUnused: 'never used',
+  revoke: 'Revoke',
 };
 
 export type Dict = { [K in keyof typeof en]: string };

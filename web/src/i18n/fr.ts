@@ -476,4 +476,14 @@ export const fr: Dict = {
   health_jobDesc_trash: 'Vide la corbeille de ce qui a dépassé sa durée de conservation.',
   health_jobDesc_sessions: 'Oublie les connexions inutilisées depuis 30 jours.',
   health_jobDesc_reconcile: 'Trouve les fichiers copiés sur le disque et les fichiers indexés disparus.',
+  // Mots de passe d'application (gestionnaires de fichiers WebDAV)
+  appPasswords: "Mots de passe d'application",
+  appPasswordsHelp:
+    "Pour le gestionnaire de fichiers d'un ordinateur (le disque à {url}) : un mot de passe par appareil, qu'il peut retenir, révocable ici sans changer le vôtre.",
+  appPasswordLabel: 'Appareil',
+  appPasswordCreate: 'Créer',
+  appPasswordOnce: 'Saisissez maintenant ce mot de passe dans {label} : il ne sera plus affiché.',
+  appPasswordUsed: 'utilisé le {date}',
+  appPasswordUnused: 'jamais utilisé',
+  revoke: 'Révoquer',
 };
