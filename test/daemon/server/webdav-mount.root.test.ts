@@ -47,6 +47,10 @@ test('davfs2 mounts /dav/home/: a tree copied in and out keeps every byte', { ti
     await d.stop();
     fs.rmSync(d.dir, { recursive: true, force: true });
     fs.rmSync(work, { recursive: true, force: true });
+    // davfs2 keeps a cache per mount point under /var/cache/davfs2: ours go with the test.
+    for (const e of fs.readdirSync('/var/cache/davfs2', { withFileTypes: true })) {
+      if (e.name.includes(path.basename(work))) fs.rmSync(path.join('/var/cache/davfs2', e.name), { recursive: true, force: true });
+    }
   });
   const token = await login(d.base, 'admin', d.adminPassword!);
   const password = 'laptop-mount-secret';
