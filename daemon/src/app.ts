@@ -5,8 +5,10 @@ import { discardUnreadBody, rawPath, type AppEnv } from './http.js';
 import type { Deps } from './deps.js';
 import { adminRoutes } from './routes/admin.js';
 import { adminHealthRoutes } from './routes/admin-health.js';
+import { appPasswordRoutes } from './routes/app-passwords.js';
 import { authRoutes, refuseCrossSite, requireAuth } from './routes/auth.js';
 import { clockRoutes } from './routes/clock.js';
+import { davRoutes } from './routes/dav.js';
 import { fileRoutes } from './routes/files.js';
 import { groupRoutes } from './routes/groups.js';
 import { healthRoutes } from './routes/health.js';
@@ -50,6 +52,9 @@ export function createApp(deps: Deps) {
   app.use('/api/*', refuseCrossSite);
   app.route('/api/health', healthRoutes(deps));
   app.route('/api/notice', noticeRoutes(deps));
+  app.use('/api/auth/app-passwords', requireAuth(deps));
+  app.use('/api/auth/app-passwords/*', requireAuth(deps));
+  app.route('/api/auth/app-passwords', appPasswordRoutes(deps));
   app.route('/api/auth', authRoutes(deps));
   // /api/tus authenticates itself: a guest's drop-box upload carries its link instead of a session.
   for (const p of ['/api/fs/*', '/api/trash/*', '/api/trash', '/api/admin/*']) app.use(p, requireAuth(deps));
@@ -62,6 +67,8 @@ export function createApp(deps: Deps) {
   app.route('/api/admin', groupRoutes(deps));
   app.route('/api/admin/health', adminHealthRoutes(deps));
   app.route('/api/admin/clock', clockRoutes(deps));
+  // WebDAV for laptops' file managers, before the portal: they name the drive by any host name.
+  app.route('/dav', davRoutes(deps));
   // Captive portal: probes and foreign Host names, before the API's 404 and the web UI's fallback.
   app.route('/', portalRoutes(deps));
   app.all('/api/*', (c) => errorResponse('not_found', `No API route ${c.req.method} ${c.req.path}.`));

@@ -7,6 +7,10 @@ import { HealthService, type HealthOptions } from './health/service.js';
 import { declareJobs } from './jobs/list.js';
 import type { Logger } from './log.js';
 import { Accounts } from './services/accounts.js';
+import { Copies } from './services/copies.js';
+import { DavAuth } from './services/dav-auth.js';
+import { davPropQueries } from './db/queries/dav-props.js';
+import { Locks } from './dav/locks.js';
 import { Audit } from './services/audit.js';
 import { BulkAccounts } from './services/bulk-accounts.js';
 import { Cards } from './services/cards.js';
@@ -43,6 +47,11 @@ export interface Deps {
   cards: Cards;
   bulkAccounts: BulkAccounts;
   links: Links;
+  /** WebDAV: Basic authentication and app passwords, copies, locks (in memory), dead properties. */
+  davAuth: DavAuth;
+  copies: Copies;
+  locks: Locks;
+  davProps: ReturnType<typeof davPropQueries>;
 }
 
 export interface BaseDeps {
@@ -80,5 +89,11 @@ export function buildDeps(base: BaseDeps, opts: DepsOptions = {}): Deps {
   const cards = new Cards(db, clock, accounts, portal, config.hostapdConf);
   const bulkAccounts = new BulkAccounts(db, clock, accounts, groups, cards, audit);
   const links = new Links(db, drive, audit, clock);
-  return { ...base, store, accounts, audit, drive, uploads, trash, reconciler, transfers, thumbs, health, portal, groups, cards, bulkAccounts, links };
+  const dav = {
+    davAuth: new DavAuth(db, accounts, clock),
+    copies: new Copies(drive, uploads),
+    locks: new Locks(() => clock.now()),
+    davProps: davPropQueries(db),
+  };
+  return { ...base, store, accounts, audit, drive, uploads, trash, reconciler, transfers, thumbs, health, portal, groups, cards, bulkAccounts, links, ...dav };
 }

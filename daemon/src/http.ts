@@ -8,7 +8,7 @@ import type { AuthedUser } from './services/accounts.js';
 /** The authenticated caller, set by requireAuth: what routes pass to the services as their Ctx. */
 export interface Caller extends Ctx {
   readonly actor: AuthedUser;
-  readonly via: 'cookie' | 'bearer';
+  readonly via: 'cookie' | 'bearer' | 'dav';
 }
 
 export type AppEnv = {

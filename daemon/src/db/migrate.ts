@@ -7,6 +7,7 @@ import * as m0004 from './migrations/0004-intents.js';
 import * as m0005 from './migrations/0005-must-change-password.js';
 import * as m0006 from './migrations/0006-groups-and-cards.js';
 import * as m0007 from './migrations/0007-guest-links.js';
+import * as m0008 from './migrations/0008-webdav.js';
 
 export const migrations: ReadonlyArray<{ name: string; sql: string }> = [
   { name: '0001-initial', sql: m0001.sql },
@@ -16,6 +17,7 @@ export const migrations: ReadonlyArray<{ name: string; sql: string }> = [
   { name: '0005-must-change-password', sql: m0005.sql },
   { name: '0006-groups-and-cards', sql: m0006.sql },
   { name: '0007-guest-links', sql: m0007.sql },
+  { name: '0008-webdav', sql: m0008.sql },
 ];
 
 /** The schema version the database is at: the number of migrations applied. */

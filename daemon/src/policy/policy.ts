@@ -14,6 +14,8 @@ export interface Ctx {
   readonly ip: string | null;
   /** Acting through a guest link (the actor is then the link's creator): the name the guest typed. */
   readonly guest?: string;
+  /** How the request came: 'dav' (a file manager over WebDAV) is written in the audit log. */
+  readonly via?: string;
 }
 
 /** A space: the shared workspace, or the private container of one user. */
@@ -71,6 +73,21 @@ export const canSetThumbnail = (actor: Actor, space: Space, owner: string | null
  */
 export const canShare = (actor: Actor, space: Space, mode: 'read' | 'upload'): boolean =>
   actor.role !== 'user' && can(actor, 'read', space) && (mode === 'read' || can(actor, 'create', space));
+
+/**
+ * Who may set a file's WebDAV properties or lock it (a file manager's metadata, a lock that holds others'
+ * writes): as for thumbnails, its uploader and whoever may modify it. A pupil cannot lock the workspace.
+ */
+export const canSetProperties = canSetThumbnail;
+
+/**
+ * An empty file its uploader made may be filled by that uploader, whatever the role: file managers write
+ * a new file in two steps (macOS Finder: LOCK, which makes it empty, then PUT; Windows: an empty PUT, then
+ * the bytes), and without this a normal user could never copy a file onto the drive from a laptop.
+ * Once it holds bytes, replacing it is a modification and the matrix decides.
+ */
+export const canFillEmptyFile = (actor: Actor, space: Space, owner: string | null | undefined, size: number): boolean =>
+  size === 0 && owner != null && owner === actor.username && can(actor, 'create', space);
 
 /** Does the actor have a private container of their own (`home`)? */
 export const hasContainer = (actor: Actor): boolean => actor.role !== 'user';

@@ -26,13 +26,88 @@ export function contentDisposition(kind: 'inline' | 'attachment', name: string):
   return `${kind}; filename="${fallback}"; filename*=UTF-8''${encoded}`;
 }
 
-function etagOf(st: fs.Stats): string {
+export function etagOf(st: fs.Stats): string {
   return `"${st.ino.toString(36)}-${st.size.toString(36)}-${Math.floor(st.mtimeMs).toString(36)}"`;
 }
 
 function etagMatches(header: string, etag: string): boolean {
   if (header.trim() === '*') return true;
   return header.split(',').some((t) => t.trim().replace(/^W\//, '') === etag);
+}
+
+/**
+ * A file's bytes with ETag, Last-Modified, conditional GET, a single Range and HEAD: what the web API and
+ * WebDAV (routes/dav.ts) both answer for a file. `abs` and `st` come from the drive's stat (lstat, inside its space).
+ */
+export async function serveFile(c: Context<AppEnv>, abs: string, st: fs.Stats, name: string): Promise<Response> {
+  const etag = etagOf(st);
+  const lastModified = new Date(Math.floor(st.mtimeMs / 1000) * 1000);
+  const headers: Record<string, string> = {
+    ETag: etag,
+    'Last-Modified': lastModified.toUTCString(),
+    'Accept-Ranges': 'bytes',
+    'Cache-Control': 'private, no-cache',
+    'Content-Type': getMimeType(name) ?? 'application/octet-stream',
+    'Content-Disposition': contentDisposition(truthy(c.req.query('download')) ? 'attachment' : 'inline', name),
+    'X-Content-Type-Options': 'nosniff',
+  };
+  // User files must never run as this site's pages. PDFs are the exception that proves it:
+  // browsers' PDF viewers refuse a sandboxed document, and they run a PDF's scripts in their own
+  // isolated viewer, never with this origin's rights.
+  if (headers['Content-Type'] !== 'application/pdf') {
+    headers['Content-Security-Policy'] = "sandbox; default-src 'none'; img-src 'self' data:; media-src 'self'; style-src 'unsafe-inline'";
+  }
+  const inm = c.req.header('if-none-match');
+  const ims = c.req.header('if-modified-since');
+  if ((inm && etagMatches(inm, etag)) || (!inm && ims && Date.parse(ims) >= lastModified.getTime())) {
+    return c.body(null, 304, { ETag: etag, 'Last-Modified': headers['Last-Modified']!, 'Cache-Control': headers['Cache-Control']! });
+  }
+  let range = parseRange(c.req.header('range'), st.size);
+  const ifRange = c.req.header('if-range');
+  if (ifRange && range.kind !== 'none') {
+    const fresh = ifRange.startsWith('"') || ifRange.startsWith('W/') ? ifRange === etag : Date.parse(ifRange) === lastModified.getTime();
+    if (!fresh) range = { kind: 'none' };
+  }
+  if (range.kind === 'unsatisfiable') {
+    throw new HttpError('range_not_satisfiable', `The file has ${st.size} bytes.`, { 'Content-Range': `bytes */${st.size}` });
+  }
+  const start = range.kind === 'range' ? range.start : 0;
+  const end = range.kind === 'range' ? range.end : st.size - 1;
+  const status = range.kind === 'range' ? 206 : 200;
+  headers['Content-Length'] = String(Math.max(0, end - start + 1));
+  if (range.kind === 'range') headers['Content-Range'] = `bytes ${start}-${end}/${st.size}`;
+  if (c.req.method === 'HEAD' || st.size === 0) return c.body(null, status, headers);
+  const length = end - start + 1;
+  if (length <= SMALL_READ) {
+    // Small files in one synchronous read: four thread-pool round trips (open, read, read, close)
+    // cost more than the read itself, which the page cache or an SSD answers in microseconds.
+    const buf = Buffer.allocUnsafe(length);
+    const fd = fs.openSync(abs, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
+    let n: number;
+    try {
+      n = fs.readSync(fd, buf, 0, length, start);
+    } finally {
+      fs.closeSync(fd);
+    }
+    if (n !== length) throw new HttpError('file_changed', 'The file changed while it was being read; try again.');
+    return c.body(buf, status, headers);
+  }
+  // O_NOFOLLOW: a symlink swapped in after resolveInside's lstat is still not followed.
+  const fd = await new Promise<number>((resolve, reject) =>
+    fs.open(abs, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW, (e, f) => (e ? reject(e) : resolve(f))),
+  );
+  const stream = fs.createReadStream('', { fd, start, end, highWaterMark: 512 * 1024 });
+  const outgoing = c.env?.outgoing;
+  if (outgoing) {
+    // On the real server, pipe the file straight into the socket: a web stream in between
+    // costs a copy and a promise per chunk, about half the download throughput.
+    outgoing.writeHead(status, headers);
+    stream.on('error', () => outgoing.destroy());
+    outgoing.on('close', () => stream.destroy());
+    stream.pipe(outgoing);
+    return RESPONSE_ALREADY_SENT;
+  }
+  return c.body(Readable.toWeb(stream) as ReadableStream, status, headers);
 }
 
 export function fileRoutes(deps: Deps) {
@@ -55,7 +130,7 @@ export function fileRoutes(deps: Deps) {
       if (c.req.query('format') === 'zip') return folderZip(c, space, names);
       return c.json(drive.list(caller, space, names));
     }
-    return fileResponse(c, found.abs, found.stat, names[names.length - 1]!);
+    return serveFile(c, found.abs, found.stat, names[names.length - 1]!);
   };
 
   /** GET ?thumb=1: the photo's thumbnail (services/thumbs.ts), a small JPEG; 404 no_thumbnail. */
@@ -126,81 +201,6 @@ export function fileRoutes(deps: Deps) {
   });
 
   return app;
-}
-
-/**
- * A file's bytes as the API serves them (shared by /api/fs and guest links): Range (206/416), ETag
- * and If-None-Match (304), If-Range, Last-Modified, nosniff and a sandbox CSP, ?download=1.
- */
-export async function fileResponse(c: Context<AppEnv>, abs: string, st: fs.Stats, name: string): Promise<Response> {
-  const etag = etagOf(st);
-  const lastModified = new Date(Math.floor(st.mtimeMs / 1000) * 1000);
-  const headers: Record<string, string> = {
-    ETag: etag,
-    'Last-Modified': lastModified.toUTCString(),
-    'Accept-Ranges': 'bytes',
-    'Cache-Control': 'private, no-cache',
-    'Content-Type': getMimeType(name) ?? 'application/octet-stream',
-    'Content-Disposition': contentDisposition(truthy(c.req.query('download')) ? 'attachment' : 'inline', name),
-    'X-Content-Type-Options': 'nosniff',
-  };
-  // User files must never run as this site's pages. PDFs are the exception that proves it:
-  // browsers' PDF viewers refuse a sandboxed document, and they run a PDF's scripts in their own
-  // isolated viewer, never with this origin's rights.
-  if (headers['Content-Type'] !== 'application/pdf') {
-    headers['Content-Security-Policy'] = "sandbox; default-src 'none'; img-src 'self' data:; media-src 'self'; style-src 'unsafe-inline'";
-  }
-  const inm = c.req.header('if-none-match');
-  const ims = c.req.header('if-modified-since');
-  if ((inm && etagMatches(inm, etag)) || (!inm && ims && Date.parse(ims) >= lastModified.getTime())) {
-    return c.body(null, 304, { ETag: etag, 'Last-Modified': headers['Last-Modified']!, 'Cache-Control': headers['Cache-Control']! });
-  }
-  let range = parseRange(c.req.header('range'), st.size);
-  const ifRange = c.req.header('if-range');
-  if (ifRange && range.kind !== 'none') {
-    const fresh = ifRange.startsWith('"') || ifRange.startsWith('W/') ? ifRange === etag : Date.parse(ifRange) === lastModified.getTime();
-    if (!fresh) range = { kind: 'none' };
-  }
-  if (range.kind === 'unsatisfiable') {
-    throw new HttpError('range_not_satisfiable', `The file has ${st.size} bytes.`, { 'Content-Range': `bytes */${st.size}` });
-  }
-  const start = range.kind === 'range' ? range.start : 0;
-  const end = range.kind === 'range' ? range.end : st.size - 1;
-  const status = range.kind === 'range' ? 206 : 200;
-  headers['Content-Length'] = String(Math.max(0, end - start + 1));
-  if (range.kind === 'range') headers['Content-Range'] = `bytes ${start}-${end}/${st.size}`;
-  if (c.req.method === 'HEAD' || st.size === 0) return c.body(null, status, headers);
-  const length = end - start + 1;
-  if (length <= SMALL_READ) {
-    // Small files in one synchronous read: four thread-pool round trips (open, read, read, close)
-    // cost more than the read itself, which the page cache or an SSD answers in microseconds.
-    const buf = Buffer.allocUnsafe(length);
-    const fd = fs.openSync(abs, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
-    let n: number;
-    try {
-      n = fs.readSync(fd, buf, 0, length, start);
-    } finally {
-      fs.closeSync(fd);
-    }
-    if (n !== length) throw new HttpError('file_changed', 'The file changed while it was being read; try again.');
-    return c.body(buf, status, headers);
-  }
-  // O_NOFOLLOW: a symlink swapped in after resolveInside's lstat is still not followed.
-  const fd = await new Promise<number>((resolve, reject) =>
-    fs.open(abs, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW, (e, f) => (e ? reject(e) : resolve(f))),
-  );
-  const stream = fs.createReadStream('', { fd, start, end, highWaterMark: 512 * 1024 });
-  const outgoing = c.env?.outgoing;
-  if (outgoing) {
-    // On the real server, pipe the file straight into the socket: a web stream in between
-    // costs a copy and a promise per chunk, about half the download throughput.
-    outgoing.writeHead(status, headers);
-    stream.on('error', () => outgoing.destroy());
-    outgoing.on('close', () => stream.destroy());
-    stream.pipe(outgoing);
-    return RESPONSE_ALREADY_SENT;
-  }
-  return c.body(Readable.toWeb(stream) as ReadableStream, status, headers);
 }
 
 /** A folder's files as a streamed zip (shared by /api/fs and guest links); `byOwner`: a folder per uploader. */

@@ -11,7 +11,7 @@ import type { GuestUpload } from '../services/transfers.js';
 import { decodeUrlPath } from '../storage/paths.js';
 import type { Deps } from '../deps.js';
 import { requireAuth } from './auth.js';
-import { fileResponse, zipResponse } from './files.js';
+import { serveFile, zipResponse } from './files.js';
 
 const NO_STORE = { 'Cache-Control': 'no-store' };
 
@@ -120,7 +120,7 @@ export function guestRoutes(deps: Deps) {
       links.take(link);
       links.used(link, 'download', '/' + names.join('/'));
     }
-    return fileResponse(c, found.abs, found.stat, names[names.length - 1]!);
+    return serveFile(c, found.abs, found.stat, names[names.length - 1]!);
   };
   app.get('/:secret/fs', read);
   app.get('/:secret/fs/*', read);

@@ -11,6 +11,8 @@ export interface AuditEvent {
   action: AuditAction;
   target?: string | null;
   detail?: unknown;
+  /** 'dav': done by a file manager over WebDAV (kept in the detail, as `via`). */
+  via?: string;
 }
 
 /** A detail whose JSON is longer than this is replaced by a short preview. */
@@ -34,15 +36,16 @@ export class Audit {
   }
   /** Records an event. Every field is bounded: a 1 MB username must not make a 1 MB row on the SD card. */
   record(e: AuditEvent): void {
-    let detail = e.detail;
+    const { via, ...rest } = e;
+    let detail = via === 'dav' ? { ...(typeof e.detail === 'object' && e.detail !== null ? e.detail : {}), via } : e.detail;
     if (detail !== undefined && detail !== null && JSON.stringify(detail).length > MAX_DETAIL_CHARS) {
       detail = { truncated: true, preview: JSON.stringify(detail).slice(0, 200) };
     }
-    this.q.insert({ ...e, actor: bound(e.actor, 64), target: bound(e.target ?? null, 1024), detail, at: this.clock.now() });
+    this.q.insert({ ...rest, actor: bound(e.actor, 64), target: bound(e.target ?? null, 1024), detail, at: this.clock.now() });
   }
   /** Records an action of this caller. */
   by(ctx: Ctx, action: AuditAction, target?: string | null, detail?: unknown): void {
-    this.record({ actor: ctx.actor.username, ip: ctx.ip, action, target, detail });
+    this.record({ actor: ctx.actor.username, ip: ctx.ip, action, target, detail, via: ctx.via });
   }
   page(f: AuditFilter): AuditPage {
     const rows = this.q.page({ ...f, limit: f.limit + 1 });

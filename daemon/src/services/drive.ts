@@ -14,6 +14,13 @@ import type { Audit } from './audit.js';
 import type { Trash } from './trash.js';
 import { displayPath, type Ctx, type Entry, type Tree } from './tree.js';
 
+/**
+ * macOS's own files beside each file it copies over WebDAV ("._name": AppleDouble resource forks and
+ * extended attributes) and in each folder it opens (".DS_Store"): stored, so that Finder keeps working and
+ * gets its tags back, but left out of the web listing and zips, where they are noise to everyone else.
+ */
+export const isMacMetadata = (name: string): boolean => name.startsWith('._') || name === '.DS_Store';
+
 export class Drive {
   private readonly users;
 
@@ -73,7 +80,7 @@ export class Drive {
   }
 
   list(ctx: Ctx, space: Space, names: string[]) {
-    const rows = this.files.list(spaceKey(space), names.join('/'));
+    const rows = this.files.list(spaceKey(space), names.join('/')).filter((r) => !isMacMetadata(r.name));
     return { path: displayPath(names), space: spaceKey(space), entries: rows.map((r) => this.tree.entry(ctx.actor, space, r)) } satisfies Listing;
   }
 
@@ -85,7 +92,7 @@ export class Drive {
     const root = this.tree.root(space);
     const out: { name: string; abs: string; row: FileRow }[] = [];
     for (const row of rows) {
-      if (row.missing_since !== null || row.path === base) continue;
+      if (row.missing_since !== null || row.path === base || isMacMetadata(row.name)) continue;
       const rel = base === '' ? row.path : row.path.slice(base.length + 1);
       out.push({ name: row.type === 'dir' ? rel + '/' : rel, abs: path.join(root, ...row.path.split('/')), row });
     }
@@ -102,7 +109,7 @@ export class Drive {
     const r = await this.tree.resolve(space, names);
     if (r.stat) throw conflict('exists', `${displayPath(names)} already exists.`);
     await this.tree.ensureParents(ctx.actor, space, names);
-    this.audit.record({ actor: ctx.actor.username, ip: ctx.ip, action: 'mkdir', target: `${spaceKey(space)}:${displayPath(names)}` });
+    this.audit.record({ actor: ctx.actor.username, ip: ctx.ip, via: ctx.via, action: 'mkdir', target: `${spaceKey(space)}:${displayPath(names)}` });
     return this.tree.entry(ctx.actor, space, this.files.get(spaceKey(space), names.join('/'))!);
   }
 
@@ -139,7 +146,14 @@ export class Drive {
       tree.intents.delete(intent);
     })();
     await tree.commits.sync();
-    this.audit.record({ actor: ctx.actor.username, ip: ctx.ip, action: 'move', target: `${key}:${displayPath(from)}`, detail: { to: displayPath(to) } });
+    this.audit.record({
+      actor: ctx.actor.username,
+      ip: ctx.ip,
+      via: ctx.via,
+      action: 'move',
+      target: `${key}:${displayPath(from)}`,
+      detail: { to: displayPath(to) },
+    });
     const row = this.files.get(key, toRel);
     if (row) return tree.entry(ctx.actor, space, row);
     const st = fs.lstatSync(dst.abs);

@@ -101,6 +101,7 @@ export class Trash {
     this.audit.record({
       actor: ctx.actor.username,
       ip: ctx.ip,
+      via: ctx.via,
       action: 'delete',
       target: `${key}:${displayPath(names)}`,
       detail: { trashId, type: isDir ? 'dir' : 'file', size },

@@ -12,7 +12,7 @@ import { uploadQueries } from '../db/queries/trash.js';
 import { userQueries } from '../db/queries/users.js';
 import { fileQueries } from '../db/queries/files.js';
 import { HttpError, badRequest, conflict, forbidden, fromFsError } from '../errors.js';
-import { can, spaceKey, spaceOfKey, type Space } from '../policy/policy.js';
+import { can, canFillEmptyFile, spaceKey, spaceOfKey, type Space } from '../policy/policy.js';
 import type { Audit } from './audit.js';
 import type { Clock } from './clock.js';
 import type { Trash } from './trash.js';
@@ -162,14 +162,15 @@ export class Uploads {
       const owner = tree.files.get(key, rel)?.owner ?? null;
       // Someone who may replace the file is asked (409, or ?overwrite=1); anyone else's same-name
       // upload in a shared space is kept beside it under a free name, never refused.
-      const mayReplace = target.stat.isFile() && can(actor, 'modify', space, owner);
+      const filling = target.stat.isFile() && canFillEmptyFile(actor, space, owner, target.stat.size);
+      const mayReplace = target.stat.isFile() && (can(actor, 'modify', space, owner) || filling);
       if (opts.rename === 'always' || (opts.rename && !mayReplace)) {
         names = await this.freeName(ctx.guest ?? actor.username, space, names);
       } else {
         if (target.stat.isDirectory()) throw conflict('is_a_directory', `${displayPath(names)} is a folder.`);
         if (!opts.overwrite) throw existsError(names);
         replacing = tree.files.get(key, rel);
-        tree.require(actor, 'modify', space, replacing?.owner ?? null);
+        if (!filling) tree.require(actor, 'modify', space, replacing?.owner ?? null);
       }
     }
     const writable = await tree.store.writableBytes(opts.length === undefined || opts.length > GRANT_STEP);
@@ -295,7 +296,8 @@ export class Uploads {
     const existing = tree.files.get(key, rel);
     let replaced = false;
     const st = fs.lstatSync(dest, { throwIfNoEntry: false });
-    const mayReplace = !!st && st.isFile() && can(ctx.actor, 'modify', space, existing?.owner ?? null);
+    const filling = !!st && st.isFile() && canFillEmptyFile(ctx.actor, space, existing?.owner, st.size);
+    const mayReplace = !!st && st.isFile() && (can(ctx.actor, 'modify', space, existing?.owner ?? null) || filling);
     if (st && (rename === 'always' || (rename && !mayReplace))) {
       // Taken while the bytes were arriving (two pupils, one name, the same second): another free name,
       // and link(2) settles any race that is left.
@@ -312,9 +314,12 @@ export class Uploads {
       }
     } else if (st && overwrite) {
       if (!st.isFile()) throw conflict('is_a_directory', `${displayPath(names)} is a folder.`);
-      tree.require(ctx.actor, 'modify', space, existing?.owner ?? null);
-      // Keep the replaced version in the trash: an overwrite loses nothing either.
-      this.trash.keepReplaced(ctx, key, rel, dest, existing, st);
+      // Keep the replaced version in the trash: an overwrite loses nothing either (an empty file its
+      // uploader fills holds nothing to keep).
+      if (!filling) {
+        tree.require(ctx.actor, 'modify', space, existing?.owner ?? null);
+        this.trash.keepReplaced(ctx, key, rel, dest, existing, st);
+      }
       tree.store.commitFile(tmp, dest, true);
       replaced = true;
     } else {
@@ -342,6 +347,7 @@ export class Uploads {
       this.audit.record({
         actor: ctx.actor.username,
         ip: ctx.ip,
+        via: ctx.via,
         action: replaced ? 'overwrite' : 'upload',
         target: `${key}:${displayPath(names)}`,
         detail: { size: w.size, sha256: w.sha256, ...(ctx.guest !== undefined ? { guest: ctx.guest } : {}) },

@@ -633,6 +633,15 @@ export const en = {
   detailValue_upload: 'drop box',
   detailValue_download: 'download',
   detailValue_zip: 'zip',
+  // App passwords (WebDAV file managers)
+  appPasswords: 'App passwords',
+  appPasswordsHelp: 'For a file manager on a laptop (the drive at {url}): a password per device that it may remember, revoked here without changing yours.',
+  appPasswordLabel: 'Device',
+  appPasswordCreate: 'Create',
+  appPasswordOnce: 'Type this password into {label} now: it is shown only once.',
+  appPasswordUsed: 'last used {date}',
+  appPasswordUnused: 'never used',
+  revoke: 'Revoke',
 };
 
 export type Dict = { [K in keyof typeof en]: string };

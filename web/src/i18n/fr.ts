@@ -634,4 +634,14 @@ export const fr: Dict = {
   detailValue_upload: 'dépôt',
   detailValue_download: 'téléchargement',
   detailValue_zip: 'zip',
+  // Mots de passe d'application (gestionnaires de fichiers WebDAV)
+  appPasswords: "Mots de passe d'application",
+  appPasswordsHelp:
+    "Pour le gestionnaire de fichiers d'un ordinateur (le disque à {url}) : un mot de passe par appareil, qu'il peut retenir, révocable ici sans changer le vôtre.",
+  appPasswordLabel: 'Appareil',
+  appPasswordCreate: 'Créer',
+  appPasswordOnce: 'Saisissez maintenant ce mot de passe dans {label} : il ne sera plus affiché.',
+  appPasswordUsed: 'utilisé le {date}',
+  appPasswordUnused: 'jamais utilisé',
+  revoke: 'Révoquer',
 };

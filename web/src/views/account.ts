@@ -2,7 +2,7 @@
 import { api } from '../api.js';
 import type { App } from '../app.js';
 import { h, replace } from '../dom.js';
-import { t } from '../i18n/index.js';
+import { fmtDate, t } from '../i18n/index.js';
 import { errorText } from './dialogs.js';
 import { langSwitch } from './lang.js';
 import { quotaMeter } from './quota.js';
@@ -76,6 +76,79 @@ export function renderAccount(main: HTMLElement, app: App): () => void {
     ),
     me.mustChangePassword ? null : form,
     me.role !== 'user' && !me.mustChangePassword ? linksSection(me.role === 'admin') : null,
+    me.mustChangePassword ? null : appPasswords(),
   );
   return () => {};
+}
+
+interface AppPassword {
+  id: number;
+  label: string;
+  createdAt: string;
+  lastUsedAt: string | null;
+}
+
+/** Per-device passwords for WebDAV file managers: the list, revoke buttons, and a form that shows a new one once. */
+function appPasswords(): HTMLElement {
+  const list = h('ul', { class: 'stack', id: 'app-pw-list' });
+  const label = h('input', { id: 'app-pw-label', maxlength: 64, required: true, autocomplete: 'off' });
+  const msg = h('p', { role: 'status', id: 'app-pw-msg' });
+  const load = async () => {
+    try {
+      const { items } = await api<{ items: AppPassword[] }>('GET', '/api/auth/app-passwords');
+      replace(
+        list,
+        ...items.map((p) =>
+          h(
+            'li',
+            null,
+            h('strong', null, p.label),
+            ' · ',
+            p.lastUsedAt ? t('appPasswordUsed', { date: fmtDate(p.lastUsedAt) }) : t('appPasswordUnused'),
+            ' ',
+            h(
+              'button',
+              {
+                type: 'button',
+                class: 'btn',
+                onclick: async () => {
+                  await api('DELETE', `/api/auth/app-passwords/${p.id}`).catch((err) => (msg.textContent = errorText(err)));
+                  await load();
+                },
+              },
+              t('revoke'),
+            ),
+          ),
+        ),
+      );
+    } catch (err) {
+      msg.textContent = errorText(err);
+    }
+  };
+  const form = h(
+    'form',
+    { class: 'card stack', 'aria-labelledby': 'app-pw-title' },
+    h('h2', { id: 'app-pw-title' }, t('appPasswords')),
+    h('p', { class: 'hint' }, t('appPasswordsHelp', { url: `${location.origin}/dav/` })),
+    list,
+    h('label', { for: 'app-pw-label' }, t('appPasswordLabel')),
+    label,
+    msg,
+    h('button', { type: 'submit', class: 'btn' }, t('appPasswordCreate')),
+  );
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    try {
+      const made = await api<{ label: string; password: string }>('POST', '/api/auth/app-passwords', { label: label.value });
+      msg.className = 'ok';
+      replace(msg, t('appPasswordOnce', { label: made.label }), ' ', h('code', null, made.password));
+      label.value = '';
+      await load();
+    } catch (err) {
+      msg.className = 'error';
+      msg.textContent = errorText(err);
+    }
+  });
+  void load();
+  return form;
 }

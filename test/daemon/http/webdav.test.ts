@@ -1,0 +1,249 @@
+// WebDAV (/dav/) in-process: the role matrix cell for cell against the web API's answers, Basic
+// authentication (challenge, throttle, the credential cache and what ends it), the audit and the trash.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { makeApp, type TestApp, type TestUser } from '../../helpers/app.js';
+
+const basic = (u: { username: string; password: string }) => `Basic ${Buffer.from(`${u.username}:${u.password}`).toString('base64')}`;
+
+function dav(h: TestApp, u: TestUser | null, method: string, p: string, headers: Record<string, string> = {}, body?: string) {
+  return h.req(method, `/dav/${p}`, { headers: { ...(u ? { authorization: basic(u) } : {}), ...headers }, body });
+}
+
+test('the role matrix over WebDAV matches the web API cell for cell', async (t) => {
+  const h = await makeApp();
+  t.after(h.close);
+  const user = await h.user('ulla', 'user');
+  const adv = await h.user('ada', 'advanced');
+  const admin = await h.user('root1', 'admin');
+  const otto = await h.user('otto', 'advanced');
+  const roles = [user, adv, admin];
+  let n = 0;
+  const seen = { allowed: 0, refused: 0 };
+  const ok = (s: number) => s >= 200 && s < 300;
+  // Each cell on fresh files: one for the web API, one for WebDAV, both owned by `owner` in `space`.
+  for (const actor of roles) {
+    for (const space of ['workspace', 'home', 'users/otto']) {
+      for (const ownerKind of ['self', 'other'] as const) {
+        const owner = space === 'users/otto' ? otto : space === 'home' ? actor : ownerKind === 'self' ? actor : admin === actor ? adv : admin;
+        // The owner's files in the place that `space` names for the actor.
+        const ownerSpace = space === 'home' ? (actor.role === 'user' ? null : 'home') : space;
+        const ops: [string, (api: string, d: string) => Promise<[number, number]>][] = [
+          [
+            'read',
+            async (a, d) => [
+              (await h.req('GET', `/api/fs/${space}/${a}`, { token: actor.token })).status,
+              (await dav(h, actor, 'GET', `${space}/${d}`)).status,
+            ],
+          ],
+          [
+            'list',
+            async () => [
+              (await h.req('GET', `/api/fs/${space}/`, { token: actor.token })).status,
+              (await dav(h, actor, 'PROPFIND', `${space}/`, { depth: '1' })).status,
+            ],
+          ],
+          [
+            'create',
+            async (a, d) => [(await h.put(actor, `${space}/new-${a}`, 'x')).status, (await dav(h, actor, 'PUT', `${space}/new-${d}`, {}, 'x')).status],
+          ],
+          [
+            'mkdir',
+            async (a, d) => [
+              (await h.req('POST', `/api/fs/${space}/dir-${a}`, { token: actor.token, body: { op: 'mkdir' } })).status,
+              (await dav(h, actor, 'MKCOL', `${space}/dir-${d}`)).status,
+            ],
+          ],
+          [
+            'overwrite',
+            async (a, d) => [
+              (await h.put(actor, `${space}/${a}`, 'new', '?overwrite=1')).status,
+              (await dav(h, actor, 'PUT', `${space}/${d}`, {}, 'new')).status,
+            ],
+          ],
+          [
+            'move',
+            async (a, d) => [
+              (await h.req('POST', `/api/fs/${space}/${a}`, { token: actor.token, body: { op: 'move', to: `/moved-${a}` } })).status,
+              (await dav(h, actor, 'MOVE', `${space}/${d}`, { destination: `http://localhost/dav/${space}/moved-${d}` })).status,
+            ],
+          ],
+          [
+            'delete',
+            async (a, d) => [
+              (await h.req('DELETE', `/api/fs/${space}/${a}`, { token: actor.token })).status,
+              (await dav(h, actor, 'DELETE', `${space}/${d}`)).status,
+            ],
+          ],
+        ];
+        for (const [op, run] of ops) {
+          const a = `a${n}.txt`;
+          const d = `d${n++}.txt`;
+          if (ownerSpace) {
+            const seedAs = space === 'users/otto' ? otto : owner;
+            const seedPath = space === 'users/otto' ? 'home' : ownerSpace === 'home' ? 'home' : space;
+            for (const f of [a, d]) assert.equal((await h.put(seedAs, `${seedPath}/${f}`, 'seed')).status, 201);
+          }
+          const [apiStatus, davStatus] = await run(a, d);
+          const cell = `${actor.role} ${op} in ${space} (${ownerKind}'s file): api ${apiStatus}, dav ${davStatus}`;
+          assert.equal(ok(davStatus), ok(apiStatus), cell);
+          if (!ok(apiStatus)) assert.equal(davStatus, apiStatus, cell);
+          seen[ok(apiStatus) ? 'allowed' : 'refused']++;
+        }
+      }
+    }
+  }
+  // user 8 allowed (workspace read, list, create, mkdir), advanced 25, admin all 42.
+  assert.deepEqual(seen, { allowed: 75, refused: 51 });
+  // The matrix's key cells, said plainly: a normal user's overwriting PUT and DELETE are refused.
+  await h.put(user, 'workspace/mine.txt', 'v1');
+  assert.equal((await dav(h, user, 'PUT', 'workspace/mine.txt', {}, 'v2')).status, 403);
+  assert.equal((await dav(h, user, 'DELETE', 'workspace/mine.txt')).status, 403);
+  assert.equal((await dav(h, user, 'PROPFIND', 'home/', { depth: '0' })).status, 403);
+  assert.equal((await dav(h, adv, 'PROPFIND', 'users/', { depth: '1' })).status, 403);
+  assert.equal((await dav(h, admin, 'PROPFIND', 'users/', { depth: '1' })).status, 207);
+});
+
+test('the root lists the spaces each role has; Depth: infinity is refused as the RFC says', async (t) => {
+  const h = await makeApp();
+  t.after(h.close);
+  const user = await h.user('ulla', 'user');
+  const adv = await h.user('ada', 'advanced');
+  const admin = await h.user('root1', 'admin');
+  const hrefs = async (u: TestUser) =>
+    [...(await (await dav(h, u, 'PROPFIND', '', { depth: '1' })).text()).matchAll(/<D:href>([^<]+)<\/D:href>/g)].map((m) => m[1]);
+  assert.deepEqual(await hrefs(user), ['/dav/', '/dav/workspace/']);
+  assert.deepEqual(await hrefs(adv), ['/dav/', '/dav/workspace/', '/dav/home/']);
+  assert.deepEqual(await hrefs(admin), ['/dav/', '/dav/workspace/', '/dav/home/', '/dav/users/']);
+  for (const depth of ['infinity', undefined]) {
+    const r = await dav(h, user, 'PROPFIND', 'workspace/', depth ? { depth } : {});
+    assert.equal(r.status, 403);
+    assert.match(await r.text(), /<D:propfind-finite-depth\/>/);
+  }
+  const opts = await dav(h, null, 'OPTIONS', 'workspace/');
+  assert.equal(opts.headers.get('dav'), '1, 2');
+});
+
+test('Basic authentication: challenge, throttle, and no bcrypt on every request', async (t) => {
+  const h = await makeApp();
+  t.after(h.close);
+  const u = await h.user('ada', 'advanced');
+  const none = await dav(h, null, 'PROPFIND', 'workspace/', { depth: '0' });
+  assert.equal(none.status, 401);
+  assert.equal(none.headers.get('www-authenticate'), 'Basic realm="Home Drive", charset="UTF-8"');
+  // Verified once, then trusted from the cache: bcrypt is not run again.
+  let checks = 0;
+  const verify = h.deps.accounts.verifyPassword.bind(h.deps.accounts);
+  h.deps.accounts.verifyPassword = async (...a) => (checks++, verify(...a));
+  for (let i = 0; i < 5; i++) assert.equal((await dav(h, u, 'PROPFIND', 'workspace/', { depth: '0' })).status, 207);
+  assert.equal(checks, 1);
+  // A password change ends the cached credential at once: the old password no longer works.
+  const row = h.deps.accounts.users.byName('ada')!;
+  await h.deps.accounts.setPassword(row, 'a-brand-new-secret');
+  assert.equal((await dav(h, u, 'PROPFIND', 'workspace/', { depth: '0' })).status, 401);
+  const renewed = { ...u, password: 'a-brand-new-secret' };
+  assert.equal((await dav(h, renewed, 'PROPFIND', 'workspace/', { depth: '0' })).status, 207);
+  // Disabling the account ends it too, cached or not.
+  await h.deps.accounts.updateUser('ada', { disabled: true });
+  assert.equal((await dav(h, renewed, 'PROPFIND', 'workspace/', { depth: '0' })).status, 403);
+  // Guesses are throttled like logins: 429 with Retry-After.
+  const mallory = { username: 'root', password: 'guess-0000' };
+  const statuses: number[] = [];
+  for (let i = 0; i < 7; i++) {
+    const r = await h.req('PROPFIND', '/dav/workspace/', { headers: { authorization: basic({ ...mallory, password: `guess-${i}` }), depth: '0' } });
+    statuses.push(r.status);
+    if (r.status === 429) assert.match(r.headers.get('retry-after') ?? '', /^\d+$/);
+  }
+  assert.deepEqual(statuses.slice(0, 5), [401, 401, 401, 401, 401]);
+  assert.equal(statuses[6], 429);
+});
+
+test('WebDAV writes are audited with via=dav, and a DELETE lands in the trash', async (t) => {
+  const h = await makeApp();
+  t.after(h.close);
+  const adv = await h.user('ada', 'advanced');
+  assert.equal((await dav(h, adv, 'PUT', 'workspace/report.txt', {}, 'draft')).status, 201);
+  assert.equal((await dav(h, adv, 'PUT', 'workspace/report.txt', {}, 'final')).status, 204);
+  assert.equal((await dav(h, adv, 'MKCOL', 'workspace/old')).status, 201);
+  assert.equal((await dav(h, adv, 'MOVE', 'workspace/report.txt', { destination: '/dav/workspace/old/report.txt' })).status, 201);
+  assert.equal((await dav(h, adv, 'COPY', 'workspace/old/report.txt', { destination: '/dav/workspace/copy.txt' })).status, 201);
+  assert.equal((await dav(h, adv, 'DELETE', 'workspace/old')).status, 204);
+  const entries = h.deps.audit.page({ limit: 50 }).entries.filter((e) => e.actor === 'ada');
+  assert.deepEqual(entries.map((e) => e.action).reverse(), ['upload', 'overwrite', 'mkdir', 'move', 'upload', 'delete']);
+  for (const e of entries) assert.equal((e.detail as { via?: string }).via, 'dav', e.action);
+  const trash = h.deps.trash.list({ actor: { username: 'ada', role: 'advanced' }, ip: null }).items;
+  assert.deepEqual(trash.map((i) => [i.path, i.reason]).sort(), [
+    ['/old', 'delete'],
+    ['/report.txt', 'overwrite'],
+  ]);
+  const copy = await dav(h, adv, 'GET', 'workspace/copy.txt');
+  assert.equal(await copy.text(), 'final');
+  assert.equal(h.deps.drive.files.get('workspace', 'copy.txt')?.owner, 'ada');
+});
+
+test("file managers' two-step writes work for a normal user; macOS's ._ files are kept but hidden from the web", async (t) => {
+  const h = await makeApp();
+  t.after(h.close);
+  const user = await h.user('ulla', 'user');
+  // macOS Finder: LOCK on an unmapped URL (an empty file), PUT of the bytes with the token, UNLOCK.
+  const lock = await dav(
+    h,
+    user,
+    'LOCK',
+    'workspace/finder.txt',
+    { 'content-type': 'application/xml', timeout: 'Second-600' },
+    '<?xml version="1.0"?><D:lockinfo xmlns:D="DAV:"><D:lockscope><D:exclusive/></D:lockscope><D:locktype><D:write/></D:locktype><D:owner>mac</D:owner></D:lockinfo>',
+  );
+  assert.equal(lock.status, 201);
+  const token = lock.headers.get('lock-token')!;
+  assert.equal((await dav(h, user, 'PUT', 'workspace/finder.txt', {}, 'no token')).status, 423);
+  assert.equal((await dav(h, user, 'PUT', 'workspace/finder.txt', { if: `(${token})` }, 'from the mac')).status, 204);
+  assert.equal((await dav(h, user, 'UNLOCK', 'workspace/finder.txt', { 'lock-token': token })).status, 204);
+  // Windows: an empty PUT, then the bytes.
+  assert.equal((await dav(h, user, 'PUT', 'workspace/explorer.txt', {}, '')).status, 201);
+  assert.equal((await dav(h, user, 'PUT', 'workspace/explorer.txt', {}, 'from windows')).status, 204);
+  // Once the file holds bytes, the matrix decides again: a normal user replaces nothing.
+  assert.equal((await dav(h, user, 'PUT', 'workspace/explorer.txt', {}, 'again')).status, 403);
+  assert.equal(await (await dav(h, user, 'GET', 'workspace/finder.txt')).text(), 'from the mac');
+  assert.equal(h.deps.trash.rows.all().length, 0);
+  // An empty file of someone else's is not anyone's to fill.
+  const other = await h.user('olga', 'user');
+  assert.equal((await dav(h, other, 'PUT', 'workspace/empty.txt', {}, '')).status, 201);
+  assert.equal((await dav(h, user, 'PUT', 'workspace/empty.txt', {}, 'mine now?')).status, 403);
+  // AppleDouble and .DS_Store: stored and listed over WebDAV, absent from the web listing.
+  assert.equal((await dav(h, user, 'PUT', 'workspace/._finder.txt', {}, 'resource fork')).status, 201);
+  assert.equal((await dav(h, user, 'PUT', 'workspace/.DS_Store', {}, 'view settings')).status, 201);
+  const web = (await h.json(h.req('GET', '/api/fs/workspace/', { token: user.token }))) as { entries: { name: string }[] };
+  assert.deepEqual(web.entries.map((e) => e.name).sort(), ['empty.txt', 'explorer.txt', 'finder.txt']);
+  const davList = await (await dav(h, user, 'PROPFIND', 'workspace/', { depth: '1' })).text();
+  assert.match(davList, /\/dav\/workspace\/\._finder\.txt</);
+  assert.match(davList, /\/dav\/workspace\/\.DS_Store</);
+});
+
+test('app passwords: made for a device, shown once, work over WebDAV without bcrypt, revoked at once', async (t) => {
+  const h = await makeApp();
+  t.after(h.close);
+  const adv = await h.user('ada', 'advanced');
+  const made = await h.req('POST', '/api/auth/app-passwords', { token: adv.token, body: { label: "Ada's laptop" } });
+  assert.equal(made.status, 201);
+  const { id, password } = (await made.json()) as { id: number; password: string };
+  assert.match(password, /^hcd(-[a-z2-7]{5}){4}$/);
+  let checks = 0;
+  const verify = h.deps.accounts.verifyPassword.bind(h.deps.accounts);
+  h.deps.accounts.verifyPassword = async (...a) => (checks++, verify(...a));
+  const device = { username: 'ada', password };
+  assert.equal((await h.req('PROPFIND', '/dav/home/', { headers: { authorization: basic(device), depth: '0' } })).status, 207);
+  assert.equal(checks, 0);
+  const list = (await h.json(h.req('GET', '/api/auth/app-passwords', { token: adv.token }))) as { items: { label: string; lastUsedAt: string | null }[] };
+  assert.equal(list.items.length, 1);
+  assert.equal(list.items[0]!.label, "Ada's laptop");
+  assert.notEqual(list.items[0]!.lastUsedAt, null);
+  assert.ok(!JSON.stringify(list).includes(password));
+  // Another account cannot revoke it; its owner can, and it stops working at once.
+  const other = await h.user('otto', 'advanced');
+  assert.equal((await h.req('DELETE', `/api/auth/app-passwords/${id}`, { token: other.token })).status, 404);
+  assert.equal((await h.req('DELETE', `/api/auth/app-passwords/${id}`, { token: adv.token })).status, 200);
+  assert.equal((await h.req('PROPFIND', '/dav/home/', { headers: { authorization: basic(device), depth: '0' } })).status, 401);
+  // It is no password for the web login.
+  assert.equal((await h.req('POST', '/api/auth/login', { body: { username: 'ada', password } })).status, 401);
+});
