@@ -10,6 +10,7 @@ import { Accounts } from './services/accounts.js';
 import { Audit } from './services/audit.js';
 import type { Clock } from './services/clock.js';
 import { Drive } from './services/drive.js';
+import { PasswordHasher } from './services/password-hasher.js';
 import { Portal } from './services/portal.js';
 import { Reconciler } from './services/reconcile.js';
 import { Transfers } from './services/transfers.js';
@@ -25,6 +26,8 @@ export interface Deps {
   log: Logger;
   store: FileStore;
   accounts: Accounts;
+  /** Password hashing threads: closed with the daemon (they never keep the process alive). */
+  hasher: PasswordHasher;
   audit: Audit;
   drive: Drive;
   uploads: Uploads;
@@ -51,7 +54,8 @@ export function buildDeps(base: BaseDeps, opts: DepsOptions = {}): Deps {
   const { config, db, clock, log } = base;
   const store = new FileStore(config.dataDir, { requireMount: config.requireMount, minFreeBytes: config.minFreeBytes });
   const audit = new Audit(db, clock);
-  const accounts = new Accounts(db, clock);
+  const hasher = new PasswordHasher(config.hashThreads);
+  const accounts = new Accounts(db, clock, hasher);
   const tree = new Tree(store, db, clock, new CommitBarrier(config.dbPath));
   const ledger = new Ledger(db);
   const trash = new Trash(db, tree, audit, clock, ledger);
@@ -65,5 +69,5 @@ export function buildDeps(base: BaseDeps, opts: DepsOptions = {}): Deps {
     opts.health,
   );
   const portal = new Portal({ portalAddress: config.portalAddress, hostname: config.hostname, listenHost: config.host, port: config.port }, clock);
-  return { ...base, store, accounts, audit, drive, uploads, trash, reconciler, transfers, health, portal };
+  return { ...base, store, accounts, hasher, audit, drive, uploads, trash, reconciler, transfers, health, portal };
 }
