@@ -1,6 +1,7 @@
 // Daemon configuration: parsed once from the environment, typed, frozen; every problem reported at once.
 import path from 'node:path';
 import type { BatterySource } from './api-types.js';
+import { defaultHashThreads } from './services/password-hasher.js';
 
 export interface Config {
   readonly host: string;
@@ -23,6 +24,8 @@ export interface Config {
   readonly hostname: string;
   /** hostapd's configuration, where login cards read the Wi-Fi's name and passphrase (provisioning writes it). */
   readonly hostapdConf: string;
+  /** Threads that hash and check passwords (bcrypt), off the event loop. */
+  readonly hashThreads: number;
   /** Where battery readings come from (health/battery.ts). */
   readonly battery: BatterySource;
   /** host:port of the PiSugar power manager's TCP server. */
@@ -100,6 +103,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     portalAddress: str('HCD_PORTAL_ADDRESS', '').toLowerCase(),
     hostname: str('HCD_HOSTNAME', 'homedrive').toLowerCase(),
     hostapdConf: path.resolve(cwd, str('HCD_HOSTAPD_CONF', '/etc/hostapd/hostapd.conf')),
+    hashThreads: int('HCD_HASH_THREADS', defaultHashThreads(), 1, 64),
     battery: battery as BatterySource,
     pisugarAddress: str('HCD_PISUGAR_ADDRESS', '127.0.0.1:8423'),
     trashDays: int('HCD_TRASH_DAYS', 30, 1, 3650),

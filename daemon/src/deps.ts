@@ -18,6 +18,7 @@ import type { Clock } from './services/clock.js';
 import { Drive } from './services/drive.js';
 import { Groups } from './services/groups.js';
 import { Links } from './services/links.js';
+import { PasswordHasher } from './services/password-hasher.js';
 import { Portal } from './services/portal.js';
 import { Reconciler } from './services/reconcile.js';
 import { Thumbs } from './services/thumbs.js';
@@ -34,6 +35,8 @@ export interface Deps {
   log: Logger;
   store: FileStore;
   accounts: Accounts;
+  /** Password hashing threads: closed with the daemon (they never keep the process alive). */
+  hasher: PasswordHasher;
   audit: Audit;
   drive: Drive;
   uploads: Uploads;
@@ -70,7 +73,8 @@ export function buildDeps(base: BaseDeps, opts: DepsOptions = {}): Deps {
   const { config, db, clock, log } = base;
   const store = new FileStore(config.dataDir, { requireMount: config.requireMount, minFreeBytes: config.minFreeBytes });
   const audit = new Audit(db, clock);
-  const accounts = new Accounts(db, clock);
+  const hasher = new PasswordHasher(config.hashThreads);
+  const accounts = new Accounts(db, clock, hasher);
   const tree = new Tree(store, db, clock, new CommitBarrier(config.dbPath));
   const ledger = new Ledger(db);
   const trash = new Trash(db, tree, audit, clock, ledger);
@@ -88,12 +92,31 @@ export function buildDeps(base: BaseDeps, opts: DepsOptions = {}): Deps {
   const groups = new Groups(db, audit, clock);
   const cards = new Cards(db, clock, accounts, portal, config.hostapdConf);
   const bulkAccounts = new BulkAccounts(db, clock, accounts, groups, cards, audit);
-  const links = new Links(db, drive, audit, clock);
+  const links = new Links(db, drive, audit, clock, hasher);
   const dav = {
     davAuth: new DavAuth(db, accounts, clock),
     copies: new Copies(drive, uploads),
     locks: new Locks(() => clock.now()),
     davProps: davPropQueries(db),
   };
-  return { ...base, store, accounts, audit, drive, uploads, trash, reconciler, transfers, thumbs, health, portal, groups, cards, bulkAccounts, links, ...dav };
+  return {
+    ...base,
+    store,
+    accounts,
+    hasher,
+    audit,
+    drive,
+    uploads,
+    trash,
+    reconciler,
+    transfers,
+    thumbs,
+    health,
+    portal,
+    groups,
+    cards,
+    bulkAccounts,
+    links,
+    ...dav,
+  };
 }

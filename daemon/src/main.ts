@@ -1,6 +1,7 @@
 // The daemon's entry: the only place that reads the environment, listens and handles signals.
 import { getRequestListener, RequestError } from '@hono/node-server';
 import { createServer } from 'node:http';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { createApp } from './app.js';
 import { generatePassword, openState } from './bootstrap.js';
 import { ConfigError } from './config.js';
@@ -21,6 +22,7 @@ async function main() {
     process.exit(2);
   }
   const { config, log, accounts, store, uploads, reconciler, db, health } = deps;
+  if (process.env.HCD_BENCH_LOOP_STATS === '1') benchLoopStats();
 
   if (config.bootstrapAdmin && accounts.users.countAll() === 0) {
     const password = generatePassword();
@@ -141,12 +143,29 @@ async function main() {
     });
     server.closeAllConnections();
     await jobsStopped;
+    await deps.hasher.close();
     db.close();
     log.info('stopped', { uploadsFinished: r.finished, uploadsAborted: r.aborted });
     process.exit(0);
   };
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
+}
+
+/**
+ * For the benchmark only (scripts/bench), not part of the daemon's contract: samples the event
+ * loop's delay, and on each SIGUSR2 prints the histogram since the last one as a line
+ * `hcd-loop-delay {json}` (milliseconds) on stdout, then starts afresh.
+ */
+function benchLoopStats(): void {
+  const h = monitorEventLoopDelay({ resolution: 10 });
+  h.enable();
+  const ms = (ns: number) => Math.round(ns / 1e4) / 100;
+  process.on('SIGUSR2', () => {
+    const stats = { count: h.count, p50: ms(h.percentile(50)), p99: ms(h.percentile(99)), max: ms(h.max) };
+    process.stdout.write(`hcd-loop-delay ${JSON.stringify(stats)}\n`);
+    h.reset();
+  });
 }
 
 main().catch((err) => {

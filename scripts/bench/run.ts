@@ -8,15 +8,22 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createCpuCap, wrap, type CpuCap } from './cgroup.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const quick = process.argv.includes('--quick');
+// --pi: only the class workload, with the daemon capped at 0.67 of one core (a proxy for a Pi 4).
+const pi = process.argv.includes('--pi');
+const PI_CPU_FRACTION = 0.67;
 const MiB = 1024 * 1024;
 const GiB = 1024 * MiB;
 // --quick shrinks every workload (for the smoke test); the real run uses the issue's sizes.
 const S = quick
   ? { big: 32 * MiB, small: 200, smallSize: 16 * 1024, clients: 6, clientSize: 4 * MiB, ranges: 40, list: 500, listReps: 40, rounds: 1 }
   : { big: GiB, small: 2000, smallSize: 16 * 1024, clients: 30, clientSize: 64 * MiB, ranges: 200, list: 10_000, listReps: 200, rounds: 3 };
+// The class: pupils who log in at once, then each upload three files and list the folder.
+const C = quick ? { pupils: 3, files: 3, fileSize: MiB, rounds: 1 } : { pupils: 30, files: 3, fileSize: MiB, rounds: 3 };
+const OBSERVER_EVERY_MS = 50;
 const WORK = path.join(ROOT, '.cache', quick ? 'bench-quick' : 'bench');
 const CLK_TCK = 100; // Linux USER_HZ for /proc/<pid>/stat times
 
@@ -96,8 +103,20 @@ async function startNginx(fresh: boolean): Promise<Target> {
 
 let daemonPassword = '';
 
-async function startDaemon(fresh: boolean): Promise<Target> {
-  const dir = path.join(WORK, 'daemon');
+interface DaemonTarget extends Target {
+  /** With HCD_BENCH_LOOP_STATS=1: the event loop's delay since the last call (ms). */
+  loopStats(): Promise<LoopStats>;
+}
+
+interface LoopStats {
+  count: number;
+  p50: number;
+  p99: number;
+  max: number;
+}
+
+async function startDaemon(fresh: boolean, o: { dir?: string; cap?: CpuCap } = {}): Promise<DaemonTarget> {
+  const dir = path.join(WORK, o.dir ?? 'daemon');
   const port = await freePort();
   const env = {
     ...process.env,
@@ -107,6 +126,7 @@ async function startDaemon(fresh: boolean): Promise<Target> {
     HCD_LOG_LEVEL: 'warn',
     HCD_BOOTSTRAP_ADMIN: '0',
     HCD_MIN_FREE_BYTES: String(64 * MiB),
+    HCD_BENCH_LOOP_STATS: '1',
   };
   if (fresh) {
     fs.rmSync(dir, { recursive: true, force: true });
@@ -118,8 +138,24 @@ async function startDaemon(fresh: boolean): Promise<Target> {
       stdio: ['pipe', 'ignore', 'inherit'],
     });
   }
-  const proc = spawn(process.execPath, [path.join(ROOT, 'dist/daemon/src/main.js')], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+  const argv = [process.execPath, ...daemonNodeArgs(), path.join(ROOT, 'dist/daemon/src/main.js')];
+  const [cmd, args] = o.cap ? wrap(o.cap, argv) : [argv[0]!, argv.slice(1)];
+  const proc = spawn(cmd, args, { env, stdio: ['ignore', 'pipe', 'inherit'] });
+  // stdout carries the daemon's logs (level warn) and the loop-delay lines asked for with SIGUSR2.
+  const statsWaiters: ((s: LoopStats) => void)[] = [];
+  let pending = '';
+  proc.stdout!.on('data', (d: Buffer) => {
+    pending += d.toString();
+    let nl: number;
+    while ((nl = pending.indexOf('\n')) >= 0) {
+      const line = pending.slice(0, nl);
+      pending = pending.slice(nl + 1);
+      if (line.startsWith('hcd-loop-delay ')) statsWaiters.shift()?.(JSON.parse(line.slice(15)) as LoopStats);
+      else process.stderr.write(`  daemon: ${line}\n`);
+    }
+  });
   await waitPort(port, proc);
+  o.cap?.adopt(proc.pid!);
   const res = await request({ port, headers: {} } as Target, 'POST', '/api/auth/login', {
     body: Buffer.from(JSON.stringify({ username: 'bench', password: daemonPassword })),
     headers: { 'content-type': 'application/json' },
@@ -134,7 +170,17 @@ async function startDaemon(fresh: boolean): Promise<Target> {
     file: (n) => '/api/fs/workspace/' + n.split('/').map(encodeURIComponent).join('/'),
     list: (d) => `/api/fs/workspace/${encodeURIComponent(d)}/`,
     pids: () => [proc.pid!],
+    loopStats: () =>
+      new Promise<LoopStats>((resolve) => {
+        statsWaiters.push(resolve);
+        proc.kill('SIGUSR2');
+      }),
   };
+}
+
+/** `--daemon-node-arg=--cpu-prof` (repeatable): extra node options for the daemon, e.g. to profile it. */
+function daemonNodeArgs(): string[] {
+  return process.argv.filter((a) => a.startsWith('--daemon-node-arg=')).map((a) => a.slice('--daemon-node-arg='.length));
 }
 
 async function stop(t: Target): Promise<void> {
@@ -163,12 +209,12 @@ function request(
   t: Pick<Target, 'port' | 'headers'>,
   method: string,
   urlPath: string,
-  o: { body?: Buffer | (() => NodeJS.ReadableStream); length?: number; headers?: Record<string, string>; keepText?: boolean } = {},
+  o: { body?: Buffer | (() => NodeJS.ReadableStream); length?: number; headers?: Record<string, string>; keepText?: boolean; agent?: http.Agent } = {},
 ): Promise<Res> {
   return new Promise((resolve, reject) => {
     const headers: Record<string, string> = { ...t.headers, ...o.headers };
     if (o.body !== undefined) headers['content-length'] = String(Buffer.isBuffer(o.body) ? o.body.length : o.length);
-    const req = http.request({ host: '127.0.0.1', port: t.port, method, path: urlPath, headers, agent: agent(t.port) }, (res) => {
+    const req = http.request({ host: '127.0.0.1', port: t.port, method, path: urlPath, headers, agent: o.agent ?? agent(t.port) }, (res) => {
       let bytes = 0;
       const chunks: Buffer[] = [];
       const keep = o.keepText || method === 'POST';
@@ -440,6 +486,157 @@ interface Row {
   m: [Measure, Measure];
 }
 
+// ---- the class workload -------------------------------------------------------------------------
+
+interface ClassPhase {
+  seconds: number;
+  /** Login phase: when the last pupil got their answer, from the start of the burst. */
+  lastMs: number;
+  observer: number[];
+  loop: LoopStats;
+  rss: number;
+  errors: number;
+}
+
+interface ClassRound {
+  login: ClassPhase;
+  uploads: ClassPhase;
+}
+
+/**
+ * A class on the daemon alone: `C.pupils` accounts (made before measuring) log in at once, each from
+ * its own loopback address as from its own phone; then each uploads `C.files` files and lists the
+ * folder. Meanwhile an observer (an administrator, already logged in) lists the workspace every
+ * 50 ms: its latency is what a teacher waits for while the class logs in.
+ */
+async function classRound(cap: CpuCap | undefined): Promise<ClassRound> {
+  const t = await startDaemon(true, { dir: 'class', cap });
+  const pupilAgents: http.Agent[] = [];
+  const observerAgent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  try {
+    const json = { 'content-type': 'application/json' };
+    const pupils = Array.from({ length: C.pupils }, (_, i) => ({
+      username: `pupil${String(i + 1).padStart(2, '0')}`,
+      password: `class-pw-${i}-${daemonPassword}`,
+    }));
+    for (const p of pupils) {
+      const res = await request(t, 'POST', '/api/admin/users', { body: Buffer.from(JSON.stringify({ ...p, role: 'user' })), headers: json });
+      if (res.status !== 201) throw new Error(`creating ${p.username}: ${res.status} ${res.text}`);
+    }
+    const mk = await request(t, 'POST', t.file('class'), { body: Buffer.from(JSON.stringify({ op: 'mkdir' })), headers: json });
+    if (mk.status !== 201) throw new Error(`mkdir class: ${mk.status} ${mk.text}`);
+    const body = crypto.randomBytes(C.fileSize);
+    execFileSync('sync');
+
+    let phase: 'idle' | 'login' | 'uploads' = 'idle';
+    const observed: Record<string, number[]> = { login: [], uploads: [] };
+    let observerErrors = 0;
+    let observing = true;
+    const observer = (async () => {
+      while (observing) {
+        const t0 = performance.now();
+        const at = phase;
+        const res = await request(t, 'GET', '/api/fs/workspace/', { agent: observerAgent }).catch(() => ({ status: 0 }));
+        const ms = performance.now() - t0;
+        if (res.status !== 200) observerErrors++;
+        // Counted in the phase it was sent in: the longest waits end after the burst that caused them.
+        if (at !== 'idle') observed[at]!.push(ms);
+        await new Promise((r) => setTimeout(r, Math.max(0, OBSERVER_EVERY_MS - ms)));
+      }
+    })();
+
+    const runPhase = async (name: 'login' | 'uploads', fn: () => Promise<number>): Promise<ClassPhase> => {
+      await t.loopStats(); // starts the daemon's histogram afresh
+      resetPeak(t.pids());
+      const errors0 = observerErrors;
+      phase = name;
+      const t0 = performance.now();
+      const pupilErrors = await fn();
+      const seconds = (performance.now() - t0) / 1000;
+      phase = 'idle';
+      const loop = await t.loopStats();
+      return {
+        seconds,
+        lastMs: 0,
+        observer: observed[name]!.sort((a, b) => a - b),
+        loop,
+        rss: peakRss(t.pids()),
+        errors: pupilErrors + observerErrors - errors0,
+      };
+    };
+
+    await new Promise((r) => setTimeout(r, 3 * OBSERVER_EVERY_MS)); // the observer is under way
+    const tokens: string[] = [];
+    let lastMs = 0;
+    const login = await runPhase('login', async () => {
+      const t0 = performance.now();
+      let errors = 0;
+      await Promise.all(
+        pupils.map(async (p, i) => {
+          const a = new http.Agent({ keepAlive: true, maxSockets: 1, localAddress: `127.0.${1 + Math.floor(i / 200)}.${10 + (i % 200)}` });
+          pupilAgents.push(a);
+          const res = await request({ port: t.port, headers: {} }, 'POST', '/api/auth/login', {
+            body: Buffer.from(JSON.stringify(p)),
+            headers: json,
+            agent: a,
+          });
+          lastMs = Math.max(lastMs, performance.now() - t0);
+          if (res.status === 200) tokens[i] = JSON.parse(res.text).token as string;
+          else errors++;
+        }),
+      );
+      return errors;
+    });
+    login.lastMs = lastMs;
+    const uploads = await runPhase('uploads', async () => {
+      let errors = 0;
+      await Promise.all(
+        pupils.map(async (p, i) => {
+          const me = { port: t.port, headers: { authorization: `Bearer ${tokens[i] ?? ''}` } };
+          for (let k = 1; k <= C.files; k++) {
+            const res = await request(me, 'PUT', t.file(`class/${p.username}-${k}.bin`), { body, agent: pupilAgents[i] });
+            if (!upOk.includes(res.status)) errors++;
+          }
+          const res = await request(me, 'GET', t.list('class'), { agent: pupilAgents[i], keepText: true });
+          if (res.status !== 200) errors++;
+        }),
+      );
+      return errors;
+    });
+    observing = false;
+    await observer;
+    return { login, uploads };
+  } finally {
+    await stop(t);
+    for (const a of [...pupilAgents, observerAgent]) a.destroy();
+    agents.get(t.port)?.destroy();
+    fs.rmSync(path.join(WORK, 'class'), { recursive: true, force: true });
+  }
+}
+
+function classReport(rounds: ClassRound[], capText: string): string {
+  // The round whose last login is the median one.
+  const r = [...rounds].sort((a, b) => a.login.lastMs - b.login.lastMs)[Math.floor((rounds.length - 1) / 2)]!;
+  const errors = (k: keyof ClassRound) => rounds.reduce((a, x) => a + x[k].errors, 0);
+  const lines = [
+    `Class workload: ${C.pupils} pupils log in at once, then each uploads ${C.files} × ${C.fileSize / MiB} MiB and lists the folder; an observer lists the workspace every ${OBSERVER_EVERY_MS} ms. ${capText}. Median of ${rounds.length} round(s) by last login.`,
+    '',
+    '| class phase | duration s | last login ms | observer listings | observer worst ms | observer p95 ms | loop delay p99 ms | loop delay max ms | peak RSS MiB | errors |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+  ];
+  for (const [name, k] of [
+    ['login burst', 'login'],
+    ['uploads and listing', 'uploads'],
+  ] as const) {
+    const p = r[k];
+    const obs = p.observer;
+    lines.push(
+      `| ${name} | ${p.seconds.toFixed(2)} | ${k === 'login' ? p.lastMs.toFixed(0) : ''} | ${obs.length} | ${obs.length ? f1(obs.at(-1)!) : ''} | ${obs.length ? f1(pct(obs, 95)) : ''} | ${f1(p.loop.p99)} | ${f1(p.loop.max)} | ${(p.rss / MiB).toFixed(0)} | ${errors(k)} |`,
+    );
+  }
+  return lines.join('\n');
+}
+
 /**
  * Each workload runs on a freshly started server (so its peak RSS is its own), right after a
  * sync (so neither server inherits the other's dirty pages), nginx and the daemon alternately,
@@ -449,6 +646,12 @@ async function main() {
   if (!fs.existsSync(path.join(ROOT, 'dist/daemon/src/main.js'))) throw new Error('run `npm run build` first');
   fs.mkdirSync(WORK, { recursive: true });
   process.stderr.write(`bench${quick ? ' (quick)' : ''}: preparing source files in ${WORK}\n`);
+  const classOut = await runClass();
+  if (pi) {
+    fs.writeFileSync(path.join(WORK, 'results-pi.md'), classOut);
+    process.stdout.write(classOut);
+    return;
+  }
   const files = { big: sourceFile('src-big.bin', S.big), client: sourceFile('src-client.bin', S.clientSize) };
   const workloads = declareWorkloads(files);
   const rounds: Record<string, Record<string, Measure>>[] = [];
@@ -476,10 +679,29 @@ async function main() {
   const median = (name: 'hcd' | 'nginx') => Object.fromEntries(workloads.map((w) => [w.key, medianMeasure(rounds.map((r) => r[name]![w.key]!))]));
   const { markdown } = report(median('hcd'), median('nginx'));
   const header = `Home Container Drive vs nginx ${nginxVersion()} — ${new Date().toISOString().slice(0, 10)}, Node ${process.version}, ${require_cpus()}, median of ${S.rounds} round(s)`;
-  const out = `${header}\n\n${markdown}\n`;
+  const out = `${header}\n\n${markdown}\n\n${classOut}`;
   fs.writeFileSync(path.join(WORK, 'results.md'), out);
   fs.writeFileSync(path.join(WORK, 'results.json'), JSON.stringify(rounds, null, 1));
   process.stdout.write(out);
+}
+
+/** The class workload's rounds, capped under --pi; its report (markdown). */
+async function runClass(): Promise<string> {
+  const cap = pi ? createCpuCap(PI_CPU_FRACTION) : undefined;
+  try {
+    const rounds: ClassRound[] = [];
+    for (let i = 0; i < C.rounds; i++) {
+      process.stderr.write(`  round ${i + 1}/${C.rounds} hcd: class of ${C.pupils}${cap ? `, capped (${cap.describe})` : ''}\n`);
+      rounds.push(await classRound(cap));
+    }
+    const capText = cap
+      ? `The daemon (all its threads) capped at ${PI_CPU_FRACTION} of one core (${cap.describe}), a proxy for a Pi 4`
+      : 'The daemon uncapped (`--pi` caps it at 0.67 of one core, a proxy for a Pi 4)';
+    const header = `Home Container Drive — ${new Date().toISOString().slice(0, 10)}, Node ${process.version}, ${require_cpus()}`;
+    return `${header}\n\n${classReport(rounds, capText)}\n`;
+  } finally {
+    cap?.remove();
+  }
 }
 
 /** The round whose throughput is the median (its RSS and CPU go with it); errors are summed. */

@@ -79,6 +79,7 @@ export async function makeApp(opts: { env?: Record<string, string>; clock?: Cloc
       return (await (await res).json()) as T;
     },
     close() {
+      void deps.hasher.close();
       db.close();
       fs.rmSync(dir, { recursive: true, force: true });
     },

@@ -117,6 +117,7 @@ async function main(argv: string[]): Promise<number> {
         return 2;
     }
   } finally {
+    await deps.hasher.close();
     db.close();
   }
 

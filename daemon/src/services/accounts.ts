@@ -9,6 +9,7 @@ import { settingsQueries } from '../db/queries/settings.js';
 import { HttpError, badRequest, conflict, notFound } from '../errors.js';
 import { ROLES, type Actor, type Role } from '../policy/policy.js';
 import { LoginThrottle } from './throttle.js';
+import type { PasswordHasher } from './password-hasher.js';
 import type { Clock } from './clock.js';
 
 /**
@@ -103,6 +104,15 @@ export function checkQuota(q: unknown): number | null {
   return q;
 }
 
+/** bcrypt's own base64 alphabet, in which its salts and digests are written. */
+const BCRYPT_ALPHABET = './ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+
+function randomBcryptChars(n: number): string {
+  let s = '';
+  for (let i = 0; i < n; i++) s += BCRYPT_ALPHABET[crypto.randomInt(BCRYPT_ALPHABET.length)];
+  return s;
+}
+
 export interface TokenPayload {
   sid: string;
   sub: string;
@@ -121,20 +131,24 @@ export class Accounts {
   private readonly settings;
   private secret: string;
   readonly throttle: LoginThrottle;
-  private dummyHash: string;
+  private readonly dummyHash: string;
   private readonly verified = new Map<string, TokenPayload>();
 
   constructor(
     private readonly db: Db,
     private readonly clock: Clock,
+    /** bcrypt runs on its threads, never on the event loop. */
+    readonly hasher: PasswordHasher,
   ) {
     this.users = userQueries(db);
     this.sessions = sessionQueries(db);
     this.settings = settingsQueries(db);
     this.secret = this.settings.get('jwt_secret') ?? this.createSecret();
     this.throttle = new LoginThrottle(() => clock.now());
-    // Compared against when the user does not exist, so timing does not reveal which usernames exist.
-    this.dummyHash = bcrypt.hashSync(crypto.randomBytes(16).toString('hex'), BCRYPT_COST);
+    // Compared against when the user does not exist, so timing does not reveal which usernames exist:
+    // a random salt at the same cost and a random digest (no password matches it, and none need to).
+    // bcrypt's work is set by the cost and salt alone, so a check against it costs what a real one does.
+    this.dummyHash = bcrypt.genSaltSync(BCRYPT_COST) + randomBcryptChars(31);
   }
 
   private createSecret(): string {
@@ -145,7 +159,7 @@ export class Accounts {
   }
 
   async hash(password: string): Promise<string> {
-    return bcrypt.hash(password, BCRYPT_COST);
+    return this.hasher.hash(password, BCRYPT_COST);
   }
 
   async createUser(input: { username: unknown; password: unknown; role: unknown; quotaBytes?: unknown }): Promise<UserRow> {
@@ -239,7 +253,7 @@ export class Accounts {
   }
 
   async verifyPassword(user: UserRow | undefined, password: string): Promise<boolean> {
-    const ok = await bcrypt.compare(password, user?.password_hash ?? this.dummyHash);
+    const ok = await this.hasher.compare(password, user?.password_hash ?? this.dummyHash);
     return ok && user !== undefined;
   }
 

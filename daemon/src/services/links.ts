@@ -1,8 +1,8 @@
 // Guest links: a file or folder shared without an account, read-only or as a drop box (upload only).
 // Secrets are 128 random bits in Crockford base32, kept only as their SHA-256; a password unlocks a
 // link through a short-lived HMAC-signed cookie; guessing is throttled per address like logins.
+import type { PasswordHasher } from './password-hasher.js';
 import crypto from 'node:crypto';
-import bcrypt from 'bcryptjs';
 import type { GuestLinkInfo, LinkCreated, LinkItem, LinkMode, LinkState } from '../api-types.js';
 import type { Db } from '../db/connection.js';
 import { linkQueries, type LinkRow } from '../db/queries/links.js';
@@ -91,6 +91,8 @@ export class Links {
     private readonly drive: Drive,
     private readonly audit: Audit,
     private readonly clock: Clock,
+    /** A link's password is bcrypt, checked on the hashing threads like any login. */
+    private readonly hasher: PasswordHasher,
   ) {
     this.q = linkQueries(db);
     this.users = userQueries(db);
@@ -125,7 +127,7 @@ export class Links {
       if (typeof body.password !== 'string' || body.password.length < 4 || Buffer.byteLength(body.password) > 72) {
         throw badRequest('invalid_password', 'A link password has 4 characters to 72 bytes.');
       }
-      passwordHash = await bcrypt.hash(body.password, 10);
+      passwordHash = await this.hasher.hash(body.password, 10);
     }
     const bytes = crypto.randomBytes(SECRET_BYTES);
     const id = this.q.insert({
@@ -262,7 +264,7 @@ export class Links {
     // Counted before the hash is checked, so parallel guesses meet the limit like sequential ones.
     this.throttle.fail(keys[0]!, 20);
     this.throttle.fail(keys[1]!);
-    const ok = typeof password === 'string' && Buffer.byteLength(password) <= 72 && (await bcrypt.compare(password, r.password_hash));
+    const ok = typeof password === 'string' && Buffer.byteLength(password) <= 72 && (await this.hasher.compare(password, r.password_hash));
     if (!ok) throw new HttpError('link_wrong_password', 'Wrong password for this link.');
     this.throttle.forgive(keys[0]!);
     this.throttle.succeed(keys[1]!);
