@@ -106,6 +106,7 @@ async function main() {
       requireMount: config.requireMount,
     });
     health.jobs.start();
+    void deps.hasher.warm();
   });
   server.on('error', (err) => {
     log.error('server error', { err });

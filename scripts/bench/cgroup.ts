@@ -14,9 +14,10 @@ export interface CpuCap {
 
 const V1 = '/sys/fs/cgroup/cpu';
 const V2 = '/sys/fs/cgroup';
-const PERIOD_US = 100_000;
+/** The kernel's default CFS period; `--pi-period-ms` changes it (see the README). */
+export const DEFAULT_PERIOD_US = 100_000;
 
-export function createCpuCap(fraction: number): CpuCap {
+export function createCpuCap(fraction: number, PERIOD_US = DEFAULT_PERIOD_US): CpuCap {
   const quota = Math.round(fraction * PERIOD_US);
   const name = `hcd-bench-${process.pid}`;
   let dir: string;

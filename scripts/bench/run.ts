@@ -15,6 +15,10 @@ const quick = process.argv.includes('--quick');
 // --pi: only the class workload, with the daemon capped at 0.67 of one core (a proxy for a Pi 4).
 const pi = process.argv.includes('--pi');
 const PI_CPU_FRACTION = 0.67;
+// --pi-period-ms=N: the cgroup's CFS period (default the kernel's 100 ms). The cap lets the daemon run
+// 67 ms of each period, then stops all its threads until the next one: a longer period means longer
+// stops, which four slow cores that never stop do not have.
+const PI_PERIOD_US = Math.round(Number(process.argv.find((a) => a.startsWith('--pi-period-ms='))?.split('=')[1] ?? 100) * 1000);
 const MiB = 1024 * 1024;
 const GiB = 1024 * MiB;
 // --quick shrinks every workload (for the smoke test); the real run uses the issue's sizes.
@@ -23,6 +27,9 @@ const S = quick
   : { big: GiB, small: 2000, smallSize: 16 * 1024, clients: 30, clientSize: 64 * MiB, ranges: 200, list: 10_000, listReps: 200, rounds: 3 };
 // The class: pupils who log in at once, then each upload three files and list the folder.
 const C = quick ? { pupils: 3, files: 3, fileSize: MiB, rounds: 1 } : { pupils: 30, files: 3, fileSize: MiB, rounds: 3 };
+// Slow phones: every pupil downloads a large file at about 1 MB/s (a phone far from the access point)
+// for `seconds`: long enough for the daemon's memory and latency to settle with all of them open.
+const PHONES = quick ? { fileSize: 4 * MiB, rate: 1e6, seconds: 3 } : { fileSize: 64 * MiB, rate: 1e6, seconds: 20 };
 const OBSERVER_EVERY_MS = 50;
 const WORK = path.join(ROOT, '.cache', quick ? 'bench-quick' : 'bench');
 const CLK_TCK = 100; // Linux USER_HZ for /proc/<pid>/stat times
@@ -501,6 +508,7 @@ interface ClassPhase {
 interface ClassRound {
   login: ClassPhase;
   uploads: ClassPhase;
+  phones: ClassPhase;
 }
 
 /**
@@ -528,8 +536,8 @@ async function classRound(cap: CpuCap | undefined): Promise<ClassRound> {
     const body = crypto.randomBytes(C.fileSize);
     execFileSync('sync');
 
-    let phase: 'idle' | 'login' | 'uploads' = 'idle';
-    const observed: Record<string, number[]> = { login: [], uploads: [] };
+    let phase: 'idle' | 'login' | 'uploads' | 'phones' = 'idle';
+    const observed: Record<string, number[]> = { login: [], uploads: [], phones: [] };
     let observerErrors = 0;
     let observing = true;
     const observer = (async () => {
@@ -545,7 +553,7 @@ async function classRound(cap: CpuCap | undefined): Promise<ClassRound> {
       }
     })();
 
-    const runPhase = async (name: 'login' | 'uploads', fn: () => Promise<number>): Promise<ClassPhase> => {
+    const runPhase = async (name: 'login' | 'uploads' | 'phones', fn: () => Promise<number>): Promise<ClassPhase> => {
       await t.loopStats(); // starts the daemon's histogram afresh
       resetPeak(t.pids());
       const errors0 = observerErrors;
@@ -603,9 +611,21 @@ async function classRound(cap: CpuCap | undefined): Promise<ClassRound> {
       );
       return errors;
     });
+    // The slow phones' file, put there by the administrator between the phases (not measured).
+    const big = sourceFile('src-phones.bin', PHONES.fileSize);
+    const put = await request(t, 'PUT', t.file('class/film.bin'), { body: () => fs.createReadStream(big), length: PHONES.fileSize });
+    if (!upOk.includes(put.status)) throw new Error(`uploading the slow phones' file: ${put.status} ${put.text}`);
+    const phones = await runPhase('phones', async () => {
+      const results = await Promise.all(
+        pupils.map((_, i) =>
+          slowDownload({ port: t.port, headers: { authorization: `Bearer ${tokens[i] ?? ''}` } }, t.file('class/film.bin'), pupilAgents[i]!),
+        ),
+      );
+      return results.filter((ok) => !ok).length;
+    });
     observing = false;
     await observer;
-    return { login, uploads };
+    return { login, uploads, phones };
   } finally {
     await stop(t);
     for (const a of [...pupilAgents, observerAgent]) a.destroy();
@@ -614,12 +634,47 @@ async function classRound(cap: CpuCap | undefined): Promise<ClassRound> {
   }
 }
 
+/**
+ * One slow phone: GET at about PHONES.rate bytes/s (the client reads no faster, so TCP's window
+ * holds the server back as a far phone's Wi-Fi would) for PHONES.seconds, then hangs up.
+ * True when the download ran (a 200, no error) until then or to its end.
+ */
+function slowDownload(t: Pick<Target, 'port' | 'headers'>, urlPath: string, agent: http.Agent): Promise<boolean> {
+  return new Promise((resolve) => {
+    const t0 = performance.now();
+    let bytes = 0;
+    let settled = false;
+    const done = (ok: boolean) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(stopAt);
+      req.destroy();
+      resolve(ok);
+    };
+    const stopAt = setTimeout(() => done(true), PHONES.seconds * 1000);
+    const req = http.get({ host: '127.0.0.1', port: t.port, path: urlPath, headers: t.headers, agent }, (res) => {
+      if (res.statusCode !== 200) return done(false);
+      res.on('data', (chunk: Buffer) => {
+        bytes += chunk.length;
+        const ahead = (bytes / PHONES.rate) * 1000 - (performance.now() - t0);
+        if (ahead > 5) {
+          res.pause();
+          setTimeout(() => res.resume(), ahead);
+        }
+      });
+      res.on('end', () => done(true));
+      res.on('error', () => done(false));
+    });
+    req.on('error', () => done(false));
+  });
+}
+
 function classReport(rounds: ClassRound[], capText: string): string {
   // The round whose last login is the median one.
   const r = [...rounds].sort((a, b) => a.login.lastMs - b.login.lastMs)[Math.floor((rounds.length - 1) / 2)]!;
   const errors = (k: keyof ClassRound) => rounds.reduce((a, x) => a + x[k].errors, 0);
   const lines = [
-    `Class workload: ${C.pupils} pupils log in at once, then each uploads ${C.files} × ${C.fileSize / MiB} MiB and lists the folder; an observer lists the workspace every ${OBSERVER_EVERY_MS} ms. ${capText}. Median of ${rounds.length} round(s) by last login.`,
+    `Class workload: ${C.pupils} pupils log in at once, then each uploads ${C.files} × ${C.fileSize / MiB} MiB and lists the folder; then each downloads a ${PHONES.fileSize / MiB} MiB file at about ${PHONES.rate / 1e6} MB/s for ${PHONES.seconds} s (slow phones); an observer lists the workspace every ${OBSERVER_EVERY_MS} ms. ${capText}. Median of ${rounds.length} round(s) by last login.`,
     '',
     '| class phase | duration s | last login ms | observer listings | observer worst ms | observer p95 ms | loop delay p99 ms | loop delay max ms | peak RSS MiB | errors |',
     '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
@@ -627,6 +682,7 @@ function classReport(rounds: ClassRound[], capText: string): string {
   for (const [name, k] of [
     ['login burst', 'login'],
     ['uploads and listing', 'uploads'],
+    [`slow phones (${C.pupils} × ${PHONES.rate / 1e6} MB/s for ${PHONES.seconds} s)`, 'phones'],
   ] as const) {
     const p = r[k];
     const obs = p.observer;
@@ -687,7 +743,7 @@ async function main() {
 
 /** The class workload's rounds, capped under --pi; its report (markdown). */
 async function runClass(): Promise<string> {
-  const cap = pi ? createCpuCap(PI_CPU_FRACTION) : undefined;
+  const cap = pi ? createCpuCap(PI_CPU_FRACTION, PI_PERIOD_US) : undefined;
   try {
     const rounds: ClassRound[] = [];
     for (let i = 0; i < C.rounds; i++) {

@@ -6,19 +6,46 @@ import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { ROOT } from '../helpers/server.js';
 
-test('bench --quick runs every workload on the daemon and on nginx without errors', (t) => {
-  const out = execFileSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'scripts/bench/run.ts'), '--quick'], {
+function bench(args: string[]): string {
+  return execFileSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'scripts/bench/run.ts'), ...args], {
     cwd: ROOT,
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'pipe'],
     timeout: 300_000,
   });
+}
+
+/** The class workload's table: its three phases, each with zero errors (the last column). */
+function checkClassTable(out: string): void {
+  const rows = out
+    .slice(out.indexOf('Class workload:'))
+    .split('\n')
+    .filter((l) => /^\| (?!class phase|---)/.test(l));
+  assert.deepEqual(
+    rows.map((r) => r.split('|')[1]!.trim().replace(/ \(.*/, '')),
+    ['login burst', 'uploads and listing', 'slow phones'],
+    out,
+  );
+  for (const row of rows) assert.equal(row.split('|').at(-2)!.trim(), '0', `errors in: ${row}`);
+}
+
+test('bench --quick runs every workload on the daemon and on nginx without errors', (t) => {
+  const out = bench(['--quick']);
   t.diagnostic(out);
-  const rows = out.split('\n').filter((l) => /^\| (?!workload|---)/.test(l));
+  const main = out.slice(0, out.indexOf('Class workload:'));
+  const rows = main.split('\n').filter((l) => /^\| (?!workload|---)/.test(l));
   assert.equal(rows.length, 9, out);
   for (const row of rows) {
     const cells = row.split('|').map((c) => c.trim());
     assert.equal(cells.at(-2), '0/0', `failed requests in: ${row}`);
     assert.ok(Number(cells[3]) > 0 && Number(cells[4]) > 0, `no figure in: ${row}`);
   }
+  checkClassTable(out);
+});
+
+test('bench --quick --pi runs the class workload with the daemon in a capped cgroup, without errors', (t) => {
+  const out = bench(['--quick', '--pi']);
+  t.diagnostic(out);
+  assert.match(out, /capped at 0\.67 of one core \(cgroup v[12] /, out);
+  checkClassTable(out);
 });

@@ -62,6 +62,16 @@ export class PasswordHasher {
     return this.run({ op: 'compare', password, hash }) as Promise<boolean>;
   }
 
+  /**
+   * Starts every thread now and has each check one hash, so that the first burst of logins (a class
+   * arriving) pays neither the threads' start nor bcryptjs's JIT warm-up. The daemon calls it once
+   * it listens; tests and the CLI start threads on first use instead.
+   */
+  async warm(): Promise<void> {
+    const sample = '$2b$04$' + 'a'.repeat(53);
+    await Promise.all(Array.from({ length: this.size }, () => this.compare('warm-up', sample).catch(() => false)));
+  }
+
   /** Threads running now (for tests and the shutdown log). */
   get threadCount(): number {
     return this.threads.length;
