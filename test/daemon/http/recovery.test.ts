@@ -68,3 +68,42 @@ test('a tus finish cut before or after its link: the file is in place, indexed u
   assert.deepEqual(fs.readdirSync(tusDir), [], 'the finished uploads are gone from tus');
   assert.deepEqual(tree.intents.all(), []);
 });
+
+test('reconciling a large folder leaves the event loop turns between slices of the index, and keeps what appears meanwhile', async (t) => {
+  const h = await makeApp();
+  t.after(h.close);
+  const ada = await h.user('ada', 'advanced');
+  assert.equal((await h.req('POST', '/api/fs/workspace/copied-in', { body: { op: 'mkdir' }, token: ada.token })).status, 201);
+  const dir = path.join(h.dataDir, 'workspace/copied-in');
+  for (let i = 0; i < 2500; i++) fs.writeFileSync(path.join(dir, `f${String(i).padStart(4, '0')}.txt`), 'x');
+  // A turn of the event loop counted by a setImmediate chain; each write into the index notes the turn it ran in.
+  let turn = 0;
+  let ticking = true;
+  const tick = () => {
+    turn++;
+    if (ticking) setImmediate(tick);
+  };
+  setImmediate(tick);
+  const files = h.deps.drive.files;
+  const turnsOfWrites = new Set<number>();
+  const upsert = files.upsert;
+  files.upsert = (r) => (turnsOfWrites.add(turn), upsert(r));
+  t.after(() => {
+    files.upsert = upsert;
+  });
+  // An upload arrives while the walk runs: it is neither re-owned nor marked missing.
+  const during = (async () => {
+    await new Promise((r) => setImmediate(r));
+    return h.put(ada, 'workspace/copied-in/zz-uploaded-meanwhile.txt', 'mine');
+  })();
+  const rep = await h.deps.reconciler.reconcile();
+  ticking = false;
+  assert.equal((await during).status, 201);
+  assert.equal(rep.added, 2500, `the 2,500 files copied in: ${JSON.stringify({ ...rep, missing: rep.missing.length })}`);
+  assert.deepEqual(rep.missing, []);
+  // 2,500 rows in slices of 1,000: three transactions in three different turns (before: one, in one turn).
+  assert.ok(turnsOfWrites.size >= 3, `the index was written in ${turnsOfWrites.size} turn(s) of the event loop`);
+  const row = files.get('workspace', 'copied-in/zz-uploaded-meanwhile.txt');
+  assert.equal(row?.owner, 'ada');
+  assert.equal(row?.missing_since, null);
+});

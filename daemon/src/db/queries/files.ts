@@ -81,6 +81,8 @@ export function fileQueries(db: Db) {
      FROM files WHERE missing_since IS NULL GROUP BY space ORDER BY space`,
   );
   const inSpace = db.prepare<[string], FileRow>('SELECT * FROM files WHERE space = ?');
+  // Keyset pages in the order of the UNIQUE (space, path) index: each page is one index range scan.
+  const pageInSpace = db.prepare<[string, string, number], FileRow>('SELECT * FROM files WHERE space = ? AND path > ? ORDER BY path LIMIT ?');
   const allFiles = db.prepare<[], Pick<FileRow, 'space' | 'path' | 'size' | 'mtime' | 'sha256'>>(
     "SELECT space, path, size, mtime, sha256 FROM files WHERE type = 'file'",
   );
@@ -111,6 +113,8 @@ export function fileQueries(db: Db) {
     usageOf: (owner: string) => usageOf.get(owner)!.bytes,
     usageBySpace: () => usageBySpace.all(),
     inSpace: (space: string) => inSpace.all(space),
+    /** Up to `limit` rows of a space whose path sorts after `after` (paging without OFFSET). */
+    pageInSpace: (space: string, after: string, limit: number) => pageInSpace.all(space, after, limit),
     markMissing: (id: number, now: number) => markMissing.run(now, id).changes,
     missing: () => missing.all(),
     spaces: () => spaces.all().map((r) => r.space),
