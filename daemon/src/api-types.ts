@@ -15,6 +15,7 @@ export const ERROR_STATUS = {
   invalid_quota: 400,
   invalid_group: 400,
   invalid_import: 400,
+  invalid_backup: 400,
   upload_aborted: 400,
   unauthenticated: 401,
   invalid_credentials: 401,
@@ -328,8 +329,27 @@ export const AUDIT_ACTIONS = [
   'link_create',
   'link_use',
   'link_revoke',
+  'backup_create',
+  'backup_restore',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
+
+/** GET /api/admin/backups: one database backup on the SSD (null: the file could not be read). */
+export interface BackupInfo {
+  name: string;
+  bytes: number;
+  createdAt: string;
+  users: number | null;
+  files: number | null;
+  schemaVersion: number | null;
+}
+
+/** GET /api/admin/backups: newest first; `offer` is set when this database is new and a backup holds accounts. */
+export interface BackupsResponse {
+  backups: BackupInfo[];
+  offer: BackupInfo | null;
+  storage: boolean;
+}
 
 export interface AuditEntry {
   id: number;

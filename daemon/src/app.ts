@@ -6,6 +6,7 @@ import type { Deps } from './deps.js';
 import { adminRoutes } from './routes/admin.js';
 import { adminHealthRoutes } from './routes/admin-health.js';
 import { appPasswordRoutes } from './routes/app-passwords.js';
+import { backupRoutes } from './routes/backups.js';
 import { authRoutes, refuseCrossSite, requireAuth } from './routes/auth.js';
 import { clockRoutes } from './routes/clock.js';
 import { davRoutes } from './routes/dav.js';
@@ -67,6 +68,7 @@ export function createApp(deps: Deps) {
   app.route('/api/admin', groupRoutes(deps));
   app.route('/api/admin/health', adminHealthRoutes(deps));
   app.route('/api/admin/clock', clockRoutes(deps));
+  app.route('/api/admin/backups', backupRoutes(deps));
   // WebDAV for laptops' file managers, before the portal: they name the drive by any host name.
   app.route('/dav', davRoutes(deps));
   // Captive portal: probes and foreign Host names, before the API's 404 and the web UI's fallback.

@@ -12,6 +12,7 @@ import { DavAuth } from './services/dav-auth.js';
 import { davPropQueries } from './db/queries/dav-props.js';
 import { Locks } from './dav/locks.js';
 import { Audit } from './services/audit.js';
+import { Backups } from './services/backups.js';
 import { BulkAccounts } from './services/bulk-accounts.js';
 import { Cards } from './services/cards.js';
 import type { Clock } from './services/clock.js';
@@ -55,6 +56,19 @@ export interface Deps {
   copies: Copies;
   locks: Locks;
   davProps: ReturnType<typeof davPropQueries>;
+  backups: Backups;
+  /** How a route asks for the daemon to restart (main.ts: a graceful stop, then systemd's Restart=). */
+  lifecycle: Lifecycle;
+}
+
+/** Set by main.ts; tests see the request in `restarts`. */
+export class Lifecycle {
+  readonly restarts: string[] = [];
+  onRestart: (reason: string) => void = () => {};
+  restart(reason: string): void {
+    this.restarts.push(reason);
+    this.onRestart(reason);
+  }
 }
 
 export interface BaseDeps {
@@ -83,9 +97,10 @@ export function buildDeps(base: BaseDeps, opts: DepsOptions = {}): Deps {
   const reconciler = new Reconciler(db, drive, uploads, trash, audit, clock, log);
   const transfers = new Transfers(drive, uploads, log);
   const thumbs = new Thumbs(drive);
+  const backups = new Backups(config, db, clock, store, log);
   const health = new HealthService(
     { config, db, clock, log, audit, storageState: () => store.storageState() },
-    (h) => declareJobs({ config, db, clock, store, accounts, trash, reconciler, transfers, thumbs }, h),
+    (h) => declareJobs({ config, clock, store, accounts, trash, reconciler, transfers, thumbs, backups }, h),
     opts.health,
   );
   const portal = new Portal({ portalAddress: config.portalAddress, hostname: config.hostname, listenHost: config.host, port: config.port }, clock);
@@ -101,6 +116,8 @@ export function buildDeps(base: BaseDeps, opts: DepsOptions = {}): Deps {
   };
   return {
     ...base,
+    backups,
+    lifecycle: new Lifecycle(),
     store,
     accounts,
     hasher,

@@ -16,7 +16,7 @@ async function main() {
   const early = createLogger();
   let deps;
   try {
-    deps = openState(process.env);
+    deps = openState(process.env, undefined, { applyRestore: true });
   } catch (err) {
     early.error(err instanceof ConfigError ? err.message : `cannot start: ${(err as Error).message}`);
     process.exit(2);
@@ -114,7 +114,8 @@ async function main() {
   });
 
   let stopping = false;
-  const shutdown = async (signal: string) => {
+  /** Exit status 75 (EX_TEMPFAIL) asks for a restart: systemd's Restart=on-failure brings the daemon back. */
+  const shutdown = async (signal: string, exitCode = 0) => {
     if (stopping) return;
     stopping = true;
     log.info('shutting down', { signal, uploadsInFlight: uploads.inflightCount });
@@ -146,9 +147,12 @@ async function main() {
     await jobsStopped;
     await deps.hasher.close();
     db.close();
-    log.info('stopped', { uploadsFinished: r.finished, uploadsAborted: r.aborted });
-    process.exit(0);
+    log.info('stopped', { uploadsFinished: r.finished, uploadsAborted: r.aborted, restart: exitCode === 75 });
+    if (exitCode === 75)
+      process.stdout.write('  Stopped to restart (a backup is restored at the next start): systemd starts it again; by hand, start it again.\n');
+    process.exit(exitCode);
   };
+  deps.lifecycle.onRestart = (reason) => void shutdown(reason, 75);
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
 }

@@ -38,7 +38,8 @@ export interface Daemon {
 export async function startDaemon(opts: { dir?: string; env?: Record<string, string> } = {}): Promise<Daemon> {
   if (!fs.existsSync(MAIN)) throw new Error(`${MAIN} is missing: run npm run build first`);
   const dir = opts.dir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'hcd-srv-'));
-  const port = await freePort();
+  // A restarted daemon keeps its address (as the appliance's does): HCD_PORT in opts.env is used as given.
+  const port = opts.env?.HCD_PORT ? Number(opts.env.HCD_PORT) : await freePort();
   const env = {
     PATH: process.env.PATH ?? '',
     HCD_HOST: '127.0.0.1',

@@ -14,6 +14,7 @@ import { renderGuest } from './views/guest.js';
 import { renderFiles } from './views/files.js';
 import { renderTrash } from './views/trash.js';
 import { renderAccount } from './views/account.js';
+import { offerRestore } from './views/backups.js';
 import { renderAdmin } from './views/admin.js';
 
 const root = document.getElementById('app')!;
@@ -66,6 +67,7 @@ const app: App = {
       document.title = t('notFound');
       replace(main, h('h1', { tabindex: -1 }, t('notFound')), h('p', null, h('a', { href: '/files/workspace/', 'data-nav': '' }, t('backToFiles'))));
     }
+    void offerRestore(app);
     // Moves focus to the new page's heading, so a screen reader announces where the user landed.
     main.querySelector<HTMLElement>('h1')?.focus({ preventScroll: true });
   },

@@ -3,10 +3,10 @@ import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import type { Config } from '../config.js';
-import type { Db } from '../db/connection.js';
 import { HEALTH_MESSAGES, type Coded, type HealthMessageCode } from '../api-types.js';
 import type { Job } from './runner.js';
 import { SESSION_IDLE_MS, type Accounts } from '../services/accounts.js';
+import type { Backups } from '../services/backups.js';
 import type { Clock } from '../services/clock.js';
 import type { Reconciler } from '../services/reconcile.js';
 import type { Thumbs } from '../services/thumbs.js';
@@ -17,7 +17,6 @@ import type { FileStore } from '../storage/file-store.js';
 /** What the jobs act on. */
 export interface JobDeps {
   config: Config;
-  db: Db;
   clock: Clock;
   store: FileStore;
   accounts: Accounts;
@@ -25,6 +24,7 @@ export interface JobDeps {
   reconciler: Reconciler;
   transfers: Transfers;
   thumbs: Thumbs;
+  backups: Backups;
 }
 
 /** One clean-up of stale partial uploads, run by the hourly partial-uploads job. */
@@ -66,7 +66,7 @@ const count = (code: HealthMessageCode, v: unknown, params: Record<string, strin
 });
 
 export function declareJobs(deps: JobDeps, health: JobHealth): Job[] {
-  const { config, db, store, trash, reconciler, transfers, clock, accounts, thumbs } = deps;
+  const { config, store, trash, reconciler, transfers, clock, accounts, thumbs, backups } = deps;
   // PUT's temp files need no cleaner: recovery removes them at start, and a live PUT removes its own.
   const cleaners: PartialUploadCleaner[] = [{ name: 'tus-expired', clean: () => transfers.expire() }];
   return [
@@ -111,16 +111,9 @@ export function declareJobs(deps: JobDeps, health: JobHealth): Job[] {
       run: async () => {
         // Never onto the SD card's empty mount point: without the SSD there is nowhere to back up to.
         if (!store.available()) throw new Error(HEALTH_MESSAGES.backup_no_storage);
-        const dir = path.join(config.dataDir, '.hcd', 'backups');
-        await fsp.mkdir(dir, { recursive: true, mode: 0o750 });
-        const stamp = new Date(clock.now()).toISOString().replace(/[:.]/g, '-');
-        const dest = path.join(dir, `hcd-${stamp}.db`);
-        // better-sqlite3's online backup: a consistent copy while the daemon keeps writing.
-        await db.backup(`${dest}.part`);
-        await fsp.rename(`${dest}.part`, dest);
-        const size = fs.statSync(dest).size;
-        const removed = await pruneBackups(dir, BACKUPS_KEPT);
-        return { file: path.basename(dest), bytes: size, removed };
+        const made = await backups.make();
+        const removed = await pruneBackups(backups.dir, BACKUPS_KEPT);
+        return { file: made.name, bytes: made.bytes, removed };
       },
       describe: (s) => [
         { code: 'backup_written', params: { file: String(s.file), bytes: typeof s.bytes === 'number' ? s.bytes : 0 } },

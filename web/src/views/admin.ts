@@ -6,6 +6,7 @@ import { announce, h, replace } from '../dom.js';
 import { fmtDate, fmtNumber, fmtSize, t, type Key } from '../i18n/index.js';
 import { confirmDialog, errorText, promptDialog } from './dialogs.js';
 import { diskFreeText, diskMeter, diskUsedText, fromStorageReport } from './disk-usage.js';
+import { backupsCard } from './backups.js';
 import { renderHealth } from './health.js';
 
 const TABS = ['users', 'storage', 'audit', 'health'] as const;
@@ -279,6 +280,7 @@ function storageTab(section: HTMLElement): () => void {
               ),
             )
           : h('p', { class: 'muted' }, t('noMissing')),
+        backupsCard(),
       );
     },
     (err) => replace(section, h('p', { class: 'error' }, errorText(err))),
