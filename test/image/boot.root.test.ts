@@ -164,6 +164,24 @@ test('first boot with the SSD: serving, admin from homedrive.txt, upload and dow
   const big = Buffer.alloc(8 * 1024 * 1024, 7);
   assert.equal((await api('/api/fs/workspace/qemu/big.bin', { method: 'PUT', token, body: big })).status, 201);
   assert.equal(Buffer.from(await (await api('/api/fs/workspace/qemu/big.bin', { token })).arrayBuffer()).equals(big), true);
+  // A backup restored through the API on the image's real systemd: the daemon stops with 75, Restart= brings it
+  // back with the backup's accounts (issue 17 item 4).
+  const json = (body: unknown) => ({ method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), token });
+  assert.equal((await api('/api/admin/users', json({ username: 'ulla', password: 'ulla-password', role: 'user' }))).status, 201);
+  const made = await api('/api/admin/backups', json({}));
+  assert.equal(made.status, 201, await made.clone().text());
+  const { name } = (await made.json()) as { name: string };
+  assert.equal((await api('/api/admin/users', json({ username: 'late', password: 'late-password', role: 'user' }))).status, 201);
+  const restoreAt = Date.now();
+  const restore = await api(`/api/admin/backups/${name}/restore`, json({ confirm: name }));
+  assert.equal(restore.status, 202, await restore.clone().text());
+  await waitFor('the daemon to stop for the restore', 60_000, async () => ((await health().catch(() => undefined)) ? undefined : true), 250);
+  await waitFor('the daemon back after the restore', 120_000, async () => health().catch(() => undefined), 1000);
+  log(`restore: 202 to serving again under systemd: ${Math.round((Date.now() - restoreAt) / 1000)} s`);
+  const loginAs = (username: string, password: string) =>
+    api('/api/auth/login', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password }) });
+  assert.equal((await loginAs('ulla', 'ulla-password')).status, 200, 'an account in the backup');
+  assert.equal((await loginAs('late', 'late-password')).status, 401, 'an account made after the backup is gone');
   // Units, as the report on the console tells them once no start job is left waiting (hostapd waits for wlan0 up to 90 s).
   const report = await waitFor('a settled report on the serial console', 240_000, async () => {
     const r = vm ? lastReport(vm.serial()) : undefined;
