@@ -447,11 +447,18 @@ export interface PublicHealth {
 /** The warning every connected browser shows before a critical battery's power-off. */
 export interface Notice {
   level: 'critical';
-  code: 'battery_critical_shutdown';
+  /** battery_critical_shutdown: by itself, the battery is almost empty; admin_*: an administrator asked from the console. */
+  code: 'battery_critical_shutdown' | 'admin_poweroff' | 'admin_reboot';
   message: string;
   /** ISO times by the device's clock. */
   at: string;
   shutdownAt: string;
+}
+
+/** GET /api/admin/device: the planned power action (the public notice) and why the last one failed. */
+export interface DeviceResponse {
+  notice: Notice | null;
+  powerFailure: string | null;
 }
 
 /** GET /api/notice. */

@@ -38,6 +38,7 @@ export interface Config {
   readonly shutdownWarningSeconds: number;
   /** Command (split on spaces, no shell) that powers the device off cleanly. */
   readonly shutdownCommand: string;
+  readonly rebootCommand: string;
   /** Command that sets the clock; "{seconds}" and "{iso}" are replaced by the new time. */
   readonly setClockCommand: string;
 }
@@ -110,6 +111,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     batteryCriticalPercent: int('HCD_BATTERY_CRITICAL_PERCENT', 5, 0, 50),
     shutdownWarningSeconds: int('HCD_SHUTDOWN_WARNING_SECONDS', 60, 0, 3600),
     shutdownCommand: str('HCD_SHUTDOWN_COMMAND', 'systemctl poweroff'),
+    rebootCommand: str('HCD_REBOOT_COMMAND', 'systemctl reboot'),
     // Both go through D-Bus (logind, timedated) and a polkit rule for the service user: the unit's
     // NoNewPrivileges and ProtectClock rule out sudo and setting the clock from the service itself.
     setClockCommand: str('HCD_SET_CLOCK_COMMAND', 'timedatectl set-time @{seconds}'),

@@ -228,5 +228,17 @@ test('boot without the SSD: storage missing, writes refused with 503, still serv
   log(`boot2-no-ssd report: ${JSON.stringify(report)}`);
   assert.equal(report.homedrive, 'active');
   assert.equal(report.ssd, 'none');
-  await shutdown('boot2-no-ssd');
+  // Switched off from the admin console (issue 17 item 7): the daemon asks logind through polkit, and QEMU ends.
+  const t0 = Date.now();
+  const off = await api('/api/admin/device/power', {
+    method: 'POST',
+    token,
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ action: 'poweroff', inSeconds: 0 }),
+  });
+  assert.equal(off.status, 202, await off.clone().text());
+  const code = await Promise.race([vm!.exited, new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 120_000))]);
+  assert.notEqual(code, 'timeout', `the VM did not power off; serial:\n${vm?.serial().slice(-3000)}`);
+  log(`boot2-no-ssd: powered off through the API in ${Math.round((Date.now() - t0) / 1000)} s`);
+  vm = undefined;
 });

@@ -214,10 +214,16 @@ test('first-boot unit: once, before the network services, on the boot partition'
   assert.deepEqual(unit.get('ExecStart'), ['/opt/homedrive/node/bin/node /opt/homedrive/app/dist/provisioning/firstboot.js']);
 });
 
-test('polkit: the service user may power off and set the clock, and nothing else', () => {
+test('polkit: the service user may power off, restart and set the clock, and nothing else', () => {
   const rules = renderPolkitRules();
   const ids = [...rules.matchAll(/action\.id === "([^"]+)"/g)].map((m) => m[1]);
-  assert.deepEqual(ids, ['org.freedesktop.login1.power-off', 'org.freedesktop.login1.power-off-multiple-sessions', 'org.freedesktop.timedate1.set-time']);
+  assert.deepEqual(ids, [
+    'org.freedesktop.login1.power-off',
+    'org.freedesktop.login1.power-off-multiple-sessions',
+    'org.freedesktop.login1.reboot',
+    'org.freedesktop.login1.reboot-multiple-sessions',
+    'org.freedesktop.timedate1.set-time',
+  ]);
   assert.match(rules, /subject\.user === "homedrive"/);
   assert.match(rules, /polkit\.Result\.YES/);
 });

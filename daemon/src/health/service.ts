@@ -57,6 +57,7 @@ export class HealthService implements JobHealth {
       criticalPercent: this.thresholds.batteryCriticalPercent,
       warningSeconds: config.shutdownWarningSeconds,
       shutdownCommand: config.shutdownCommand,
+      rebootCommand: config.rebootCommand,
       run: this.run,
       log: log.child({ component: 'power' }),
       audit,

@@ -386,7 +386,6 @@ export const en = {
   health_alert_uv_boot: 'Under-voltage happened since boot: the power supply or cable is marginal.',
   health_alert_throttled: 'The CPU is slowed down by the firmware (heat or power): the drive is slower.',
   health_alert_cpu_hot: 'The CPU is at {temp}: give the device air or shade.',
-  health_notice_shutdown: 'the battery is almost empty; the drive switches off at {time} to protect the files.',
   health_power: 'Power and battery',
   health_battery: 'Battery',
   health_batteryCharge: 'Battery charge',
@@ -622,6 +621,23 @@ export const en = {
   audit_link_create: 'Guest link created',
   audit_link_use: 'Guest link used',
   audit_link_revoke: 'Guest link revoked',
+  // The device tab and the public notice
+  tab_device: 'Device',
+  power: 'Restart or switch off',
+  powerHelp:
+    'Everyone connected is warned on their screen first (one minute by default). Finished uploads are safe; a restart takes about a minute. Switch off before unplugging the power bank.',
+  powerNone: 'Nothing planned.',
+  powerReboot: 'Restart',
+  powerOff: 'Switch off',
+  powerCancel: 'Call it off',
+  powerRebootTitle: 'Restart the drive?',
+  powerRebootWarn: 'Everyone connected is warned now; the drive restarts in one minute and is back about a minute later.',
+  powerOffTitle: 'Switch the drive off?',
+  powerOffWarn: 'Everyone connected is warned now; the drive switches off in one minute. To start it again, unplug and replug its power.',
+  powerFailed: 'The last attempt failed: {why}',
+  notice_battery: 'The battery is almost empty: the drive switches off at {time} to protect the files. Finish or pause your uploads.',
+  notice_admin_reboot: 'The drive restarts at {time} (asked by the administrator) and is back about a minute later. Finish or pause your uploads.',
+  notice_admin_poweroff: 'The drive switches off at {time} (asked by the administrator). Finish your uploads before then.',
   // Backups of the database (storage tab)
   backups: 'Backups',
   backupsHelp:

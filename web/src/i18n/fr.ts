@@ -388,7 +388,6 @@ export const fr: Dict = {
   health_alert_uv_boot: 'Sous-tension depuis le démarrage : l’alimentation ou le câble est juste.',
   health_alert_throttled: 'Le processeur est ralenti par le firmware (chaleur ou alimentation) : l’appareil est plus lent.',
   health_alert_cpu_hot: 'Le processeur est à {temp} : mettez l’appareil à l’air ou à l’ombre.',
-  health_notice_shutdown: 'la batterie est presque vide ; l’appareil s’éteint à {time} pour protéger les fichiers.',
   health_power: 'Alimentation et batterie',
   health_battery: 'Batterie',
   health_batteryCharge: 'Charge de la batterie',
@@ -623,6 +622,25 @@ export const fr: Dict = {
   audit_link_create: 'Lien invité créé',
   audit_link_use: 'Lien invité utilisé',
   audit_link_revoke: 'Lien invité révoqué',
+  // L’onglet Appareil et l’avis public
+  tab_device: 'Appareil',
+  power: 'Redémarrer ou éteindre',
+  powerHelp:
+    'Chaque personne connectée est prévenue à l’écran d’abord (une minute par défaut). Les envois terminés sont en sécurité ; un redémarrage prend environ une minute. Éteignez avant de débrancher la batterie.',
+  powerNone: 'Rien de prévu.',
+  powerReboot: 'Redémarrer',
+  powerOff: 'Éteindre',
+  powerCancel: 'Annuler',
+  powerRebootTitle: 'Redémarrer le disque ?',
+  powerRebootWarn: 'Chaque personne connectée est prévenue maintenant ; le disque redémarre dans une minute et revient environ une minute plus tard.',
+  powerOffTitle: 'Éteindre le disque ?',
+  powerOffWarn:
+    'Chaque personne connectée est prévenue maintenant ; le disque s’éteint dans une minute. Pour le rallumer, débranchez puis rebranchez son alimentation.',
+  powerFailed: 'La dernière tentative a échoué : {why}',
+  notice_battery: 'La batterie est presque vide : le disque s’éteint à {time} pour protéger les fichiers. Terminez ou mettez en pause vos envois.',
+  notice_admin_reboot:
+    'Le disque redémarre à {time} (demandé par l’administrateur) et revient environ une minute plus tard. Terminez ou mettez en pause vos envois.',
+  notice_admin_poweroff: 'Le disque s’éteint à {time} (demandé par l’administrateur). Terminez vos envois avant.',
   // Sauvegardes de la base (onglet Stockage)
   backups: 'Sauvegardes',
   backupsHelp:

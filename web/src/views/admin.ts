@@ -7,9 +7,10 @@ import { fmtDate, fmtNumber, fmtSize, t, type Key } from '../i18n/index.js';
 import { confirmDialog, errorText, promptDialog } from './dialogs.js';
 import { diskFreeText, diskMeter, diskUsedText, fromStorageReport } from './disk-usage.js';
 import { backupsCard } from './backups.js';
+import { deviceTab } from './device.js';
 import { renderHealth } from './health.js';
 
-const TABS = ['users', 'storage', 'audit', 'health'] as const;
+const TABS = ['users', 'storage', 'audit', 'health', 'device'] as const;
 type Tab = (typeof TABS)[number];
 const GB = 1000 ** 3;
 
@@ -34,6 +35,7 @@ export function renderAdmin(main: HTMLElement, app: App): () => void {
   if (tab === 'users') return usersTab(section, app);
   if (tab === 'storage') return storageTab(section);
   if (tab === 'audit') return auditTab(section);
+  if (tab === 'device') return deviceTab(section);
   return renderHealth(section);
 }
 

@@ -1,6 +1,7 @@
 // The admin health dashboard (a lazily loaded chunk): alerts, the device's clock, readings now, history charts, scheduled jobs.
-import type { Alert, HealthNow, Notice } from '../../../daemon/src/api-types.js';
+import type { Alert, HealthNow } from '../../../daemon/src/api-types.js';
 import { api } from '../api.js';
+import { noticeText } from './notice.js';
 import { h, replace } from '../dom.js';
 import { t } from '../i18n/index.js';
 import { errorText } from './dialogs.js';
@@ -35,10 +36,6 @@ function alertText(a: Alert): string {
     default:
       return a.message;
   }
-}
-
-function noticeText(n: Notice): string {
-  return n.code === 'battery_critical_shutdown' ? t('health_notice_shutdown', { time: clockTime(Date.parse(n.shutdownAt)) }) : n.message;
 }
 
 /** Active alerts and the public notice; the all-clear line only when nothing else (the clock) is wrong either. */

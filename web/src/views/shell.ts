@@ -2,6 +2,7 @@
 import { hasContainer, hasTrash, isAdmin, type App } from '../app.js';
 import { h, replace } from '../dom.js';
 import { t } from '../i18n/index.js';
+import { noticeBanner } from './notice.js';
 
 export function renderShell(root: HTMLElement, app: App): HTMLElement {
   const path = location.pathname;
@@ -40,6 +41,7 @@ export function renderShell(root: HTMLElement, app: App): HTMLElement {
         isAdmin(me) ? link('/admin/users', t('navAdmin'), path.startsWith('/admin') || path.startsWith('/files/users/')) : null,
       ),
     ),
+    noticeBanner(),
     app.storage === 'missing' ? h('p', { class: 'banner warn', role: 'status' }, t('storageMissing')) : null,
     main,
   );
