@@ -41,6 +41,9 @@ interface Target {
   headers: Record<string, string>;
   file(name: string): string; // URL path of a file
   list(dir: string): string; // URL path of a folder listing
+  /** URL path of a file over WebDAV, and the user:password a WebDAV client sends (none for nginx). */
+  dav(name: string): string;
+  davUser?: string;
   pids(): number[];
 }
 
@@ -104,6 +107,7 @@ async function startNginx(fresh: boolean): Promise<Target> {
     headers: {},
     file: (n) => '/' + n.split('/').map(encodeURIComponent).join('/'),
     list: (d) => `/${encodeURIComponent(d)}/`,
+    dav: (n) => '/' + n.split('/').map(encodeURIComponent).join('/'),
     pids: () => [proc.pid!, ...children(proc.pid!)],
   };
 }
@@ -176,6 +180,8 @@ async function startDaemon(fresh: boolean, o: { dir?: string; cap?: CpuCap } = {
     headers: { authorization: `Bearer ${token}` },
     file: (n) => '/api/fs/workspace/' + n.split('/').map(encodeURIComponent).join('/'),
     list: (d) => `/api/fs/workspace/${encodeURIComponent(d)}/`,
+    dav: (n) => '/dav/workspace/' + n.split('/').map(encodeURIComponent).join('/'),
+    davUser: `bench:${daemonPassword}`,
     pids: () => [proc.pid!],
     loopStats: () =>
       new Promise<LoopStats>((resolve) => {
@@ -344,7 +350,44 @@ interface Workload {
   run: (t: Target, count: (res: Res, ok: number[]) => void, latencies: number[]) => Promise<void>;
 }
 
-function declareWorkloads(files: { big: string; client: string }): Workload[] {
+/**
+ * The 2,000 small files through a real WebDAV client: 8 curl processes, each PUTting its share over one
+ * kept-alive connection (`-T` paired with each URL, as a file manager's copy does), Basic auth for the daemon.
+ */
+async function davUpload(t: Target, src: string, count: (res: Res, ok: number[]) => void): Promise<void> {
+  const names = Array.from({ length: S.small }, (_, i) => `dav/d${String(i).padStart(5, '0')}.bin`);
+  const dir = fs.mkdtempSync(path.join(WORK, 'curl-'));
+  try {
+    await Promise.all(
+      Array.from({ length: 8 }, (_, c) => {
+        const mine = names.filter((_, i) => i % 8 === c);
+        const cfg = path.join(dir, `c${c}.cfg`);
+        const lines = ['silent', 'show-error', 'write-out = "%{http_code}\\n"', ...(t.davUser ? [`user = "${t.davUser}"`] : [])];
+        for (const n of mine) lines.push(`upload-file = "${src}"`, `url = "http://127.0.0.1:${t.port}${t.dav(n)}"`, 'output = "/dev/null"');
+        fs.writeFileSync(cfg, lines.join('\n') + '\n');
+        return new Promise<void>((resolve, reject) => {
+          const p = spawn('curl', ['-K', cfg], { stdio: ['ignore', 'pipe', 'inherit'] });
+          let out = '';
+          p.stdout.on('data', (d) => (out += d));
+          p.on('error', reject);
+          // 'close', not 'exit': the process may end before its last output has been read.
+          p.on('close', (code) => {
+            const codes = out.split('\n').filter(Boolean);
+            if (code !== 0) process.stderr.write(`  ${t.name} WebDAV client ${c}: curl exited ${code} after ${codes.length} of ${mine.length} files\n`);
+            const bad = codes.filter((x) => !upOk.includes(Number(x)));
+            if (bad.length) process.stderr.write(`  ${t.name} WebDAV client ${c}: ${bad.length} refused (${[...new Set(bad)].join(', ')})\n`);
+            for (let i = 0; i < mine.length; i++) count({ status: Number(codes[i] ?? 0), bytes: S.smallSize, text: '' }, upOk);
+            resolve();
+          });
+        });
+      }),
+    );
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function declareWorkloads(files: { big: string; client: string; small: string }): Workload[] {
   const small = crypto.randomBytes(S.smallSize);
   const names = Array.from({ length: S.small }, (_, i) => `small/f${String(i).padStart(5, '0')}.bin`);
   const clients = Array.from({ length: S.clients }, (_, i) => `clients/c${i}.bin`);
@@ -359,7 +402,7 @@ function declareWorkloads(files: { big: string; client: string }): Workload[] {
       label: `${S.big / MiB} MiB upload`,
       // nginx's create_full_put_path races when parallel PUTs create the same folder: make each first.
       setup: async (t) => {
-        for (const d of ['big', 'small', 'clients', 'list']) await request(t, 'PUT', t.file(`${d}/.keep`), { body: Buffer.alloc(0) });
+        for (const d of ['big', 'small', 'clients', 'list', 'dav']) await request(t, 'PUT', t.file(`${d}/.keep`), { body: Buffer.alloc(0) });
       },
       run: async (t, count) => {
         const res = await request(t, 'PUT', t.file('big/one.bin'), { body: () => fs.createReadStream(files.big, { highWaterMark: MiB }), length: S.big });
@@ -371,6 +414,11 @@ function declareWorkloads(files: { big: string; client: string }): Workload[] {
       key: 'smallUp',
       label: `${S.small} × 16 KiB upload, 8 clients`,
       run: (t, count) => pool(names, 8, async (n) => count({ ...(await request(t, 'PUT', t.file(n), { body: small })), bytes: small.length }, upOk)),
+    },
+    {
+      key: 'davUp',
+      label: `${S.small} × 16 KiB WebDAV upload (curl), 8 clients`,
+      run: (t, count) => davUpload(t, files.small, count),
     },
     {
       key: 'smallDown',
@@ -439,6 +487,7 @@ function report(h: Record<string, Measure>, n: Record<string, Measure>): { markd
     { name: `${S.big / MiB} MiB upload`, unit: 'MB/s', hcd: mbps(h.bigUp!), nginx: mbps(n.bigUp!), target: 0.7, m: [h.bigUp!, n.bigUp!] },
     { name: `${S.big / MiB} MiB download`, unit: 'MB/s', hcd: mbps(h.bigDown!), nginx: mbps(n.bigDown!), target: 0.9, m: [h.bigDown!, n.bigDown!] },
     { name: '16 KiB files up, 8 clients', unit: 'files/s', hcd: fps(h.smallUp!), nginx: fps(n.smallUp!), target: 0.8, m: [h.smallUp!, n.smallUp!] },
+    { name: '16 KiB files up over WebDAV (curl), 8 clients', unit: 'files/s', hcd: fps(h.davUp!), nginx: fps(n.davUp!), target: 0.8, m: [h.davUp!, n.davUp!] },
     { name: '16 KiB files down, 8 clients', unit: 'files/s', hcd: fps(h.smallDown!), nginx: fps(n.smallDown!), target: 0.8, m: [h.smallDown!, n.smallDown!] },
     {
       name: `${S.clients} clients × ${S.clientSize / MiB} MiB up`,
@@ -708,7 +757,7 @@ async function main() {
     process.stdout.write(classOut);
     return;
   }
-  const files = { big: sourceFile('src-big.bin', S.big), client: sourceFile('src-client.bin', S.clientSize) };
+  const files = { big: sourceFile('src-big.bin', S.big), client: sourceFile('src-client.bin', S.clientSize), small: sourceFile('src-small.bin', S.smallSize) };
   const workloads = declareWorkloads(files);
   const rounds: Record<string, Record<string, Measure>>[] = [];
   for (let round = 0; round < S.rounds; round++) {

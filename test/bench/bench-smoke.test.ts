@@ -34,7 +34,8 @@ test('bench --quick runs every workload on the daemon and on nginx without error
   t.diagnostic(out);
   const main = out.slice(0, out.indexOf('Class workload:'));
   const rows = main.split('\n').filter((l) => /^\| (?!workload|---)/.test(l));
-  assert.equal(rows.length, 9, out);
+  assert.equal(rows.length, 10, out);
+  assert.match(main, /\| 16 KiB files up over WebDAV \(curl\), 8 clients \|/, out);
   for (const row of rows) {
     const cells = row.split('|').map((c) => c.trim());
     assert.equal(cells.at(-2), '0/0', `failed requests in: ${row}`);

@@ -25,6 +25,8 @@ export class DavAuth {
    */
   private readonly cache = new Map<string, { userId: number; passwordHash: string; until: number }>();
   private readonly key = crypto.randomBytes(32);
+  /** Checks in progress, by the same key as the cache. */
+  private readonly verifying = new Map<string, Promise<AuthedUser>>();
   private readonly q;
 
   constructor(
@@ -56,6 +58,16 @@ export class DavAuth {
       }
       this.cache.delete(id);
     }
+    // A file manager opens several connections at once with the same credentials: they share one check,
+    // which counts once in the throttle (eight parallel checks would look like eight guesses).
+    const pending = this.verifying.get(id);
+    if (pending) return pending;
+    const check = this.verify(id, username, password, ip, now).finally(() => this.verifying.delete(id));
+    this.verifying.set(id, check);
+    return check;
+  }
+
+  private async verify(id: string, username: string, password: string, ip: string, now: number): Promise<AuthedUser> {
     // The web login's throttle, with the same keys: guesses over WebDAV and over the login page add up.
     const keys = [`u:${ip}:${username.slice(0, 64)}`, `ip:${ip}`];
     const wait = this.accounts.throttle.retryAfterMs(keys);

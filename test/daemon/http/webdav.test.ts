@@ -158,6 +158,26 @@ test('Basic authentication: challenge, throttle, and no bcrypt on every request'
   assert.equal(statuses[6], 429);
 });
 
+test('a file manager opening eight connections at once with the right password: one check, no 429', async (t) => {
+  const h = await makeApp();
+  t.after(h.close);
+  const u = await h.user('ada', 'advanced');
+  let checks = 0;
+  const verify = h.deps.accounts.verifyPassword.bind(h.deps.accounts);
+  h.deps.accounts.verifyPassword = async (...a) => (checks++, verify(...a));
+  // Found by make bench (curl, 8 clients): each parallel check counted as a failure until it ended.
+  const statuses = await Promise.all(
+    Array.from({ length: 8 }, async (_, i) => (await dav(h, u, 'PUT', `workspace/parallel-${i}.txt`, {}, `file ${i}`)).status),
+  );
+  assert.deepEqual(statuses, Array(8).fill(201));
+  assert.equal(checks, 1, 'the eight requests shared one bcrypt check');
+  // A wrong password sent eight times at once is one guess, not eight, and still refused.
+  const wrong = await Promise.all(
+    Array.from({ length: 8 }, async () => (await dav(h, { ...u, password: 'not-it' }, 'PROPFIND', 'workspace/', { depth: '0' })).status),
+  );
+  assert.deepEqual(wrong, Array(8).fill(401));
+});
+
 test('WebDAV writes are audited with via=dav, and a DELETE lands in the trash', async (t) => {
   const h = await makeApp();
   t.after(h.close);
