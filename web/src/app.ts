@@ -8,6 +8,8 @@ export interface App {
   queue: UploadQueue;
   /** Storage state from /api/health ("missing": the SSD is unplugged). */
   storage: string;
+  /** Said once on the login page (a login card that no longer works). */
+  loginMessage?: string | null;
   navigate(path: string, opts?: { replace?: boolean }): void;
   render(): void;
   refreshMe(): Promise<void>;

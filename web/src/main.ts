@@ -14,6 +14,7 @@ import { renderGuest } from './views/guest.js';
 import { renderFiles } from './views/files.js';
 import { renderTrash } from './views/trash.js';
 import { renderAccount } from './views/account.js';
+import { errorText } from './views/dialogs.js';
 import { offerRestore } from './views/backups.js';
 import { renderAdmin } from './views/admin.js';
 
@@ -93,6 +94,21 @@ window.addEventListener('beforeunload', (e) => {
 });
 onLangChange(() => app.render());
 
+/**
+ * A login card's QR code opens `/#card=<secret>`: the fragment never reaches a server log. It is taken
+ * off the address at once (history, a shared screen), then exchanged for an ordinary session.
+ */
+async function cardLogin(): Promise<void> {
+  const m = /^#card=([A-Za-z0-9_-]{1,200})$/.exec(location.hash);
+  if (!m) return;
+  history.replaceState(null, '', location.pathname + location.search);
+  try {
+    await api('POST', '/api/auth/card', { secret: m[1] });
+  } catch (err) {
+    app.loginMessage = errorText(err);
+  }
+}
+
 async function start() {
   const path = location.pathname;
   if (!(path === '/portal' || path.startsWith('/portal/') || path.startsWith('/s/'))) {
@@ -105,6 +121,7 @@ async function start() {
         if (started) app.render();
       })
       .catch(() => {});
+    await cardLogin();
     await app.refreshMe();
     started = true;
   }

@@ -38,6 +38,10 @@ export function renderLogin(root: HTMLElement, app: App): void {
       pass.select();
     }
   });
+  if (app.loginMessage) {
+    error.textContent = app.loginMessage;
+    app.loginMessage = null;
+  }
   replace(root, h('main', { id: 'main', class: 'center' }, form, h('div', { class: 'login-foot' }, langSwitch())));
   user.focus();
 }
