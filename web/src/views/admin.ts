@@ -7,6 +7,7 @@ import { fmtDate, fmtNumber, fmtSize, t, type Key } from '../i18n/index.js';
 import { confirmDialog, errorText, promptDialog } from './dialogs.js';
 import { diskFreeText, diskMeter, diskUsedText, fromStorageReport } from './disk-usage.js';
 import { backupsCard } from './backups.js';
+import { classImportCard } from './class-cards.js';
 import { deviceTab } from './device.js';
 import { renderHealth } from './health.js';
 
@@ -195,7 +196,14 @@ function usersTab(section: HTMLElement, app: App): () => void {
     }
   }
 
-  replace(section, h('h2', { class: 'visually-hidden' }, t('tab_users')), form, status, list);
+  replace(
+    section,
+    h('h2', { class: 'visually-hidden' }, t('tab_users')),
+    classImportCard(() => void load()),
+    form,
+    status,
+    list,
+  );
   void load();
   return () => {};
 }
