@@ -234,7 +234,7 @@ test('an admin sees the console and creates a user who then logs in', async () =
     assert.deepEqual(await actionNames(page, 'adam-notes.txt'), ['Preview', 'Download', 'Share', 'Rename', 'Move', 'Delete']);
     await nav.getByRole('link', { name: 'Admin', exact: true }).click();
     const tabs = page.getByRole('navigation', { name: 'Administration sections' });
-    assert.deepEqual(await tabs.getByRole('link').allInnerTexts(), ['Users', 'Storage', 'Activity log', 'Health']);
+    assert.deepEqual(await tabs.getByRole('link').allInnerTexts(), ['Users', 'Storage', 'Activity log', 'Health', 'Device']);
     await page.locator('li[data-user="adam"]').waitFor();
     const form = page.getByRole('form', { name: 'Create a user' });
     await form.getByLabel('Name').fill('newbie');
