@@ -32,6 +32,8 @@ test('an admin backs up in French on a phone; a new SD card is offered the backu
     await page.getByRole('button', { name: 'Sauvegarder maintenant' }).click();
     await page.getByText(/^Sauvegarde faite/).waitFor();
     const row = page.locator('.backup');
+    // The message comes first, the refreshed list a moment later.
+    await row.first().waitFor();
     assert.equal(await row.count(), 1);
     assert.match(await row.innerText(), /3 comptes · 5 fichiers/);
     await row.scrollIntoViewIfNeeded();
