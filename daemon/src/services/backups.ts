@@ -1,4 +1,5 @@
 // Database backups on the SSD: listing, making one, reading one, and staging a restore that the next start applies.
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
@@ -94,8 +95,8 @@ export class Backups {
     if (this.config.dbPath === ':memory:') throw badRequest('bad_request', 'This daemon runs on an in-memory database: there is no file to restore into.');
     const { path: src } = await this.file(name);
     const staged = stagedPath(this.config.dbPath);
-    const part = `${staged}.part`;
-    await fsp.rm(part, { force: true });
+    // One copy per request: two restores asked at once must not write into each other's file.
+    const part = `${staged}.${crypto.randomUUID()}.part`;
     await fsp.copyFile(src, part);
     let info: BackupInfo;
     try {
@@ -154,9 +155,13 @@ export function applyStagedRestore(dbPath: string): boolean {
   if (dbPath === ':memory:') return false;
   const staged = stagedPath(dbPath);
   if (!fs.existsSync(staged)) return false;
-  for (const s of SIDE_FILES) fs.rmSync(replacedPath(dbPath) + s, { force: true });
-  for (const s of SIDE_FILES) {
-    if (fs.existsSync(dbPath + s)) fs.renameSync(dbPath + s, replacedPath(dbPath) + s);
+  // A start cut off after moving the live database aside finds it gone: the copy kept then is that database,
+  // and must not be removed the second time.
+  if (fs.existsSync(dbPath)) {
+    for (const s of SIDE_FILES) fs.rmSync(replacedPath(dbPath) + s, { force: true });
+    for (const s of SIDE_FILES) {
+      if (fs.existsSync(dbPath + s)) fs.renameSync(dbPath + s, replacedPath(dbPath) + s);
+    }
   }
   fs.renameSync(staged, dbPath);
   const dirFd = fs.openSync(path.dirname(dbPath), 'r');
