@@ -1,5 +1,6 @@
 // Browser-test helpers: Debian's Chromium through playwright-core, a seeded real daemon, screenshots.
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
@@ -150,4 +151,14 @@ export async function uiLogin(page: Page, base: string, username: string, passwo
   await page.getByLabel(/^(Password|Mot de passe)$/).fill(password);
   await page.getByRole('button', { name: /^(Log in|Se connecter)$/ }).click();
   await page.getByRole('navigation', { name: /Sections|Rubriques/ }).waitFor();
+}
+
+/** A file on disk with `body` for `setInputFiles(path)`. Chromium reads a path itself; a buffer of
+ *  several MiB goes base64 through the DevTools protocol instead, and on a loaded CI machine that
+ *  outlasted the 10 s action timeout (stop 22's CI: 20 MiB). */
+export async function fileOnDisk(name: string, body: Buffer): Promise<string> {
+  const dir = await fs.promises.mkdtemp(path.join(os.tmpdir(), 'hcd-upload-'));
+  const file = path.join(dir, name);
+  await fs.promises.writeFile(file, body);
+  return file;
 }

@@ -6,7 +6,7 @@ import crypto from 'node:crypto';
 import type { Browser } from 'playwright-core';
 import { dispose } from '../helpers/server.js';
 import { cuttingProxy } from '../helpers/proxy.js';
-import { LAPTOP, launch, newPage, PHONE, seededDaemon, uiLogin, type Seeded, shoot } from './browser.js';
+import { fileOnDisk, LAPTOP, launch, newPage, PHONE, seededDaemon, uiLogin, type Seeded, shoot } from './browser.js';
 
 let s: Seeded;
 let browser: Browser;
@@ -34,7 +34,7 @@ test('an upload cut by a network drop resumes where it stopped and the bytes are
       if (new URL(r.url()).pathname.startsWith('/api/tus')) tus.push({ method: r.method(), offset: Number(r.headers()['upload-offset'] ?? -1) });
     });
     const body = crypto.randomBytes(8 * 1024 * 1024);
-    await page.locator('#pick-files').setInputFiles({ name: 'interview.bin', mimeType: 'application/octet-stream', buffer: body });
+    await page.locator('#pick-files').setInputFiles(await fileOnDisk('interview.bin', body));
     const row = page.locator('.upload', { hasText: 'interview.bin' });
     await row.waitFor();
     await row.locator('.up-line', { hasText: 'Done' }).waitFor({ timeout: 60_000 });
@@ -71,7 +71,7 @@ test('a large file goes in 8 MiB PATCHes, so no request lasts long enough to mee
       }
     });
     const body = crypto.randomBytes(20 * 1024 * 1024);
-    await page.locator('#pick-files').setInputFiles({ name: 'long-video.bin', mimeType: 'application/octet-stream', buffer: body });
+    await page.locator('#pick-files').setInputFiles(await fileOnDisk('long-video.bin', body));
     await page.locator('.upload', { hasText: 'long-video.bin' }).locator('.up-line', { hasText: 'Done' }).waitFor({ timeout: 60_000 });
     assert.deepEqual(
       patches.map((p) => p.offset),

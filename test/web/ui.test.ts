@@ -5,7 +5,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import { api, dispose, login, startDaemon } from '../helpers/server.js';
-import { LAPTOP, launch, newPage, PHONE, seededDaemon, shoot, uiLogin, type Seeded } from './browser.js';
+import { fileOnDisk, LAPTOP, launch, newPage, PHONE, seededDaemon, shoot, uiLogin, type Seeded } from './browser.js';
 
 let s: Seeded;
 let browser: Browser;
@@ -274,7 +274,7 @@ test('an upload shows its progress, speed and time left; the download has the sa
     await cdp.send('Network.enable');
     await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 5, downloadThroughput: -1, uploadThroughput: 1_500_000 });
     const body = crypto.randomBytes(6 * 1024 * 1024);
-    await page.locator('#pick-files').setInputFiles({ name: 'field-video.bin', mimeType: 'application/octet-stream', buffer: body });
+    await page.locator('#pick-files').setInputFiles(await fileOnDisk('field-video.bin', body));
     const row = page.locator('.upload', { hasText: 'field-video.bin' });
     await row.waitFor();
     // Mid-way: the bar moved, and the line says how fast and how long.
