@@ -15,6 +15,7 @@ import { renderFiles } from './views/files.js';
 import { renderTrash } from './views/trash.js';
 import { renderAccount } from './views/account.js';
 import { renderAdmin } from './views/admin.js';
+import { renderHandins } from './views/handins.js';
 
 const root = document.getElementById('app')!;
 let cleanup: (() => void) | void;
@@ -61,6 +62,7 @@ const app: App = {
     if (path.startsWith('/files/')) cleanup = renderFiles(main, app);
     else if (path === '/trash') cleanup = renderTrash(main, app);
     else if (path === '/account') cleanup = renderAccount(main, app);
+    else if (path === '/handins' || path.startsWith('/handins/')) cleanup = renderHandins(main, app);
     else if (path.startsWith('/admin')) cleanup = renderAdmin(main, app);
     else {
       document.title = t('notFound');
