@@ -60,7 +60,14 @@ test('a hand-in for two pupils: each sees only their own, a late file is flagged
   let id: number;
   try {
     await uiLogin(admin.page, base, 'admin', s.users.admin.password);
-    await admin.page.getByRole('navigation').getByRole('link', { name: 'Hand-ins' }).click();
+    // Five sections for an administrator, all in sight on a 360 px phone.
+    const nav = admin.page.getByRole('navigation', { name: 'Sections' });
+    assert.deepEqual(await nav.getByRole('link').allInnerTexts(), ['Shared', 'Private', 'Hand-ins', 'Trash', 'Admin']);
+    const outside = await nav
+      .getByRole('link')
+      .evaluateAll((links) => links.filter((a) => a.getBoundingClientRect().right > window.innerWidth).map((a) => a.textContent));
+    assert.deepEqual(outside, []);
+    await nav.getByRole('link', { name: 'Hand-ins' }).click();
     await admin.page.getByText('No hand-in yet').waitFor();
     await admin.page.getByRole('button', { name: 'New hand-in' }).click();
     const dialog = admin.page.getByRole('dialog', { name: 'New hand-in' });
