@@ -286,6 +286,7 @@ export class Handins {
     })();
     // After the rows: a crash in between leaves a folder that recover() removes, never a row without its file.
     await fsp.rm(this.dir(id), { recursive: true, force: true });
+    await this.uploads.durable();
     return { files };
   }
 
@@ -328,7 +329,11 @@ export class Handins {
         this.requireSubmission(now.actor, id, old.id, 'withdraw');
       }
       const dir = this.dir(id);
-      await fsp.mkdir(dir, { recursive: true, mode: 0o750 });
+      // A folder made now is synced into its parents too: otherwise a power cut could lose it with the file.
+      if (await fsp.mkdir(dir, { recursive: true, mode: 0o750 })) {
+        await this.store.syncDir(this.store.handinsDir);
+        await this.store.syncDir(path.dirname(this.store.handinsDir));
+      }
       const stored = crypto.randomUUID();
       const dest = path.join(dir, stored);
       this.store.commitFile(tmp, dest, false);
@@ -360,6 +365,8 @@ export class Handins {
         throw err;
       }
       if (old) await this.removeStored(id, old.stored);
+      // The receipt is shown only once its row is on stable storage, as any upload's answer.
+      await this.uploads.durable();
       return this.submission(row, h);
     });
   }
@@ -393,6 +400,7 @@ export class Handins {
       });
     })();
     await this.removeStored(id, r.stored);
+    await this.uploads.durable();
     return json;
   }
 

@@ -425,6 +425,11 @@ export class Uploads {
     throw conflict('exists', `${displayPath(names)} and a thousand variants of its name are taken.`);
   }
 
+  /** Resolves once the database changes committed so far are on stable storage (the index's group commit). */
+  durable(): Promise<void> {
+    return this.tree.commits.sync();
+  }
+
   /** Writes down that a finished resumable upload is about to be put in place (see recover). */
   intendTus(uploadId: string, space: string, names: string[], owner: string, size: number): string {
     return this.tree.intend('tus', space, uploadId, names.join('/'), owner, { size });

@@ -372,6 +372,14 @@ test('quota, the SSD and the group: the same checks as any upload; a deleted gro
   await handOk(h, pia, hi.id, 'a.txt', '123456789', '?overwrite=1');
   const overWs = await h.put(pia, 'workspace/w.txt', '12');
   assert.equal(overWs.status, 413, 'and against workspace uploads too');
+  // The admin's figures agree with the quota.
+  const storage = await h.json(h.req('GET', '/api/admin/storage', { token: admin.token }));
+  assert.deepEqual(
+    storage.users.filter((u: { username: string }) => u.username === 'pia').map((u: { bytes: number; files: number }) => [u.bytes, u.files]),
+    [[9, 1]],
+  );
+  const users = await h.json(h.req('GET', '/api/admin/users', { token: admin.token }));
+  assert.equal(users.users.find((u: { username: string }) => u.username === 'pia').usedBytes, 9);
 
   // The group is deleted: its pupils no longer see the hand-in (they keep their receipts through it
   // having handed in); the admin sees it, marked.

@@ -69,8 +69,12 @@ export function fileQueries(db: Db) {
        name = CASE WHEN path = @path THEN @toName ELSE name END
      WHERE ${SUBTREE}`,
   );
+  // Handed-in files (migration 0009) are their submitter's too: the storage report agrees with the quota.
   const usageByOwner = db.prepare<[], { owner: string | null; bytes: number; files: number }>(
-    "SELECT owner, coalesce(sum(size), 0) AS bytes, count(*) AS files FROM files WHERE type = 'file' AND missing_since IS NULL GROUP BY owner",
+    `SELECT owner, coalesce(sum(size), 0) AS bytes, count(*) AS files FROM (
+       SELECT owner, size FROM files WHERE type = 'file' AND missing_since IS NULL
+       UNION ALL SELECT username AS owner, size FROM handin_submissions
+     ) GROUP BY owner`,
   );
   // A user's files count against their quota wherever they are: in a space, or handed in (migration 0009).
   const usageOf = db.prepare<{ owner: string }, { bytes: number }>(
