@@ -424,3 +424,37 @@ test('recovery at start: files no row names (a crash between the link and the ro
   assert.equal(fs.readdirSync(path.join(dir, String(hi.id))).length, 1);
   assert.equal((await h.json(h.req('GET', `/api/handins/${hi.id}`, { token: pia.token }))).mine.length, 1);
 });
+
+test('a hand-in cut off mid-body leaves nothing: no temp file, no file, no receipt, no quota held', async (t) => {
+  const w = await world();
+  const { h, pia } = w;
+  t.after(h.close);
+  const hi = await classHandin(w);
+  const { serve } = await import('@hono/node-server');
+  const server = serve({ fetch: h.app.fetch, port: 0, hostname: '127.0.0.1' });
+  await new Promise((r) => server.once('listening', r));
+  t.after(() => new Promise<void>((r) => server.close(() => r())));
+  const port = (server.address() as import('node:net').AddressInfo).port;
+  const http = await import('node:http');
+  await new Promise<void>((resolve) => {
+    const req = http.request({
+      host: '127.0.0.1',
+      port,
+      method: 'PUT',
+      path: `/api/handins/${hi.id}/files/big.bin`,
+      headers: { authorization: `Bearer ${pia.token}`, 'content-length': String(10 * 1024 * 1024) },
+    });
+    req.on('error', () => resolve());
+    req.on('response', () => resolve());
+    req.write(Buffer.alloc(256 * 1024, 1));
+    setTimeout(() => req.destroy(), 300);
+  });
+  const tmp = path.join(h.dataDir, '.hcd/tmp');
+  for (let i = 0; i < 50 && (fs.readdirSync(tmp).length > 0 || h.deps.uploads.inflightCount > 0); i++) await new Promise((r) => setTimeout(r, 50));
+  assert.deepEqual(fs.readdirSync(tmp), [], 'the temp file is gone');
+  assert.equal(h.deps.uploads.ledger.reservedBy('pia'), 0, 'no quota held');
+  assert.equal(fs.existsSync(path.join(h.dataDir, '.hcd/handins', String(hi.id))), false);
+  assert.deepEqual((await h.json(h.req('GET', `/api/handins/${hi.id}`, { token: pia.token }))).mine, []);
+  // The next one goes through.
+  assert.equal((await handOk(h, pia, hi.id, 'big.bin', 'small now')).size, 9);
+});
