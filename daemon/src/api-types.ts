@@ -16,6 +16,7 @@ export const ERROR_STATUS = {
   invalid_group: 400,
   invalid_import: 400,
   invalid_backup: 400,
+  invalid_handin: 400,
   upload_aborted: 400,
   unauthenticated: 401,
   invalid_credentials: 401,
@@ -28,11 +29,15 @@ export const ERROR_STATUS = {
   account_disabled: 403,
   cross_site_request: 403,
   symlink_refused: 403,
+  handin_closed: 403,
+  handin_past_deadline: 403,
   not_found: 404,
   no_such_user: 404,
   no_thumbnail: 404,
   no_such_group: 404,
   link_not_found: 404,
+  no_such_handin: 404,
+  no_such_submission: 404,
   method_not_allowed: 405,
   exists: 409,
   file_changed: 409,
@@ -331,6 +336,11 @@ export const AUDIT_ACTIONS = [
   'link_revoke',
   'backup_create',
   'backup_restore',
+  'handin_create',
+  'handin_update',
+  'handin_delete',
+  'handin_submit',
+  'handin_withdraw',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
@@ -430,6 +440,71 @@ export interface GuestLinkInfo {
   usesLeft: number | null;
   /** A file link: its size. */
   size: number | null;
+}
+
+// ---- hand-ins ---------------------------------------------------------------------------------
+
+/** One handed-in file, with its receipt: what its submitter and administrators see, nobody else. */
+export interface Submission {
+  id: number;
+  handinId: number;
+  username: string;
+  name: string;
+  size: number;
+  sha256: string;
+  /** A short code ("7KQ2-M9XD") that names this submission, shown to the pupil and on the teacher's roster. */
+  receipt: string;
+  /** By the drive's clock. */
+  submittedAt: string;
+  /** Handed in after the hand-in's deadline (as it is now: moving the deadline moves the flags). */
+  late: boolean;
+}
+
+/** A hand-in folder as the caller sees it (GET /api/handins, /api/handins/{id}). */
+export interface HandinItem {
+  id: number;
+  title: string;
+  instructions: string;
+  deadline: string | null;
+  /** The roster; null: every account may hand in. */
+  group: GroupRef | null;
+  /** The hand-in named a group that was deleted since: only administrators see it, nobody may hand in. */
+  groupMissing: boolean;
+  closed: boolean;
+  pastDeadline: boolean;
+  createdBy: string;
+  createdAt: string;
+  updatedAt: string;
+  /** The caller's own submissions, oldest first. */
+  mine: Submission[];
+  /** What the caller may do now (policy.ts decides; the UI only shows it). */
+  canSubmit: boolean;
+  canWithdraw: boolean;
+  /** Administrators: how many people handed something in, and how many files. */
+  submitters: number | null;
+  files: number | null;
+}
+
+/** GET /api/handins; `now` is the drive's clock, for the admin's "is the clock set?" warning. */
+export interface HandinList {
+  handins: HandinItem[];
+  now: string;
+}
+
+/** One line of the roster: a member of the group (or, without a group, someone who handed in). */
+export interface RosterLine {
+  username: string;
+  displayName: string | null;
+  /** False for someone who handed in but is not (or no longer) in the group. */
+  member: boolean;
+  submissions: Submission[];
+}
+
+/** GET /api/handins/{id}/roster (administrators). */
+export interface HandinRoster {
+  handin: HandinItem;
+  lines: RosterLine[];
+  now: string;
 }
 
 // ---- public health, notice, captive portal --------------------------------------------------

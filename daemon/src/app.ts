@@ -13,6 +13,7 @@ import { davRoutes } from './routes/dav.js';
 import { deviceRoutes } from './routes/device.js';
 import { fileRoutes } from './routes/files.js';
 import { groupRoutes } from './routes/groups.js';
+import { handinRoutes } from './routes/handins.js';
 import { healthRoutes } from './routes/health.js';
 import { guestRoutes, linkRoutes } from './routes/links.js';
 import { noticeRoutes } from './routes/notice.js';
@@ -64,6 +65,7 @@ export function createApp(deps: Deps) {
   app.route('/api/trash', trashRoutes(deps));
   app.route('/api/tus', tusRoutes(deps));
   app.route('/api/links', linkRoutes(deps));
+  app.route('/api/handins', handinRoutes(deps));
   app.route('/api/s', guestRoutes(deps));
   app.route('/api/admin', adminRoutes(deps));
   app.route('/api/admin', groupRoutes(deps));

@@ -18,6 +18,7 @@ import { Cards } from './services/cards.js';
 import type { Clock } from './services/clock.js';
 import { Drive } from './services/drive.js';
 import { Groups } from './services/groups.js';
+import { Handins } from './services/handins.js';
 import { Links } from './services/links.js';
 import { PasswordHasher } from './services/password-hasher.js';
 import { Portal } from './services/portal.js';
@@ -51,6 +52,8 @@ export interface Deps {
   cards: Cards;
   bulkAccounts: BulkAccounts;
   links: Links;
+  /** Hand-in folders: files collected from a roster, outside every space. */
+  handins: Handins;
   /** WebDAV: Basic authentication and app passwords, copies, locks (in memory), dead properties. */
   davAuth: DavAuth;
   copies: Copies;
@@ -108,6 +111,7 @@ export function buildDeps(base: BaseDeps, opts: DepsOptions = {}): Deps {
   const cards = new Cards(db, clock, accounts, portal, config.hostapdConf);
   const bulkAccounts = new BulkAccounts(db, clock, accounts, groups, cards, audit);
   const links = new Links(db, drive, audit, clock, hasher);
+  const handins = new Handins(db, store, uploads, audit, clock);
   const dav = {
     davAuth: new DavAuth(db, accounts, clock),
     copies: new Copies(drive, uploads),
@@ -134,6 +138,7 @@ export function buildDeps(base: BaseDeps, opts: DepsOptions = {}): Deps {
     cards,
     bulkAccounts,
     links,
+    handins,
     ...dav,
   };
 }

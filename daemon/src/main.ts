@@ -44,12 +44,14 @@ async function main() {
     const up = store.available();
     if (up && !storageWasUp) {
       const rec = await reconciler.recover();
+      const handinsRec = await deps.handins.recover();
       const rep = await reconciler.reconcile();
       log.info('storage ready', {
         dataDir: config.dataDir,
         ...rec,
         trashMissing: rec.trashMissing.length,
         trashOrphans: rec.trashOrphans.length,
+        handinOrphans: handinsRec.orphansRemoved,
         added: rep.added,
         updated: rep.updated,
         missing: rep.missing.length,

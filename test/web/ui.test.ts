@@ -39,7 +39,7 @@ test('a normal user sees the shared workspace only: no private container, no adm
     await uiLogin(page, base, 'ulla', s.users.ulla.password);
     const nav = page.getByRole('navigation', { name: 'Sections' });
     // No Trash tab: a normal user deletes nothing, so has nothing in a trash.
-    assert.deepEqual(await nav.getByRole('link').allInnerTexts(), ['Shared']);
+    assert.deepEqual(await nav.getByRole('link').allInnerTexts(), ['Shared', 'Hand-ins']);
     await page.getByRole('link', { name: 'adam-notes.txt', exact: true }).waitFor();
     for (const entry of ['adam-notes.txt', 'welcome.txt']) {
       assert.deepEqual(await actionNames(page, entry), ['Preview', 'Download'], entry);
@@ -201,7 +201,7 @@ test('an advanced user may change only what they uploaded, and has a private con
   try {
     await uiLogin(page, base, 'adam', s.users.adam.password);
     const nav = page.getByRole('navigation', { name: 'Sections' });
-    assert.deepEqual(await nav.getByRole('link').allInnerTexts(), ['Shared', 'Private', 'Trash']);
+    assert.deepEqual(await nav.getByRole('link').allInnerTexts(), ['Shared', 'Private', 'Hand-ins', 'Trash']);
     await page.getByRole('link', { name: 'welcome.txt', exact: true }).waitFor();
     assert.deepEqual(await actionNames(page, 'adam-notes.txt'), ['Preview', 'Download', 'Share', 'Rename', 'Move', 'Delete']);
     assert.deepEqual(await actionNames(page, 'welcome.txt'), ['Preview', 'Download', 'Share']);
@@ -230,7 +230,7 @@ test('an admin sees the console and creates a user who then logs in', async () =
   try {
     await uiLogin(page, base, 'admin', s.users.admin.password);
     const nav = page.getByRole('navigation', { name: 'Sections' });
-    assert.deepEqual(await nav.getByRole('link').allInnerTexts(), ['Shared', 'Private', 'Trash', 'Admin']);
+    assert.deepEqual(await nav.getByRole('link').allInnerTexts(), ['Shared', 'Private', 'Hand-ins', 'Trash', 'Admin']);
     assert.deepEqual(await actionNames(page, 'adam-notes.txt'), ['Preview', 'Download', 'Share', 'Rename', 'Move', 'Delete']);
     await nav.getByRole('link', { name: 'Admin', exact: true }).click();
     const tabs = page.getByRole('navigation', { name: 'Administration sections' });

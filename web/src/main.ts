@@ -17,6 +17,7 @@ import { renderAccount } from './views/account.js';
 import { errorText } from './views/dialogs.js';
 import { offerRestore } from './views/backups.js';
 import { renderAdmin } from './views/admin.js';
+import { renderHandins } from './views/handins.js';
 
 const root = document.getElementById('app')!;
 let cleanup: (() => void) | void;
@@ -63,6 +64,7 @@ const app: App = {
     if (path.startsWith('/files/')) cleanup = renderFiles(main, app);
     else if (path === '/trash') cleanup = renderTrash(main, app);
     else if (path === '/account') cleanup = renderAccount(main, app);
+    else if (path === '/handins' || path.startsWith('/handins/')) cleanup = renderHandins(main, app);
     else if (path.startsWith('/admin')) cleanup = renderAdmin(main, app);
     else {
       document.title = t('notFound');

@@ -8,6 +8,7 @@ import * as m0005 from './migrations/0005-must-change-password.js';
 import * as m0006 from './migrations/0006-groups-and-cards.js';
 import * as m0007 from './migrations/0007-guest-links.js';
 import * as m0008 from './migrations/0008-webdav.js';
+import * as m0009 from './migrations/0009-handins.js';
 
 export const migrations: ReadonlyArray<{ name: string; sql: string }> = [
   { name: '0001-initial', sql: m0001.sql },
@@ -18,6 +19,7 @@ export const migrations: ReadonlyArray<{ name: string; sql: string }> = [
   { name: '0006-groups-and-cards', sql: m0006.sql },
   { name: '0007-guest-links', sql: m0007.sql },
   { name: '0008-webdav', sql: m0008.sql },
+  { name: '0009-handins', sql: m0009.sql },
 ];
 
 /** The schema version the database is at: the number of migrations applied. */

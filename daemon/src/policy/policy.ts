@@ -113,3 +113,47 @@ export function ownersAllow(actor: Actor, space: Space, foreignCount: number): b
   if (space.kind === 'container') return can(actor, 'modify', space, actor.username);
   return actor.role === 'advanced' && foreignCount === 0;
 }
+
+/** Where an actor stands with one hand-in folder (services/handins.ts works it out). */
+export interface HandinStanding {
+  /** On its roster: a live member of its group, or anyone when it has no group. */
+  readonly member: boolean;
+  /** Has handed something in to it (and so may still see it, e.g. after leaving the group). */
+  readonly submitted: boolean;
+  readonly closed: boolean;
+  /** Its deadline has passed, by the drive's clock. */
+  readonly pastDeadline: boolean;
+}
+
+export type HandinAction =
+  | 'manage' // create, edit, close, reopen, delete; the roster, every submission, the zip
+  | 'see' // know that it exists, read its instructions and one's own receipts
+  | 'submit' // hand a new file in
+  | 'read' // download or preview a submission
+  | 'withdraw'; // withdraw a submission, or replace it with a new file of the same name
+
+/**
+ * The hand-in matrix. In a hand-in, every role has the same rights over its own files (a pupil who may
+ * never delete anything in the workspace still withdraws their own homework), and nobody but
+ * administrators ever reaches another person's submission. Handing in stays open after the deadline
+ * (the files are marked late) until an administrator closes the hand-in; withdrawing or replacing stops
+ * at the deadline, so that what was handed in on time is what the teacher finds. Administrators may
+ * withdraw any submission at any time (a wrong file, a photo that should not be there): the audit log
+ * keeps its receipt.
+ */
+export function canHandin(actor: Actor, action: HandinAction, h: HandinStanding, submitter?: string): boolean {
+  const admin = actor.role === 'admin';
+  switch (action) {
+    case 'manage':
+      return admin;
+    case 'see':
+      return admin || h.member || h.submitted;
+    case 'submit':
+      return h.member && !h.closed;
+    case 'read':
+      return admin || (submitter !== undefined && submitter === actor.username);
+    case 'withdraw':
+      if (admin) return true;
+      return submitter !== undefined && submitter === actor.username && !h.closed && !h.pastDeadline;
+  }
+}

@@ -9,7 +9,7 @@ import { rawPath, readBytes, readJson, truthy, type AppEnv } from '../http.js';
 import { THUMB_MAX_BYTES } from '../services/thumbs.js';
 import { decodeUrlPath, parsePathString } from '../storage/paths.js';
 import { parseRange } from '../storage/ranges.js';
-import { zipStream } from '../storage/zip.js';
+import { zipStream, type ZipEntry } from '../storage/zip.js';
 import type { Deps } from '../deps.js';
 import type { Space } from '../policy/policy.js';
 import type { Drive } from '../services/drive.js';
@@ -216,6 +216,11 @@ export function zipResponse(c: Context<AppEnv>, list: Awaited<ReturnType<Drive['
       comment: f.row.owner ?? undefined,
     }));
   if (byOwner) entries.sort((a, b) => (a.name < b.name ? -1 : 1));
+  return zipEntriesResponse(c, entries, base, log);
+}
+
+/** Files as a streamed zip download named `<base>.zip` (a folder, a hand-in's submissions). */
+export function zipEntriesResponse(c: Context<AppEnv>, entries: readonly ZipEntry[], base: string, log: Logger): Response {
   const stream = zipStream(entries, log);
   return c.body(Readable.toWeb(stream) as ReadableStream, 200, {
     'Content-Type': 'application/zip',

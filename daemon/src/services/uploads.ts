@@ -15,6 +15,7 @@ import { HttpError, badRequest, conflict, forbidden, fromFsError } from '../erro
 import { can, canFillEmptyFile, spaceKey, spaceOfKey, type Space } from '../policy/policy.js';
 import type { Audit } from './audit.js';
 import type { Clock } from './clock.js';
+import type { WriteResult } from '../storage/file-store.js';
 import type { Trash } from './trash.js';
 import { displayPath, existsError, type Ctx, type Entry, type Tree } from './tree.js';
 
@@ -173,46 +174,49 @@ export class Uploads {
         if (!filling) tree.require(actor, 'modify', space, replacing?.owner ?? null);
       }
     }
-    const writable = await tree.store.writableBytes(opts.length === undefined || opts.length > GRANT_STEP);
-    // ---- from here to the reservation, no await: the checks and the promise are one step.
     const credit = replacing && replacing.owner === actor.username ? replacing.size : 0;
-    const diskLeft = writable - this.ledger.pendingBytes(opts.id);
+    return { names, limit: await this.grant(actor.username, opts.id, opts.length, credit) };
+  }
+
+  /**
+   * The quota and free-space half of the checks, and the reservation of the bytes under `id`: after
+   * the one await (statfs), the checks and the promise are one synchronous step, so that uploads
+   * racing each other cannot all pass. `credit`: bytes of the owner's that the upload will free (the
+   * file it replaces).
+   */
+  private async grant(owner: string, id: string, length: number | undefined, credit: number): Promise<UploadLimit> {
+    const writable = await this.tree.store.writableBytes(length === undefined || length > GRANT_STEP);
+    // ---- from here to the reservation, no await: the checks and the promise are one step.
+    const diskLeft = writable - this.ledger.pendingBytes(id);
     const diskFull = () => new HttpError('disk_full', 'The drive is full: nothing was written.');
-    if (opts.length !== undefined) {
-      const left = this.ledger.quotaLeft(actor.username, credit, opts.id);
-      if (opts.length > left.bytes) throw left.error();
-      if (opts.length > diskLeft) throw diskFull();
-      this.ledger.reserve(opts.id, actor.username, opts.length);
-      const length = opts.length;
+    if (length !== undefined) {
+      const left = this.ledger.quotaLeft(owner, credit, id);
+      if (length > left.bytes) throw left.error();
+      if (length > diskLeft) throw diskFull();
+      this.ledger.reserve(id, owner, length);
       return {
-        names,
-        limit: {
-          allow: (size) => (this.ledger.progress(opts.id, size), size <= length),
-          error: () => badRequest('bad_request', 'The body is longer than its Content-Length.'),
-        },
+        allow: (size) => (this.ledger.progress(id, size), size <= length),
+        error: () => badRequest('bad_request', 'The body is longer than its Content-Length.'),
       };
     }
     // Unknown length: quota granted in steps as the body grows; the disk bounded by what was free at the start.
-    this.ledger.reserve(opts.id, actor.username, 0);
+    this.ledger.reserve(id, owner, 0);
     let error = diskFull;
     return {
-      names,
-      limit: {
-        allow: (size) => {
-          this.ledger.progress(opts.id, size);
-          const r = this.ledger.get(opts.id);
-          if (!r) return false;
-          if (size > diskLeft) return ((error = diskFull), false);
-          if (size <= r.bytes) return true;
-          const left = this.ledger.quotaLeft(actor.username, credit, opts.id);
-          const want = Math.max(size, r.bytes + GRANT_STEP);
-          if (left.bytes >= want) r.bytes = want;
-          else if (left.bytes >= size) r.bytes = left.bytes;
-          else return ((error = left.error), false);
-          return true;
-        },
-        error: () => error(),
+      allow: (size) => {
+        this.ledger.progress(id, size);
+        const r = this.ledger.get(id);
+        if (!r) return false;
+        if (size > diskLeft) return ((error = diskFull), false);
+        if (size <= r.bytes) return true;
+        const left = this.ledger.quotaLeft(owner, credit, id);
+        const want = Math.max(size, r.bytes + GRANT_STEP);
+        if (left.bytes >= want) r.bytes = want;
+        else if (left.bytes >= size) r.bytes = left.bytes;
+        else return ((error = left.error), false);
+        return true;
       },
+      error: () => error(),
     };
   }
 
@@ -233,18 +237,61 @@ export class Uploads {
       this.ledger.release(id);
       throw err;
     }
-    const tmp = this.tree.store.tmpPath(id);
     this.rows.insert({ id, space: spaceKey(space), path: names.join('/'), owner: actor.username, started_at: this.clock.now() });
+    try {
+      return await this.stream(id, source, limit, opts.contentLength, (tmp, written) =>
+        this.commit(ctx, space, names, tmp, written, opts.overwrite, opts.rename),
+      );
+    } finally {
+      this.rows.delete(id);
+    }
+  }
+
+  /**
+   * A body that goes outside the spaces (a hand-in's file): the same checks as any upload (shutdown,
+   * the SSD present, the owner's quota, the free space), the same temp file (hashed, fsynced), the same
+   * tracking for shutdown's drain. `place` puts the finished temp file where it belongs, with the
+   * caller's rights of now (403 if the account was disabled meanwhile). A crash before `place` leaves
+   * only a temp file, which recover() removes at the next start.
+   */
+  async receive<T>(
+    ctx: Ctx,
+    source: Readable,
+    opts: { contentLength?: number; credit?: number },
+    place: (tmp: string, written: WriteResult, ctx: Ctx) => Promise<T>,
+  ): Promise<T> {
+    if (this.draining) throw new HttpError('shutting_down', 'The drive is shutting down; try again in a moment.');
+    const id = crypto.randomUUID();
+    let limit: UploadLimit;
+    try {
+      await this.tree.store.ensureAvailable();
+      limit = await this.grant(ctx.actor.username, id, opts.contentLength, opts.credit ?? 0);
+    } catch (err) {
+      this.ledger.release(id);
+      throw err;
+    }
+    return this.stream(id, source, limit, opts.contentLength, (tmp, written) => place(tmp, written, this.current(ctx)));
+  }
+
+  /** Streams a body into the temp file `id` within `limit`, then `finish`es it; the temp file and the reservation go in any case. */
+  private async stream<T>(
+    id: string,
+    source: Readable,
+    limit: UploadLimit,
+    contentLength: number | undefined,
+    finish: (tmp: string, written: WriteResult) => Promise<T>,
+  ): Promise<T> {
+    const tmp = this.tree.store.tmpPath(id);
     let abortErr: Error | undefined;
     const work = (async () => {
       // Iterated without destroying the source on an early stop: a body refused partway (413, 507) is
       // left to the route, which reads the rest so the client gets the answer rather than a reset.
       const written = await this.tree.store.writeTemp(source.iterator({ destroyOnReturn: false }), id, limit);
-      if (opts.contentLength !== undefined && written.size !== opts.contentLength) {
+      if (contentLength !== undefined && written.size !== contentLength) {
         throw new HttpError('upload_aborted', 'The upload ended before all its bytes arrived; nothing was saved.');
       }
       if (abortErr) throw abortErr;
-      return this.commit(ctx, space, names, tmp, written, opts.overwrite, opts.rename);
+      return finish(tmp, written);
     })();
     this.inflight.set(id, {
       abort: (err) => {
@@ -265,7 +312,6 @@ export class Uploads {
     } finally {
       this.tree.store.removeTemp(id); // a no-op once committed: the link or rename took the file
       this.inflight.delete(id);
-      this.rows.delete(id);
       this.ledger.release(id);
     }
   }
@@ -377,6 +423,11 @@ export class Uploads {
       if (!r.stat) return candidate;
     }
     throw conflict('exists', `${displayPath(names)} and a thousand variants of its name are taken.`);
+  }
+
+  /** Resolves once the database changes committed so far are on stable storage (the index's group commit). */
+  durable(): Promise<void> {
+    return this.tree.commits.sync();
   }
 
   /** Writes down that a finished resumable upload is about to be put in place (see recover). */

@@ -25,6 +25,8 @@ export class FileStore {
   readonly tusDir: string;
   /** The grid's thumbnails, a cache (services/thumbs.ts). */
   readonly thumbsDir: string;
+  /** Files handed in to hand-in folders (services/handins.ts): outside every space, on the same filesystem. */
+  readonly handinsDir: string;
   private readonly dirSync = new DirSync();
   private mountCache: { at: number; mounted: boolean } | null = null;
 
@@ -36,6 +38,7 @@ export class FileStore {
     this.trashDir = path.join(dataDir, '.hcd', 'trash');
     this.tusDir = path.join(dataDir, '.hcd', 'tus');
     this.thumbsDir = path.join(dataDir, '.hcd', 'thumbs');
+    this.handinsDir = path.join(dataDir, '.hcd', 'handins');
   }
 
   spaceRoot(spaceKey: string): string {

@@ -25,7 +25,7 @@ function differenceText(offsetMs: number): string {
 }
 
 /** The button that sends the browser's time; `done` reloads the dashboard. */
-function setClockButton(primary: boolean, status: HTMLElement, done: () => void): HTMLButtonElement {
+export function setClockButton(primary: boolean, status: HTMLElement, done: () => void): HTMLButtonElement {
   const btn = h('button', { type: 'button', class: primary ? 'btn primary' : 'btn', id: primary ? 'set-clock-main' : 'set-clock' }, t('health_setClock'));
   btn.addEventListener('click', async () => {
     btn.disabled = true;

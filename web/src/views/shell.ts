@@ -37,6 +37,7 @@ export function renderShell(root: HTMLElement, app: App): HTMLElement {
         { class: 'tabs', 'aria-label': t('sections') },
         link('/files/workspace/', t('navShared'), path.startsWith('/files/workspace')),
         hasContainer(me) ? link('/files/home/', t('navPrivate'), path.startsWith('/files/home')) : null,
+        link('/handins', t('navHandins'), path === '/handins' || path.startsWith('/handins/')),
         hasTrash(me) ? link('/trash', t('trash'), path === '/trash') : null,
         isAdmin(me) ? link('/admin/users', t('navAdmin'), path.startsWith('/admin') || path.startsWith('/files/users/')) : null,
       ),

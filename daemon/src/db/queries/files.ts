@@ -69,11 +69,17 @@ export function fileQueries(db: Db) {
        name = CASE WHEN path = @path THEN @toName ELSE name END
      WHERE ${SUBTREE}`,
   );
+  // Handed-in files (migration 0009) are their submitter's too: the storage report agrees with the quota.
   const usageByOwner = db.prepare<[], { owner: string | null; bytes: number; files: number }>(
-    "SELECT owner, coalesce(sum(size), 0) AS bytes, count(*) AS files FROM files WHERE type = 'file' AND missing_since IS NULL GROUP BY owner",
+    `SELECT owner, coalesce(sum(size), 0) AS bytes, count(*) AS files FROM (
+       SELECT owner, size FROM files WHERE type = 'file' AND missing_since IS NULL
+       UNION ALL SELECT username AS owner, size FROM handin_submissions
+     ) GROUP BY owner`,
   );
-  const usageOf = db.prepare<[string], { bytes: number }>(
-    "SELECT coalesce(sum(size), 0) AS bytes FROM files WHERE owner = ? AND type = 'file' AND missing_since IS NULL",
+  // A user's files count against their quota wherever they are: in a space, or handed in (migration 0009).
+  const usageOf = db.prepare<{ owner: string }, { bytes: number }>(
+    `SELECT (SELECT coalesce(sum(size), 0) FROM files WHERE owner = @owner AND type = 'file' AND missing_since IS NULL)
+          + (SELECT coalesce(sum(size), 0) FROM handin_submissions WHERE username = @owner) AS bytes`,
   );
   const usageBySpace = db.prepare<[], { space: string; bytes: number; files: number; dirs: number }>(
     `SELECT space, coalesce(sum(CASE WHEN type = 'file' THEN size END), 0) AS bytes,
@@ -110,7 +116,7 @@ export function fileQueries(db: Db) {
       move.run({ space, path, to, toParent, toName });
     },
     usageByOwner: () => usageByOwner.all(),
-    usageOf: (owner: string) => usageOf.get(owner)!.bytes,
+    usageOf: (owner: string) => usageOf.get({ owner })!.bytes,
     usageBySpace: () => usageBySpace.all(),
     inSpace: (space: string) => inSpace.all(space),
     /** Up to `limit` rows of a space whose path sorts after `after` (paging without OFFSET). */
