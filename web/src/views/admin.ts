@@ -1,19 +1,18 @@
 // The admin console: users, storage, audit log, health (each a tab with its own URL).
-import { AUDIT_ACTIONS, ROLES, type AdminUser, type AdminUsersResponse, type AuditPage, type Role, type StorageReport } from '../../../daemon/src/api-types.js';
+import { AUDIT_ACTIONS, type AuditPage, type StorageReport } from '../../../daemon/src/api-types.js';
 import { api } from '../api.js';
-import { filesPath, isAdmin, type App } from '../app.js';
-import { announce, h, replace } from '../dom.js';
+import { isAdmin, type App } from '../app.js';
+import { h, replace } from '../dom.js';
 import { fmtDate, fmtNumber, fmtSize, t, type Key } from '../i18n/index.js';
-import { confirmDialog, errorText, promptDialog } from './dialogs.js';
+import { errorText } from './dialogs.js';
 import { diskFreeText, diskMeter, diskUsedText, fromStorageReport } from './disk-usage.js';
 import { backupsCard } from './backups.js';
-import { classImportCard } from './class-cards.js';
+import { usersTab } from './users.js';
 import { deviceTab } from './device.js';
 import { renderHealth } from './health.js';
 
 const TABS = ['users', 'storage', 'audit', 'health', 'device'] as const;
 type Tab = (typeof TABS)[number];
-const GB = 1000 ** 3;
 
 export function renderAdmin(main: HTMLElement, app: App): () => void {
   if (!isAdmin(app.me)) {
@@ -38,174 +37,6 @@ export function renderAdmin(main: HTMLElement, app: App): () => void {
   if (tab === 'audit') return auditTab(section);
   if (tab === 'device') return deviceTab(section);
   return renderHealth(section);
-}
-
-// ---- users ----
-
-function usersTab(section: HTMLElement, app: App): () => void {
-  const list = h('ul', { class: 'users' });
-  const status = h('p', { role: 'status', class: 'muted' }, t('loading'));
-  const name = h('input', {
-    id: 'nu-name',
-    autocomplete: 'off',
-    autocapitalize: 'none',
-    required: true,
-    pattern: '[A-Za-z0-9_\\-]{2,32}',
-    'aria-describedby': 'nu-name-hint',
-  });
-  const pass = h('input', { id: 'nu-pass', type: 'password', autocomplete: 'new-password', required: true, minlength: 8 });
-  const role = h(
-    'select',
-    { id: 'nu-role' },
-    ROLES.map((r) => h('option', { value: r }, t(`role_${r}`))),
-  );
-  const quota = h('input', { id: 'nu-quota', type: 'number', min: 0, step: 'any', inputmode: 'decimal', placeholder: t('noQuota') });
-  const msg = h('p', { role: 'status', id: 'nu-msg' });
-  const form = h(
-    'form',
-    { class: 'card grid-form', 'aria-labelledby': 'nu-title' },
-    h('h2', { id: 'nu-title' }, t('createUser')),
-    h('div', { class: 'field' }, h('label', { for: 'nu-name' }, t('username')), name, h('p', { class: 'hint', id: 'nu-name-hint' }, t('usernameRule'))),
-    h('div', { class: 'field' }, h('label', { for: 'nu-pass' }, t('password')), pass, h('p', { class: 'hint' }, t('passwordRule'))),
-    h('div', { class: 'field' }, h('label', { for: 'nu-role' }, t('role')), role),
-    h('div', { class: 'field' }, h('label', { for: 'nu-quota' }, t('quotaGb')), quota),
-    msg,
-    h('button', { type: 'submit', class: 'btn primary' }, t('createUser')),
-  );
-  form.addEventListener('submit', async (e) => {
-    e.preventDefault();
-    msg.className = 'error';
-    try {
-      const quotaBytes = quota.value === '' ? null : Math.round(Number(quota.value) * GB);
-      await api('POST', '/api/admin/users', { username: name.value.trim(), password: pass.value, role: role.value, quotaBytes });
-      msg.className = 'ok';
-      msg.textContent = t('userCreated', { name: name.value.trim() });
-      form.reset();
-      await load();
-    } catch (err) {
-      msg.textContent = errorText(err);
-    }
-  });
-
-  async function load() {
-    try {
-      const { users } = await api<AdminUsersResponse>('GET', '/api/admin/users');
-      status.textContent = t('userCount', { n: users.length });
-      replace(list, users.map(userRow));
-    } catch (err) {
-      status.textContent = errorText(err);
-    }
-  }
-
-  const patch = async (u: AdminUser, body: Record<string, unknown>, done: string) => {
-    try {
-      await api('PATCH', `/api/admin/users/${encodeURIComponent(u.username)}`, body);
-      announce(done);
-      status.textContent = done;
-      if (u.username === app.me?.username) await app.refreshMe();
-      await load();
-    } catch (err) {
-      status.textContent = errorText(err);
-      announce(status.textContent);
-      await load();
-    }
-  };
-
-  function userRow(u: AdminUser) {
-    const id = `u-${u.username}`;
-    const roleSel = h(
-      'select',
-      { id: `${id}-role` },
-      ROLES.map((r) => h('option', { value: r, selected: r === u.role }, t(`role_${r}`))),
-    );
-    roleSel.addEventListener('change', () =>
-      patch(u, { role: roleSel.value }, t('roleChanged', { name: u.username, role: t(`role_${roleSel.value as Role}`) })),
-    );
-    const usage =
-      u.quotaBytes === null ? t('usedNoQuota', { used: fmtSize(u.usedBytes) }) : t('usedOfQuota', { used: fmtSize(u.usedBytes), quota: fmtSize(u.quotaBytes) });
-    return h(
-      'li',
-      { class: `card user${u.disabled ? ' disabled' : ''}`, 'data-user': u.username },
-      h(
-        'div',
-        { class: 'user-head' },
-        h('h3', null, u.username),
-        u.disabled ? h('span', { class: 'badge' }, t('disabled')) : null,
-        u.username === app.me?.username ? h('span', { class: 'badge me-badge' }, t('you')) : null,
-      ),
-      h('p', { class: 'meta' }, `${usage} · ${t('fileCount', { n: u.files })}`),
-      h(
-        'div',
-        { class: 'user-controls' },
-        h('label', { for: `${id}-role` }, t('role')),
-        roleSel,
-        h('button', { type: 'button', class: 'btn small', onclick: () => setQuota(u) }, t('setQuota')),
-        h('button', { type: 'button', class: 'btn small', onclick: () => resetPassword(u) }, t('resetPassword')),
-        h(
-          'button',
-          {
-            type: 'button',
-            class: 'btn small',
-            onclick: () => patch(u, { disabled: !u.disabled }, t(u.disabled ? 'userEnabled' : 'userDisabled', { name: u.username })),
-          },
-          u.disabled ? t('enable') : t('disable'),
-        ),
-        u.role !== 'user' ? h('a', { class: 'btn small', href: filesPath(`users/${u.username}`, []), 'data-nav': '' }, t('openContainer')) : null,
-        h('button', { type: 'button', class: 'btn small danger', onclick: () => removeUser(u) }, t('delete')),
-      ),
-    );
-  }
-
-  function setQuota(u: AdminUser) {
-    promptDialog(t('quotaFor', { name: u.username }), t('quotaGb'), u.quotaBytes === null ? '' : String(u.quotaBytes / GB), {
-      type: 'number',
-      hint: t('quotaHint'),
-      validate: (v) => (v === '' || (Number.isFinite(Number(v)) && Number(v) >= 0) ? null : t('err_invalid_quota')),
-      submit: async (v) => {
-        await api('PATCH', `/api/admin/users/${encodeURIComponent(u.username)}`, { quotaBytes: v === '' ? null : Math.round(Number(v) * GB) });
-        status.textContent = t('quotaChanged', { name: u.username });
-        await load();
-      },
-    });
-    // An empty value removes the quota: allowed, unlike other prompts.
-    const input = document.getElementById('dlg-input') as HTMLInputElement | null;
-    input?.removeAttribute('required');
-  }
-
-  function resetPassword(u: AdminUser) {
-    promptDialog(t('resetPasswordFor', { name: u.username }), t('newPassword'), '', {
-      type: 'text',
-      autocomplete: 'new-password',
-      hint: t('resetPasswordHint'),
-      confirmLabel: t('resetPassword'),
-      submit: async (v) => {
-        await api('PATCH', `/api/admin/users/${encodeURIComponent(u.username)}`, { password: v });
-        status.textContent = t('passwordReset', { name: u.username });
-      },
-    });
-  }
-
-  async function removeUser(u: AdminUser) {
-    if (!(await confirmDialog(t('deleteUserTitle', { name: u.username }), t('deleteUserBody'), t('delete'), true))) return;
-    try {
-      await api('DELETE', `/api/admin/users/${encodeURIComponent(u.username)}`);
-      status.textContent = t('userDeleted', { name: u.username });
-      await load();
-    } catch (err) {
-      status.textContent = errorText(err);
-    }
-  }
-
-  replace(
-    section,
-    h('h2', { class: 'visually-hidden' }, t('tab_users')),
-    classImportCard(() => void load()),
-    form,
-    status,
-    list,
-  );
-  void load();
-  return () => {};
 }
 
 // ---- storage ----

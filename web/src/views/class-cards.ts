@@ -19,20 +19,57 @@ export function classImportCard(created: () => void): HTMLElement {
   const review = h('div', { class: 'stack', id: 'ci-review' });
   const msg = h('p', { role: 'status', id: 'ci-msg' });
   const check = h('button', { type: 'submit', class: 'btn' }, t('classCheck'));
+  // Two ways in: names pasted (a list or a school's CSV export), or N accounts numbered after a prefix.
+  const modePaste = h('input', { type: 'radio', name: 'ci-mode', id: 'ci-mode-paste', value: 'paste', checked: true });
+  const modeGen = h('input', { type: 'radio', name: 'ci-mode', id: 'ci-mode-gen', value: 'generate' });
+  const count = h('input', { id: 'ci-count', type: 'number', min: 1, max: 200, step: 1, inputmode: 'numeric', value: '30' });
+  const prefix = h('input', { id: 'ci-prefix', autocomplete: 'off', autocapitalize: 'none', maxlength: 40, value: t('classPrefixDefault') });
+  const pasteBox = h(
+    'div',
+    { class: 'stack' },
+    h('p', { class: 'hint', id: 'ci-hint' }, t('classPasteHint')),
+    h('label', { for: 'ci-text' }, t('classNames')),
+    text,
+  );
+  const genBox = h(
+    'div',
+    { class: 'stack', hidden: true },
+    h('p', { class: 'hint' }, t('classGenerateHint')),
+    h('div', { class: 'field' }, h('label', { for: 'ci-count' }, t('classCount')), count),
+    h('div', { class: 'field' }, h('label', { for: 'ci-prefix' }, t('classPrefix')), prefix),
+  );
+  const generating = () => modeGen.checked;
   const form = h(
     'form',
     { class: 'card stack', 'aria-labelledby': 'ci-title' },
     h('h2', { id: 'ci-title' }, t('classAdd')),
-    h('p', { class: 'hint', id: 'ci-hint' }, t('classPasteHint')),
-    h('label', { for: 'ci-text' }, t('classNames')),
-    text,
+    h(
+      'fieldset',
+      { class: 'modes' },
+      h('legend', { class: 'visually-hidden' }, t('classHow')),
+      h('label', { for: 'ci-mode-paste', class: 'check' }, modePaste, ' ', t('classModePaste')),
+      h('label', { for: 'ci-mode-gen', class: 'check' }, modeGen, ' ', t('classModeGenerate')),
+    ),
+    pasteBox,
+    genBox,
     h('div', { class: 'field' }, h('label', { for: 'ci-group' }, t('classGroup')), group),
     h('div', { class: 'field' }, h('label', { for: 'ci-role' }, t('role')), role),
     check,
     msg,
     review,
   );
-  const body = () => ({ text: text.value, role: role.value, ...(group.value.trim() ? { group: group.value.trim() } : {}) });
+  for (const r of [modePaste, modeGen])
+    r.addEventListener('change', () => {
+      pasteBox.hidden = generating();
+      genBox.hidden = !generating();
+      replace(review);
+      msg.textContent = '';
+    });
+  const body = () => ({
+    ...(generating() ? { generate: { count: Number(count.value), prefix: prefix.value.trim() } } : { text: text.value }),
+    role: role.value,
+    ...(group.value.trim() ? { group: group.value.trim() } : {}),
+  });
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
     msg.className = '';
@@ -46,7 +83,7 @@ export function classImportCard(created: () => void): HTMLElement {
     }
   });
   // Any edit makes the review stale: it must be checked again before creating.
-  for (const el of [text, group, role]) el.addEventListener('input', () => replace(review));
+  for (const el of [text, group, role, count, prefix]) el.addEventListener('input', () => replace(review));
 
   function showReview(p: ImportPreview) {
     const bad = p.lines.filter((l) => l.error);
@@ -68,6 +105,8 @@ export function classImportCard(created: () => void): HTMLElement {
       try {
         const r = await api<CardsResponse>('POST', '/api/admin/users/import', { accounts: p.lines });
         form.reset();
+        pasteBox.hidden = false;
+        genBox.hidden = true;
         replace(review);
         msg.className = 'ok';
         msg.textContent = t('classCreated', { n: r.count });
