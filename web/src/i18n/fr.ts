@@ -698,7 +698,8 @@ export const fr: Dict = {
   classHow: 'Comment créer les comptes',
   classModePaste: 'Coller une liste',
   classModeGenerate: 'Générer des comptes',
-  classGenerateHint: 'Des comptes numérotés (eleve-01, eleve-02…) quand vous n’avez pas encore les noms (une équipe d’un jour, par exemple) : les cartes disent qui reçoit quoi.',
+  classGenerateHint:
+    'Des comptes numérotés (eleve-01, eleve-02…) quand vous n’avez pas encore les noms (une équipe d’un jour, par exemple) : les cartes disent qui reçoit quoi.',
   classCount: 'Combien',
   classPrefix: 'Préfixe',
   classPrefixDefault: 'eleve',
