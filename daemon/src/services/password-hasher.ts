@@ -17,6 +17,15 @@ interface Pending {
 interface Thread {
   worker: Worker;
   busy: Pending | null;
+  /** Set while the thread is idle and more than `keep` threads run: it stops when this fires. */
+  idle: NodeJS.Timeout | null;
+}
+
+export interface HasherOptions {
+  /** Threads kept when idle (each is a V8 isolate: about 10 MiB of RSS). */
+  keep?: number;
+  /** How long a thread beyond `keep` may stay idle before it stops. */
+  idleMs?: number;
 }
 
 /** Threads by default: one per core, at most 4 (a Pi 4 has 4 cores; more would only queue in the kernel). */
@@ -50,8 +59,16 @@ export class PasswordHasher {
   private nextId = 1;
   private closed = false;
 
-  constructor(readonly size = defaultHashThreads()) {
+  readonly keep: number;
+  readonly idleMs: number;
+
+  constructor(
+    readonly size = defaultHashThreads(),
+    opts: HasherOptions = {},
+  ) {
     if (!Number.isInteger(size) || size < 1) throw new Error(`PasswordHasher needs at least one thread, got ${size}`);
+    this.keep = Math.min(size, opts.keep ?? 1);
+    this.idleMs = opts.idleMs ?? 15_000;
   }
 
   hash(password: string, cost: number): Promise<string> {
@@ -63,13 +80,15 @@ export class PasswordHasher {
   }
 
   /**
-   * Starts every thread now and has each check one hash, so that the first burst of logins (a class
-   * arriving) pays neither the threads' start nor bcryptjs's JIT warm-up. The daemon calls it once
-   * it listens; tests and the CLI start threads on first use instead.
+   * Starts the `keep` threads now and has each check one hash, so that the first logins of a class
+   * pay neither a thread's start nor bcryptjs's JIT warm-up. The others start when a burst needs
+   * them (a few tens of milliseconds) and stop after `idleMs` idle: each thread is a V8 isolate of
+   * about 10 MiB, 30 MiB at rest on a Pi's four cores for nothing. The daemon calls it once it
+   * listens; tests and the CLI start threads on first use instead.
    */
   async warm(): Promise<void> {
     const sample = '$2b$04$' + 'a'.repeat(53);
-    await Promise.all(Array.from({ length: this.size }, () => this.compare('warm-up', sample).catch(() => false)));
+    await Promise.all(Array.from({ length: this.keep }, () => this.compare('warm-up', sample).catch(() => false)));
   }
 
   /** Threads running now (for tests and the shutdown log). */
@@ -84,6 +103,7 @@ export class PasswordHasher {
     for (const p of this.queue.splice(0)) p.reject(err);
     const threads = this.threads.splice(0);
     for (const t of threads) {
+      if (t.idle) clearTimeout(t.idle);
       t.busy?.reject(err);
       t.busy = null;
     }
@@ -104,6 +124,8 @@ export class PasswordHasher {
       if (!t && this.threads.length < this.size) t = this.spawn();
       if (!t) return;
       const p = this.queue.shift()!;
+      if (t.idle) clearTimeout(t.idle);
+      t.idle = null;
       t.busy = p;
       t.worker.ref();
       t.worker.postMessage(p.job);
@@ -112,7 +134,7 @@ export class PasswordHasher {
 
   private spawn(): Thread {
     const worker = startWorker();
-    const t: Thread = { worker, busy: null };
+    const t: Thread = { worker, busy: null, idle: null };
     worker.unref();
     worker.on('message', (r: HashReply) => {
       const p = t.busy;
@@ -122,6 +144,7 @@ export class PasswordHasher {
       if (r.ok) p.resolve(r.value);
       else p.reject(new Error(`password hashing failed: ${r.message}`));
       this.dispatch();
+      if (t.busy === null) this.idleLater(t);
     });
     const lost = (err: Error) => {
       const i = this.threads.indexOf(t);
@@ -136,5 +159,18 @@ export class PasswordHasher {
     worker.on('exit', (code) => lost(new Error(`password hashing thread exited (code ${code})`)));
     this.threads.push(t);
     return t;
+  }
+
+  /** Stops `t` after `idleMs` if it is still idle then and more than `keep` threads run. */
+  private idleLater(t: Thread): void {
+    if (t.idle || this.closed) return;
+    t.idle = setTimeout(() => {
+      t.idle = null;
+      const i = this.threads.indexOf(t);
+      if (t.busy !== null || i < 0 || this.threads.length <= this.keep) return;
+      this.threads.splice(i, 1); // first, so that its 'exit' is not taken for a crash
+      void t.worker.terminate();
+    }, this.idleMs);
+    t.idle.unref();
   }
 }

@@ -27,6 +27,26 @@ test('never more threads than its size; queued jobs all complete', async (t) => 
   assert.deepEqual(await Promise.all(hashes.map((x, i) => h.compare(`password ${i}`, x))), [true, true, true, true, true, true]);
 });
 
+test('after a burst, threads beyond `keep` stop once idle; the next burst starts them again', async (t) => {
+  const h = new PasswordHasher(3, { keep: 1, idleMs: 3000 });
+  t.after(() => h.close());
+  await Promise.all(Array.from({ length: 6 }, (_, i) => h.hash(`burst ${i}`, 4)));
+  assert.equal(h.threadCount, 3);
+  const deadline = Date.now() + 15_000;
+  while (h.threadCount > 1 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+  assert.equal(h.threadCount, 1, 'idle threads stop down to keep');
+  const again = await Promise.all(Array.from({ length: 6 }, (_, i) => h.hash(`again ${i}`, 4)));
+  assert.equal(h.threadCount, 3);
+  assert.equal(await h.compare('again 5', again[5]!), true);
+});
+
+test('warm() starts only the kept threads', async (t) => {
+  const h = new PasswordHasher(4, { keep: 1 });
+  t.after(() => h.close());
+  await h.warm();
+  assert.equal(h.threadCount, 1);
+});
+
 test('an error in the worker rejects that call only; the thread goes on', async (t) => {
   const h = new PasswordHasher(1);
   t.after(() => h.close());
