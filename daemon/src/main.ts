@@ -162,14 +162,17 @@ async function main() {
 /**
  * For the benchmark only (scripts/bench), not part of the daemon's contract: samples the event
  * loop's delay, and on each SIGUSR2 prints the histogram since the last one as a line
- * `hcd-loop-delay {json}` (milliseconds) on stdout, then starts afresh.
+ * `hcd-loop-delay {json}` (milliseconds; `memory` in MiB) on stdout, then starts afresh.
  */
 function benchLoopStats(): void {
   const h = monitorEventLoopDelay({ resolution: 10 });
   h.enable();
   const ms = (ns: number) => Math.round(ns / 1e4) / 100;
   process.on('SIGUSR2', () => {
-    const stats = { count: h.count, p50: ms(h.percentile(50)), p99: ms(h.percentile(99)), max: ms(h.max) };
+    const m = process.memoryUsage();
+    const mib = (b: number) => Math.round(b / 2 ** 17) / 8;
+    const memory = { rss: mib(m.rss), heapUsed: mib(m.heapUsed), heapTotal: mib(m.heapTotal), external: mib(m.external), arrayBuffers: mib(m.arrayBuffers) };
+    const stats = { count: h.count, p50: ms(h.percentile(50)), p99: ms(h.percentile(99)), max: ms(h.max), memory };
     process.stdout.write(`hcd-loop-delay ${JSON.stringify(stats)}\n`);
     h.reset();
   });

@@ -9,7 +9,7 @@ import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { MAX_CHUNK, MIN_CHUNK, sendFile, type SendStats } from '../../../daemon/src/storage/send-file.js';
+import { MAX_CHUNK, MIN_CHUNK, pooledBytes, sendFile, type SendStats } from '../../../daemon/src/storage/send-file.js';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hcd-send-'));
 const file = path.join(dir, 'big.bin');
@@ -63,6 +63,8 @@ test('a fast client gets the exact bytes, in chunks that grow to the largest siz
   assert.equal(chunks[0], MIN_CHUNK);
   assert.ok(chunks.includes(MAX_CHUNK), `chunks never grew: ${chunks.slice(0, 20).join(',')}`);
   assert.ok(fdClosed(last!.fd));
+  // Its buffers went back to the shared pool for the next download, not to the garbage collector.
+  assert.ok(pooledBytes() >= 2 * MAX_CHUNK, `pooled: ${pooledBytes()}`);
 });
 
 test('a range is exact', async () => {
