@@ -198,8 +198,35 @@ export function davRoutes(deps: Deps) {
     'lockdiscovery',
   ];
 
+  /**
+   * RFC 4331's quota properties: live and protected, on collections only, and not part of an allprop
+   * answer (they cost a statfs), only of a request that names them (prop, or allprop's include).
+   */
+  const QUOTA = ['quota-available-bytes', 'quota-used-bytes'];
+  const PROTECTED = [...LIVE, ...QUOTA];
+
+  /** The caller's figures, as the web shows them (/api/auth/me's usedBytes and quotaBytes), the disk's free space as the cap. */
+  interface Quota {
+    used: number;
+    available: number;
+  }
+
+  /**
+   * What counts against the caller's quota (the files they own anywhere, hand-ins included) and what
+   * an upload of theirs would be granted now: the quota left (unfinished uploads counted) and, with or
+   * without a quota, the data disk's writable space beyond the reserve; 0 while the SSD is missing.
+   * The quota is the account's, not a folder's: every collection reports the same figures.
+   */
+  const quotaOf = async (caller: Caller): Promise<Quota> => {
+    const used = drive.files.usageOf(caller.actor.username);
+    if (!deps.store.available()) return { used, available: 0 };
+    const disk = (await deps.store.writableBytes(false)) - uploads.ledger.pendingBytes();
+    const left = uploads.ledger.quotaLeft(caller.actor.username).bytes;
+    return { used, available: Math.max(0, Math.min(left, disk)) };
+  };
+
   /** A live property's value, or undefined when this resource has none of that name. */
-  const live = (r: Res, name: string): string | undefined => {
+  const live = (r: Res, name: string, quota: Quota | null): string | undefined => {
     switch (name) {
       case 'resourcetype':
         return r.isDir ? '<D:collection/>' : '';
@@ -229,6 +256,10 @@ export function davRoutes(deps: Deps) {
               .join('')
           : '';
       }
+      case 'quota-available-bytes':
+        return r.isDir && quota ? String(quota.available) : undefined;
+      case 'quota-used-bytes':
+        return r.isDir && quota ? String(quota.used) : undefined;
       default:
         return undefined;
     }
@@ -236,12 +267,13 @@ export function davRoutes(deps: Deps) {
 
   type Want = { mode: 'all'; include: XmlElement[] } | { mode: 'names' } | { mode: 'props'; props: XmlElement[] };
 
-  const responseXml = (r: Res, want: Want): string => {
+  const responseXml = (r: Res, want: Want, quota: Quota | null): string => {
     const ok: string[] = [];
     const missing: string[] = [];
     const dead = r.loc.kind === 'space' ? davProps.of(r.loc.key, r.loc.rel) : [];
     if (want.mode === 'names') {
-      for (const n of LIVE) if (live(r, n) !== undefined) ok.push(`<D:${n}/>`);
+      for (const n of LIVE) if (live(r, n, null) !== undefined) ok.push(`<D:${n}/>`);
+      if (r.isDir) for (const n of QUOTA) ok.push(`<D:${n}/>`);
       for (const d of dead) ok.push(propXml(d.ns, d.name));
     } else {
       const asked = want.mode === 'all' ? [...LIVE.map((n) => ({ ns: DAV, local: n })), ...want.include] : want.props;
@@ -250,7 +282,7 @@ export function davRoutes(deps: Deps) {
         const k = `${p.ns}\u0000${p.local}`;
         if (seen.has(k)) continue;
         seen.add(k);
-        const value = p.ns === DAV ? live(r, p.local) : undefined;
+        const value = p.ns === DAV ? live(r, p.local, quota) : undefined;
         const d = value === undefined ? dead.find((x) => x.ns === p.ns && x.name === p.local) : undefined;
         if (value !== undefined) ok.push(propXml(DAV, p.local, value));
         else if (d) ok.push(propXml(d.ns, d.name, d.value));
@@ -358,8 +390,11 @@ export function davRoutes(deps: Deps) {
     }
     const self = await resourceOf(caller, loc);
     if (!self) throw notFound();
-    const parts = [responseXml(self, want)];
-    if (depth === '1' && self.isDir) for (const m of await members(caller, self.loc)) parts.push(responseXml(m, want));
+    // The disk is asked (statfs) only when a quota property is named.
+    const asked = want.mode === 'props' ? want.props : want.mode === 'all' ? want.include : [];
+    const quota = asked.some((p) => p.ns === DAV && QUOTA.includes(p.local)) ? await quotaOf(caller) : null;
+    const parts = [responseXml(self, want, quota)];
+    if (depth === '1' && self.isDir) for (const m of await members(caller, self.loc)) parts.push(responseXml(m, want, quota));
     return xmlResponse(207, `<D:multistatus xmlns:D="DAV:">${parts.join('\n')}</D:multistatus>`);
   };
 
@@ -379,7 +414,7 @@ export function davRoutes(deps: Deps) {
         for (const p of elements(prop)) ops.push({ set: op.local === 'set', p });
     }
     // All or nothing (§9.2): a protected (live) property fails the whole request.
-    const refused = ops.some((o) => o.p.ns === DAV && LIVE.includes(o.p.local));
+    const refused = ops.some((o) => o.p.ns === DAV && PROTECTED.includes(o.p.local));
     if (!refused) {
       deps.db.transaction(() => {
         for (const o of ops) {
@@ -389,7 +424,7 @@ export function davRoutes(deps: Deps) {
       })();
     }
     const stats = ops.map((o) => {
-      const status = !refused ? 200 : o.p.ns === DAV && LIVE.includes(o.p.local) ? 403 : 424;
+      const status = !refused ? 200 : o.p.ns === DAV && PROTECTED.includes(o.p.local) ? 403 : 424;
       return `<D:propstat><D:prop>${propXml(o.p.ns, o.p.local)}</D:prop><D:status>${statusLine(status)}</D:status></D:propstat>`;
     });
     return xmlResponse(
