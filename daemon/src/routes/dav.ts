@@ -482,6 +482,28 @@ export function davRoutes(deps: Deps) {
     return c.body(null, 204);
   };
 
+  /**
+   * RFC 4918 §9.8.4 and §9.9.3: with Overwrite: T the destination is deleted before the copy or move;
+   * here it goes to the trash. Should the copy or move then fail (over quota, disk full, the source
+   * deleted meanwhile), what it left at the destination is removed (it was the caller's, made by this
+   * request) and the previous destination is restored from the trash: a failed request leaves the
+   * destination as it was. If even that fails, the previous destination is still in the trash.
+   */
+  const replacing = async (caller: Caller, dest: Loc & { kind: 'space' }, work: () => Promise<unknown>) => {
+    const { trashId } = await trash.remove(caller, dest.space, dest.names);
+    try {
+      await work();
+    } catch (err) {
+      try {
+        if (await lstat(caller, dest)) await trash.purge(caller, (await trash.remove(caller, dest.space, dest.names)).trashId);
+        await trash.restore(caller, trashId);
+      } catch (undo) {
+        deps.log.warn('dav overwrite not undone: the previous destination is in the trash', { target: `${dest.key}:/${dest.rel}`, trashId, err: undo });
+      }
+      throw err;
+    }
+  };
+
   const copyOrMove = async (c: Context<AppEnv>, caller: Caller, loc: Loc, move: boolean) => {
     if (loc.kind !== 'space' || loc.names.length === 0) throw forbidden('A space cannot be copied or moved.');
     const destHeader = c.req.header('destination');
@@ -510,20 +532,22 @@ export function davRoutes(deps: Deps) {
     if (move) requireUnlocked(caller, loc, lists, { subtree: true, member: true });
     requireUnlocked(caller, dest, lists, { subtree: true, member: true });
     const existed = await lstat(caller, dest);
-    if (existed) {
-      if (overwrite === 'F') throw new DavStatus(412);
-      // RFC 4918 §9.8.4: the destination is deleted first; here it goes to the trash, restorable.
-      await trash.remove(caller, dest.space, dest.names);
-      davProps.removeSubtree(dest.key, dest.rel);
-      locks.removeInside(dest.key, dest.rel);
+    if (existed && overwrite === 'F') throw new DavStatus(412);
+    const depth = depthH === '0' ? 0 : 'infinity';
+    if (existed && !move && src.isFile() && existed.isFile()) {
+      // A file onto a file: an overwriting upload, the old version kept in the trash once the new one is in place.
+      await copies.copy(caller, loc.space, loc.names, dest.names, 0, { overwrite: true });
+    } else {
+      const work = () => (move ? drive.move(caller, loc.space, loc.names, dest.names) : copies.copy(caller, loc.space, loc.names, dest.names, depth));
+      await (existed ? replacing(caller, dest, work) : work());
     }
+    // The destination's properties and locks go only once the new content is in place.
+    davProps.removeSubtree(dest.key, dest.rel);
+    locks.removeInside(dest.key, dest.rel);
     if (move) {
-      await drive.move(caller, loc.space, loc.names, dest.names);
-      davProps.removeSubtree(dest.key, dest.rel);
       davProps.move(loc.key, loc.rel, dest.rel);
       locks.removeInside(loc.key, loc.rel);
     } else {
-      await copies.copy(caller, loc.space, loc.names, dest.names, depthH === '0' ? 0 : 'infinity');
       davProps.copy(loc.key, loc.rel, dest.rel);
     }
     return c.body(null, existed ? 204 : 201);

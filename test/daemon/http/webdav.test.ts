@@ -359,3 +359,102 @@ test('RFC 4331: quota-used-bytes and quota-available-bytes on collections, the w
   assert.match(patched, /<D:quota-used-bytes\/><\/D:prop><D:status>HTTP\/1.1 403 Forbidden/);
   assert.match(patched, /<P:note xmlns:P="urn:x"\/><\/D:prop><D:status>HTTP\/1.1 424 Failed Dependency/);
 });
+
+test('Overwrite: T — a COPY or MOVE that fails partway (over quota, source gone) leaves the destination as it was', async (t) => {
+  const h = await makeApp();
+  t.after(h.close);
+  const ada = await h.user('ada', 'advanced');
+  const text = async (p: string) => {
+    const r = await dav(h, ada, 'GET', p);
+    return r.status === 200 ? await r.text() : r.status;
+  };
+  const trashed = () => h.deps.trash.rows.all().map((r) => [r.path, r.reason]);
+  const setNote = async (p: string, note: string) =>
+    assert.equal(
+      (
+        await dav(
+          h,
+          ada,
+          'PROPPATCH',
+          p,
+          {},
+          `<?xml version="1.0"?><D:propertyupdate xmlns:D="DAV:" xmlns:Z="urn:x"><D:set><D:prop><Z:note>${note}</Z:note></D:prop></D:set></D:propertyupdate>`,
+        )
+      ).status,
+      207,
+    );
+  const noteOf = async (p: string) =>
+    /<P:note xmlns:P="urn:x">([^<]*)<\/P:note>/.exec(
+      await (
+        await dav(
+          h,
+          ada,
+          'PROPFIND',
+          p,
+          { depth: '0' },
+          '<?xml version="1.0"?><D:propfind xmlns:D="DAV:"><D:prop><Z:note xmlns:Z="urn:x"/></D:prop></D:propfind>',
+        )
+      ).text(),
+    )?.[1];
+
+  // A folder copied onto a folder: the second file does not fit in the quota (900 bytes).
+  for (const [p, body] of [
+    ['home/src/a.txt', 'a'.repeat(200)],
+    ['home/src/b.txt', 'b'.repeat(300)],
+    ['home/dest/old.txt', 'o'.repeat(100)],
+  ] as const)
+    assert.equal((await h.put(ada, p, body)).status, 201);
+  await h.deps.accounts.updateUser('ada', { quotaBytes: 900 });
+  await setNote('home/dest/', 'keep me');
+  const copied = await dav(h, ada, 'COPY', 'home/src/', { destination: '/dav/home/dest/', overwrite: 'T' });
+  assert.equal(copied.status, 413);
+  assert.equal(await text('home/dest/old.txt'), 'o'.repeat(100));
+  assert.equal(await text('home/dest/a.txt'), 404, 'the part copied before the failure is gone');
+  assert.equal(await noteOf('home/dest/'), 'keep me');
+  assert.equal(h.deps.drive.files.get('users/ada', 'dest/old.txt')?.owner, 'ada');
+  assert.deepEqual(trashed(), [], 'nothing left in the trash: the destination came back, the partial copy was removed');
+  const me = (await h.json(h.req('GET', '/api/auth/me', { token: ada.token }))) as { user: { usedBytes: number } };
+  assert.equal(me.user.usedBytes, 600);
+
+  // A file copied onto a file, over quota: refused before the destination is touched.
+  assert.equal((await h.put(ada, 'home/big.txt', 'B'.repeat(250))).status, 201);
+  const onFile = await dav(h, ada, 'COPY', 'home/big.txt', { destination: '/dav/home/dest/old.txt', overwrite: 'T' });
+  assert.equal(onFile.status, 413);
+  assert.equal(await text('home/dest/old.txt'), 'o'.repeat(100));
+  assert.deepEqual(trashed(), []);
+  // One that fits replaces it, the old version kept in the trash as an overwrite.
+  await h.deps.accounts.updateUser('ada', { quotaBytes: null });
+  assert.equal((await dav(h, ada, 'COPY', 'home/big.txt', { destination: '/dav/home/dest/old.txt', overwrite: 'T' })).status, 204);
+  assert.equal(await text('home/dest/old.txt'), 'B'.repeat(250));
+  assert.deepEqual(trashed(), [['dest/old.txt', 'overwrite']]);
+
+  // A MOVE whose source someone else deletes between the checks and the rename: 404, destination kept.
+  assert.equal((await h.put(ada, 'home/moving.txt', 'new')).status, 201);
+  assert.equal((await h.put(ada, 'home/target.txt', 'previous')).status, 201);
+  await setNote('home/target.txt', 'target note');
+  const move = h.deps.drive.move.bind(h.deps.drive);
+  h.deps.drive.move = async (ctx, space, from, to) => {
+    await h.deps.trash.remove({ actor: { username: 'ada', role: 'advanced' }, ip: null }, space, from);
+    return move(ctx, space, from, to);
+  };
+  const moved = await dav(h, ada, 'MOVE', 'home/moving.txt', { destination: '/dav/home/target.txt', overwrite: 'T' });
+  h.deps.drive.move = move;
+  assert.equal(moved.status, 404);
+  assert.equal(await text('home/target.txt'), 'previous');
+  assert.equal(await noteOf('home/target.txt'), 'target note');
+  assert.deepEqual(trashed().sort(), [
+    ['dest/old.txt', 'overwrite'],
+    ['moving.txt', 'delete'],
+  ]);
+  // And when nothing fails, the MOVE replaces it (the previous version in the trash).
+  assert.equal((await h.put(ada, 'home/moving.txt', 'new')).status, 201);
+  assert.equal((await dav(h, ada, 'MOVE', 'home/moving.txt', { destination: '/dav/home/target.txt', overwrite: 'T' })).status, 204);
+  assert.equal(await text('home/target.txt'), 'new');
+  assert.equal(await noteOf('home/target.txt'), undefined);
+
+  // An overwriting PUT over quota: the upload fails before its commit, which alone touches the file.
+  await h.deps.accounts.updateUser('ada', { quotaBytes: 1000 });
+  const put = await dav(h, ada, 'PUT', 'home/target.txt', { 'content-length': '2000' }, 'x'.repeat(2000));
+  assert.equal(put.status, 413);
+  assert.equal(await text('home/target.txt'), 'new');
+});
