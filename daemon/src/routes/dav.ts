@@ -485,9 +485,9 @@ export function davRoutes(deps: Deps) {
   /**
    * RFC 4918 §9.8.4 and §9.9.3: with Overwrite: T the destination is deleted before the copy or move;
    * here it goes to the trash. Should the copy or move then fail (over quota, disk full, the source
-   * deleted meanwhile), what it left at the destination is removed (it was the caller's, made by this
-   * request) and the previous destination is restored from the trash: a failed request leaves the
-   * destination as it was. If even that fails, the previous destination is still in the trash.
+   * deleted meanwhile), what it left at the destination goes to the trash too (not purged: another
+   * client may have written there meanwhile) and the previous destination is restored from the trash:
+   * a failed request leaves the destination as it was. If even that fails, it is still in the trash.
    */
   const replacing = async (caller: Caller, dest: Loc & { kind: 'space' }, work: () => Promise<unknown>) => {
     const { trashId } = await trash.remove(caller, dest.space, dest.names);
@@ -495,7 +495,7 @@ export function davRoutes(deps: Deps) {
       await work();
     } catch (err) {
       try {
-        if (await lstat(caller, dest)) await trash.purge(caller, (await trash.remove(caller, dest.space, dest.names)).trashId);
+        if (await lstat(caller, dest)) await trash.remove(caller, dest.space, dest.names);
         await trash.restore(caller, trashId);
       } catch (undo) {
         deps.log.warn('dav overwrite not undone: the previous destination is in the trash', { target: `${dest.key}:/${dest.rel}`, trashId, err: undo });

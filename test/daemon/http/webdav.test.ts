@@ -368,7 +368,11 @@ test('Overwrite: T — a COPY or MOVE that fails partway (over quota, source gon
     const r = await dav(h, ada, 'GET', p);
     return r.status === 200 ? await r.text() : r.status;
   };
-  const trashed = () => h.deps.trash.rows.all().map((r) => [r.path, r.reason]);
+  const trashed = () =>
+    h.deps.trash.rows
+      .all()
+      .map((r) => [r.path, r.reason])
+      .sort();
   const setNote = async (p: string, note: string) =>
     assert.equal(
       (
@@ -412,7 +416,7 @@ test('Overwrite: T — a COPY or MOVE that fails partway (over quota, source gon
   assert.equal(await text('home/dest/a.txt'), 404, 'the part copied before the failure is gone');
   assert.equal(await noteOf('home/dest/'), 'keep me');
   assert.equal(h.deps.drive.files.get('users/ada', 'dest/old.txt')?.owner, 'ada');
-  assert.deepEqual(trashed(), [], 'nothing left in the trash: the destination came back, the partial copy was removed');
+  assert.deepEqual(trashed(), [['dest', 'delete']], 'the destination came back from the trash; the partial copy went there instead');
   const me = (await h.json(h.req('GET', '/api/auth/me', { token: ada.token }))) as { user: { usedBytes: number } };
   assert.equal(me.user.usedBytes, 600);
 
@@ -421,12 +425,15 @@ test('Overwrite: T — a COPY or MOVE that fails partway (over quota, source gon
   const onFile = await dav(h, ada, 'COPY', 'home/big.txt', { destination: '/dav/home/dest/old.txt', overwrite: 'T' });
   assert.equal(onFile.status, 413);
   assert.equal(await text('home/dest/old.txt'), 'o'.repeat(100));
-  assert.deepEqual(trashed(), []);
+  assert.equal(trashed().length, 1);
   // One that fits replaces it, the old version kept in the trash as an overwrite.
   await h.deps.accounts.updateUser('ada', { quotaBytes: null });
   assert.equal((await dav(h, ada, 'COPY', 'home/big.txt', { destination: '/dav/home/dest/old.txt', overwrite: 'T' })).status, 204);
   assert.equal(await text('home/dest/old.txt'), 'B'.repeat(250));
-  assert.deepEqual(trashed(), [['dest/old.txt', 'overwrite']]);
+  assert.deepEqual(trashed(), [
+    ['dest', 'delete'],
+    ['dest/old.txt', 'overwrite'],
+  ]);
 
   // A MOVE whose source someone else deletes between the checks and the rename: 404, destination kept.
   assert.equal((await h.put(ada, 'home/moving.txt', 'new')).status, 201);
@@ -442,7 +449,8 @@ test('Overwrite: T — a COPY or MOVE that fails partway (over quota, source gon
   assert.equal(moved.status, 404);
   assert.equal(await text('home/target.txt'), 'previous');
   assert.equal(await noteOf('home/target.txt'), 'target note');
-  assert.deepEqual(trashed().sort(), [
+  assert.deepEqual(trashed(), [
+    ['dest', 'delete'],
     ['dest/old.txt', 'overwrite'],
     ['moving.txt', 'delete'],
   ]);
