@@ -683,6 +683,11 @@ export function davRoutes(deps: Deps) {
       }
       const e = err instanceof HttpError ? err : fromFsError(err);
       if (!e) throw err;
+      // RFC 4331 §6: a write refused for want of room is 507 with the precondition it failed, which file
+      // managers report as a full disk (the web API's 413 would read as "this file is too large").
+      if (e.code === 'quota_exceeded' || e.code === 'disk_full') {
+        return xmlResponse(507, `<D:error xmlns:D="DAV:"><D:${e.code === 'quota_exceeded' ? 'quota-not-exceeded' : 'sufficient-disk-space'}/></D:error>`);
+      }
       const headers: Record<string, string> = { ...e.headers };
       if (e.status === 401) headers['WWW-Authenticate'] = CHALLENGE;
       return errorResponse(e.code, e.message, headers);

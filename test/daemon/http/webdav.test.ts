@@ -321,6 +321,16 @@ test('RFC 4331: quota-used-bytes and quota-available-bytes on collections, the w
   const root = quotaFigures(await (await dav(h, adv, 'PROPFIND', '', { depth: '0' }, QUOTA_PROPS)).text());
   assert.deepEqual(root['/dav/'], { available: 5_000_000, used: 400 });
 
+  // §6: over quota, or the disk full, a write is 507 with the precondition that failed.
+  await h.deps.accounts.updateUser('ada', { quotaBytes: 1000 });
+  const over = await dav(h, adv, 'PUT', 'workspace/too-big.txt', { 'content-length': '700' }, 'w'.repeat(700));
+  assert.equal(over.status, 507);
+  assert.equal(await over.text(), '<?xml version="1.0" encoding="utf-8"?>\n<D:error xmlns:D="DAV:"><D:quota-not-exceeded/></D:error>');
+  const full = await dav(h, free, 'PUT', 'workspace/too-big.txt', { 'content-length': '5000001' }, 'w'.repeat(5_000_001));
+  assert.equal(full.status, 507);
+  assert.match(await full.text(), /<D:sufficient-disk-space\/>/);
+  assert.equal((await h.req('PUT', '/api/fs/workspace/too-big.txt', { token: adv.token, body: 'w'.repeat(700) })).status, 413, 'the web API keeps its 413');
+
   // Not in allprop; listed by propname on collections; given by allprop's include.
   const all = await (await dav(h, adv, 'PROPFIND', 'workspace/', { depth: '0' })).text();
   assert.match(all, /<D:getetag>/);
@@ -411,7 +421,8 @@ test('Overwrite: T — a COPY or MOVE that fails partway (over quota, source gon
   await h.deps.accounts.updateUser('ada', { quotaBytes: 900 });
   await setNote('home/dest/', 'keep me');
   const copied = await dav(h, ada, 'COPY', 'home/src/', { destination: '/dav/home/dest/', overwrite: 'T' });
-  assert.equal(copied.status, 413);
+  assert.equal(copied.status, 507);
+  assert.match(await copied.text(), /<D:error xmlns:D="DAV:"><D:quota-not-exceeded\/><\/D:error>/);
   assert.equal(await text('home/dest/old.txt'), 'o'.repeat(100));
   assert.equal(await text('home/dest/a.txt'), 404, 'the part copied before the failure is gone');
   assert.equal(await noteOf('home/dest/'), 'keep me');
@@ -423,7 +434,7 @@ test('Overwrite: T — a COPY or MOVE that fails partway (over quota, source gon
   // A file copied onto a file, over quota: refused before the destination is touched.
   assert.equal((await h.put(ada, 'home/big.txt', 'B'.repeat(250))).status, 201);
   const onFile = await dav(h, ada, 'COPY', 'home/big.txt', { destination: '/dav/home/dest/old.txt', overwrite: 'T' });
-  assert.equal(onFile.status, 413);
+  assert.equal(onFile.status, 507);
   assert.equal(await text('home/dest/old.txt'), 'o'.repeat(100));
   assert.equal(trashed().length, 1);
   // One that fits replaces it, the old version kept in the trash as an overwrite.
@@ -463,6 +474,7 @@ test('Overwrite: T — a COPY or MOVE that fails partway (over quota, source gon
   // An overwriting PUT over quota: the upload fails before its commit, which alone touches the file.
   await h.deps.accounts.updateUser('ada', { quotaBytes: 1000 });
   const put = await dav(h, ada, 'PUT', 'home/target.txt', { 'content-length': '2000' }, 'x'.repeat(2000));
-  assert.equal(put.status, 413);
+  assert.equal(put.status, 507);
+  assert.match(await put.text(), /<D:quota-not-exceeded\/>/);
   assert.equal(await text('home/target.txt'), 'new');
 });
