@@ -198,8 +198,35 @@ export function davRoutes(deps: Deps) {
     'lockdiscovery',
   ];
 
+  /**
+   * RFC 4331's quota properties: live and protected, on collections only, and not part of an allprop
+   * answer (they cost a statfs), only of a request that names them (prop, or allprop's include).
+   */
+  const QUOTA = ['quota-available-bytes', 'quota-used-bytes'];
+  const PROTECTED = [...LIVE, ...QUOTA];
+
+  /** The caller's figures, as the web shows them (/api/auth/me's usedBytes and quotaBytes), the disk's free space as the cap. */
+  interface Quota {
+    used: number;
+    available: number;
+  }
+
+  /**
+   * What counts against the caller's quota (the files they own anywhere, hand-ins included) and what
+   * an upload of theirs would be granted now: the quota left (unfinished uploads counted) and, with or
+   * without a quota, the data disk's writable space beyond the reserve; 0 while the SSD is missing.
+   * The quota is the account's, not a folder's: every collection reports the same figures.
+   */
+  const quotaOf = async (caller: Caller): Promise<Quota> => {
+    const used = drive.files.usageOf(caller.actor.username);
+    if (!deps.store.available()) return { used, available: 0 };
+    const disk = (await deps.store.writableBytes(false)) - uploads.ledger.pendingBytes();
+    const left = uploads.ledger.quotaLeft(caller.actor.username).bytes;
+    return { used, available: Math.max(0, Math.min(left, disk)) };
+  };
+
   /** A live property's value, or undefined when this resource has none of that name. */
-  const live = (r: Res, name: string): string | undefined => {
+  const live = (r: Res, name: string, quota: Quota | null): string | undefined => {
     switch (name) {
       case 'resourcetype':
         return r.isDir ? '<D:collection/>' : '';
@@ -229,6 +256,10 @@ export function davRoutes(deps: Deps) {
               .join('')
           : '';
       }
+      case 'quota-available-bytes':
+        return r.isDir && quota ? String(quota.available) : undefined;
+      case 'quota-used-bytes':
+        return r.isDir && quota ? String(quota.used) : undefined;
       default:
         return undefined;
     }
@@ -236,12 +267,13 @@ export function davRoutes(deps: Deps) {
 
   type Want = { mode: 'all'; include: XmlElement[] } | { mode: 'names' } | { mode: 'props'; props: XmlElement[] };
 
-  const responseXml = (r: Res, want: Want): string => {
+  const responseXml = (r: Res, want: Want, quota: Quota | null): string => {
     const ok: string[] = [];
     const missing: string[] = [];
     const dead = r.loc.kind === 'space' ? davProps.of(r.loc.key, r.loc.rel) : [];
     if (want.mode === 'names') {
-      for (const n of LIVE) if (live(r, n) !== undefined) ok.push(`<D:${n}/>`);
+      for (const n of LIVE) if (live(r, n, null) !== undefined) ok.push(`<D:${n}/>`);
+      if (r.isDir) for (const n of QUOTA) ok.push(`<D:${n}/>`);
       for (const d of dead) ok.push(propXml(d.ns, d.name));
     } else {
       const asked = want.mode === 'all' ? [...LIVE.map((n) => ({ ns: DAV, local: n })), ...want.include] : want.props;
@@ -250,7 +282,7 @@ export function davRoutes(deps: Deps) {
         const k = `${p.ns}\u0000${p.local}`;
         if (seen.has(k)) continue;
         seen.add(k);
-        const value = p.ns === DAV ? live(r, p.local) : undefined;
+        const value = p.ns === DAV ? live(r, p.local, quota) : undefined;
         const d = value === undefined ? dead.find((x) => x.ns === p.ns && x.name === p.local) : undefined;
         if (value !== undefined) ok.push(propXml(DAV, p.local, value));
         else if (d) ok.push(propXml(d.ns, d.name, d.value));
@@ -358,8 +390,11 @@ export function davRoutes(deps: Deps) {
     }
     const self = await resourceOf(caller, loc);
     if (!self) throw notFound();
-    const parts = [responseXml(self, want)];
-    if (depth === '1' && self.isDir) for (const m of await members(caller, self.loc)) parts.push(responseXml(m, want));
+    // The disk is asked (statfs) only when a quota property is named.
+    const asked = want.mode === 'props' ? want.props : want.mode === 'all' ? want.include : [];
+    const quota = asked.some((p) => p.ns === DAV && QUOTA.includes(p.local)) ? await quotaOf(caller) : null;
+    const parts = [responseXml(self, want, quota)];
+    if (depth === '1' && self.isDir) for (const m of await members(caller, self.loc)) parts.push(responseXml(m, want, quota));
     return xmlResponse(207, `<D:multistatus xmlns:D="DAV:">${parts.join('\n')}</D:multistatus>`);
   };
 
@@ -379,7 +414,7 @@ export function davRoutes(deps: Deps) {
         for (const p of elements(prop)) ops.push({ set: op.local === 'set', p });
     }
     // All or nothing (§9.2): a protected (live) property fails the whole request.
-    const refused = ops.some((o) => o.p.ns === DAV && LIVE.includes(o.p.local));
+    const refused = ops.some((o) => o.p.ns === DAV && PROTECTED.includes(o.p.local));
     if (!refused) {
       deps.db.transaction(() => {
         for (const o of ops) {
@@ -389,7 +424,7 @@ export function davRoutes(deps: Deps) {
       })();
     }
     const stats = ops.map((o) => {
-      const status = !refused ? 200 : o.p.ns === DAV && LIVE.includes(o.p.local) ? 403 : 424;
+      const status = !refused ? 200 : o.p.ns === DAV && PROTECTED.includes(o.p.local) ? 403 : 424;
       return `<D:propstat><D:prop>${propXml(o.p.ns, o.p.local)}</D:prop><D:status>${statusLine(status)}</D:status></D:propstat>`;
     });
     return xmlResponse(
@@ -447,6 +482,28 @@ export function davRoutes(deps: Deps) {
     return c.body(null, 204);
   };
 
+  /**
+   * RFC 4918 §9.8.4 and §9.9.3: with Overwrite: T the destination is deleted before the copy or move;
+   * here it goes to the trash. Should the copy or move then fail (over quota, disk full, the source
+   * deleted meanwhile), what it left at the destination goes to the trash too (not purged: another
+   * client may have written there meanwhile) and the previous destination is restored from the trash:
+   * a failed request leaves the destination as it was. If even that fails, it is still in the trash.
+   */
+  const replacing = async (caller: Caller, dest: Loc & { kind: 'space' }, work: () => Promise<unknown>) => {
+    const { trashId } = await trash.remove(caller, dest.space, dest.names);
+    try {
+      await work();
+    } catch (err) {
+      try {
+        if (await lstat(caller, dest)) await trash.remove(caller, dest.space, dest.names);
+        await trash.restore(caller, trashId);
+      } catch (undo) {
+        deps.log.warn('dav overwrite not undone: the previous destination is in the trash', { target: `${dest.key}:/${dest.rel}`, trashId, err: undo });
+      }
+      throw err;
+    }
+  };
+
   const copyOrMove = async (c: Context<AppEnv>, caller: Caller, loc: Loc, move: boolean) => {
     if (loc.kind !== 'space' || loc.names.length === 0) throw forbidden('A space cannot be copied or moved.');
     const destHeader = c.req.header('destination');
@@ -475,20 +532,22 @@ export function davRoutes(deps: Deps) {
     if (move) requireUnlocked(caller, loc, lists, { subtree: true, member: true });
     requireUnlocked(caller, dest, lists, { subtree: true, member: true });
     const existed = await lstat(caller, dest);
-    if (existed) {
-      if (overwrite === 'F') throw new DavStatus(412);
-      // RFC 4918 §9.8.4: the destination is deleted first; here it goes to the trash, restorable.
-      await trash.remove(caller, dest.space, dest.names);
-      davProps.removeSubtree(dest.key, dest.rel);
-      locks.removeInside(dest.key, dest.rel);
+    if (existed && overwrite === 'F') throw new DavStatus(412);
+    const depth = depthH === '0' ? 0 : 'infinity';
+    if (existed && !move && src.isFile() && existed.isFile()) {
+      // A file onto a file: an overwriting upload, the old version kept in the trash once the new one is in place.
+      await copies.copy(caller, loc.space, loc.names, dest.names, 0, { overwrite: true });
+    } else {
+      const work = () => (move ? drive.move(caller, loc.space, loc.names, dest.names) : copies.copy(caller, loc.space, loc.names, dest.names, depth));
+      await (existed ? replacing(caller, dest, work) : work());
     }
+    // The destination's properties and locks go only once the new content is in place.
+    davProps.removeSubtree(dest.key, dest.rel);
+    locks.removeInside(dest.key, dest.rel);
     if (move) {
-      await drive.move(caller, loc.space, loc.names, dest.names);
-      davProps.removeSubtree(dest.key, dest.rel);
       davProps.move(loc.key, loc.rel, dest.rel);
       locks.removeInside(loc.key, loc.rel);
     } else {
-      await copies.copy(caller, loc.space, loc.names, dest.names, depthH === '0' ? 0 : 'infinity');
       davProps.copy(loc.key, loc.rel, dest.rel);
     }
     return c.body(null, existed ? 204 : 201);
@@ -624,6 +683,11 @@ export function davRoutes(deps: Deps) {
       }
       const e = err instanceof HttpError ? err : fromFsError(err);
       if (!e) throw err;
+      // RFC 4331 §6: a write refused for want of room is 507 with the precondition it failed, which file
+      // managers report as a full disk (the web API's 413 would read as "this file is too large").
+      if (e.code === 'quota_exceeded' || e.code === 'disk_full') {
+        return xmlResponse(507, `<D:error xmlns:D="DAV:"><D:${e.code === 'quota_exceeded' ? 'quota-not-exceeded' : 'sufficient-disk-space'}/></D:error>`);
+      }
       const headers: Record<string, string> = { ...e.headers };
       if (e.status === 401) headers['WWW-Authenticate'] = CHALLENGE;
       return errorResponse(e.code, e.message, headers);

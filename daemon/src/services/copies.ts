@@ -17,23 +17,28 @@ export class Copies {
     private readonly uploads: Uploads,
   ) {}
 
-  /** Copies `from` to `to` (which must not exist); a folder with its content unless `depth` is 0. */
-  async copy(ctx: Ctx, space: Space, from: string[], to: string[], depth: 0 | 'infinity'): Promise<void> {
+  /**
+   * Copies `from` to `to`; a folder with its content unless `depth` is 0. `to` must not exist, except
+   * with `overwrite` for a file onto a file: then the copy is an overwriting upload, which keeps the
+   * replaced version in the trash only once the new bytes are in place (one rename), so a copy that
+   * fails (over quota, disk full, source gone) leaves the destination as it was.
+   */
+  async copy(ctx: Ctx, space: Space, from: string[], to: string[], depth: 0 | 'infinity', opts: { overwrite?: boolean } = {}): Promise<void> {
     if (from.length === 0 || to.length === 0) throw badRequest('invalid_path', 'The space root cannot be copied.');
     const fromRel = from.join('/');
     const toRel = to.join('/');
     if (toRel === fromRel || toRel.startsWith(fromRel + '/')) throw badRequest('invalid_path', 'A folder cannot be copied into itself.');
-    await this.copyEntry(ctx, space, from, to, depth);
+    await this.copyEntry(ctx, space, from, to, depth, opts.overwrite ?? false);
   }
 
-  private async copyEntry(ctx: Ctx, space: Space, from: string[], to: string[], depth: 0 | 'infinity'): Promise<void> {
+  private async copyEntry(ctx: Ctx, space: Space, from: string[], to: string[], depth: 0 | 'infinity', overwrite = false): Promise<void> {
     const src = await this.drive.stat(ctx, space, from);
     if (src.kind === 'file') {
       // O_NOFOLLOW: a symlink swapped in after stat's lstat is not followed.
       const fd = await fsp.open(src.abs, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
       try {
         const stream = fd.createReadStream({ autoClose: false, highWaterMark: 512 * 1024 });
-        await this.uploads.upload(ctx, space, to, stream, { contentLength: src.stat.size, overwrite: false });
+        await this.uploads.upload(ctx, space, to, stream, { contentLength: src.stat.size, overwrite });
       } finally {
         await fd.close();
       }

@@ -267,3 +267,214 @@ test('app passwords: made for a device, shown once, work over WebDAV without bcr
   // It is no password for the web login.
   assert.equal((await h.req('POST', '/api/auth/login', { body: { username: 'ada', password } })).status, 401);
 });
+
+const QUOTA_PROPS =
+  '<?xml version="1.0"?><D:propfind xmlns:D="DAV:"><D:prop><D:quota-available-bytes/><D:quota-used-bytes/><D:getcontentlength/></D:prop></D:propfind>';
+
+/** Each response's href → its 200 propstat's quota figures (undefined when absent). */
+function quotaFigures(xml: string): Record<string, { available?: number; used?: number }> {
+  const out: Record<string, { available?: number; used?: number }> = {};
+  for (const [, resp] of xml.matchAll(/<D:response>([\s\S]*?)<\/D:response>/g)) {
+    const href = /<D:href>([^<]+)<\/D:href>/.exec(resp!)![1]!;
+    const ok = /<D:propstat><D:prop>([\s\S]*?)<\/D:prop><D:status>HTTP\/1.1 200 OK<\/D:status><\/D:propstat>/.exec(resp!)?.[1] ?? '';
+    const num = (name: string) => {
+      const m = new RegExp(`<D:${name}>(\\d+)</D:${name}>`).exec(ok);
+      return m ? Number(m[1]) : undefined;
+    };
+    out[href] = { available: num('quota-available-bytes'), used: num('quota-used-bytes') };
+  }
+  return out;
+}
+
+test('RFC 4331: quota-used-bytes and quota-available-bytes on collections, the web API’s figures, asked by name only', async (t) => {
+  const h = await makeApp();
+  t.after(h.close);
+  const adv = await h.user('ada', 'advanced');
+  const free = await h.user('fred', 'advanced');
+  await h.deps.accounts.updateUser('ada', { quotaBytes: 1000 });
+  // The disk's writable space, fixed here so that the figures do not move with the machine's disk.
+  h.deps.store.writableBytes = async () => 5_000_000;
+  assert.equal((await h.put(adv, 'workspace/a.txt', 'x'.repeat(300))).status, 201);
+  assert.equal((await h.put(adv, 'home/b.txt', 'y'.repeat(100))).status, 201);
+  assert.equal((await h.put(free, 'workspace/c.txt', 'z'.repeat(50))).status, 201);
+  const me = (await h.json(h.req('GET', '/api/auth/me', { token: adv.token }))) as { user: { usedBytes: number; quotaBytes: number } };
+  assert.deepEqual([me.user.usedBytes, me.user.quotaBytes], [400, 1000]);
+
+  const r = await dav(h, adv, 'PROPFIND', 'workspace/', { depth: '1', 'content-type': 'application/xml' }, QUOTA_PROPS);
+  assert.equal(r.status, 207);
+  const xml = await r.text();
+  const figures = quotaFigures(xml);
+  // The account's figures on every collection (what the web's quota meter shows); a file has none (404).
+  assert.deepEqual(figures['/dav/workspace/'], { available: 600, used: 400 });
+  assert.deepEqual(figures['/dav/workspace/a.txt'], { available: undefined, used: undefined });
+  assert.match(xml, /<D:prop><D:quota-available-bytes\/><D:quota-used-bytes\/><\/D:prop><D:status>HTTP\/1.1 404 Not Found<\/D:status>/);
+  const home = quotaFigures(await (await dav(h, adv, 'PROPFIND', 'home/', { depth: '0' }, QUOTA_PROPS)).text());
+  assert.deepEqual(home['/dav/home/'], { available: 600, used: 400 });
+  // No quota: what the disk still takes.
+  const fred = quotaFigures(await (await dav(h, free, 'PROPFIND', 'workspace/', { depth: '0' }, QUOTA_PROPS)).text());
+  assert.deepEqual(fred['/dav/workspace/'], { available: 5_000_000, used: 50 });
+  // A quota larger than the disk's free space: the disk is the limit.
+  await h.deps.accounts.updateUser('ada', { quotaBytes: 10_000_000 });
+  const big = quotaFigures(await (await dav(h, adv, 'PROPFIND', 'workspace/', { depth: '0' }, QUOTA_PROPS)).text());
+  assert.deepEqual(big['/dav/workspace/'], { available: 5_000_000, used: 400 });
+  // The root list of spaces is a collection too.
+  const root = quotaFigures(await (await dav(h, adv, 'PROPFIND', '', { depth: '0' }, QUOTA_PROPS)).text());
+  assert.deepEqual(root['/dav/'], { available: 5_000_000, used: 400 });
+
+  // §6: over quota, or the disk full, a write is 507 with the precondition that failed.
+  await h.deps.accounts.updateUser('ada', { quotaBytes: 1000 });
+  const over = await dav(h, adv, 'PUT', 'workspace/too-big.txt', { 'content-length': '700' }, 'w'.repeat(700));
+  assert.equal(over.status, 507);
+  assert.equal(await over.text(), '<?xml version="1.0" encoding="utf-8"?>\n<D:error xmlns:D="DAV:"><D:quota-not-exceeded/></D:error>');
+  const full = await dav(h, free, 'PUT', 'workspace/too-big.txt', { 'content-length': '5000001' }, 'w'.repeat(5_000_001));
+  assert.equal(full.status, 507);
+  assert.match(await full.text(), /<D:sufficient-disk-space\/>/);
+  assert.equal((await h.req('PUT', '/api/fs/workspace/too-big.txt', { token: adv.token, body: 'w'.repeat(700) })).status, 413, 'the web API keeps its 413');
+
+  // Not in allprop; listed by propname on collections; given by allprop's include.
+  const all = await (await dav(h, adv, 'PROPFIND', 'workspace/', { depth: '0' })).text();
+  assert.match(all, /<D:getetag>/);
+  assert.doesNotMatch(all, /quota/);
+  const names = await (
+    await dav(h, adv, 'PROPFIND', 'workspace/', { depth: '1' }, '<?xml version="1.0"?><D:propfind xmlns:D="DAV:"><D:propname/></D:propfind>')
+  ).text();
+  const ws = /<D:response><D:href>\/dav\/workspace\/<\/D:href>[\s\S]*?<\/D:response>/.exec(names)![0];
+  assert.match(ws, /<D:quota-available-bytes\/><D:quota-used-bytes\/>/);
+  const file = /<D:response><D:href>\/dav\/workspace\/a\.txt<\/D:href>[\s\S]*?<\/D:response>/.exec(names)![0];
+  assert.doesNotMatch(file, /quota/);
+  const included = await (
+    await dav(
+      h,
+      adv,
+      'PROPFIND',
+      'workspace/',
+      { depth: '0' },
+      '<?xml version="1.0"?><D:propfind xmlns:D="DAV:"><D:allprop/><D:include><D:quota-used-bytes/></D:include></D:propfind>',
+    )
+  ).text();
+  assert.match(included, /<D:quota-used-bytes>400<\/D:quota-used-bytes>/);
+  assert.doesNotMatch(included, /quota-available-bytes/);
+
+  // Protected: a PROPPATCH that sets one fails as a whole (403 for it, 424 for the rest).
+  const patch = await dav(
+    h,
+    adv,
+    'PROPPATCH',
+    'home/',
+    {},
+    '<?xml version="1.0"?><D:propertyupdate xmlns:D="DAV:" xmlns:Z="urn:x"><D:set><D:prop><D:quota-used-bytes>0</D:quota-used-bytes><Z:note>hi</Z:note></D:prop></D:set></D:propertyupdate>',
+  );
+  assert.equal(patch.status, 207);
+  const patched = await patch.text();
+  assert.match(patched, /<D:quota-used-bytes\/><\/D:prop><D:status>HTTP\/1.1 403 Forbidden/);
+  assert.match(patched, /<P:note xmlns:P="urn:x"\/><\/D:prop><D:status>HTTP\/1.1 424 Failed Dependency/);
+});
+
+test('Overwrite: T — a COPY or MOVE that fails partway (over quota, source gone) leaves the destination as it was', async (t) => {
+  const h = await makeApp();
+  t.after(h.close);
+  const ada = await h.user('ada', 'advanced');
+  const text = async (p: string) => {
+    const r = await dav(h, ada, 'GET', p);
+    return r.status === 200 ? await r.text() : r.status;
+  };
+  const trashed = () =>
+    h.deps.trash.rows
+      .all()
+      .map((r) => [r.path, r.reason])
+      .sort();
+  const setNote = async (p: string, note: string) =>
+    assert.equal(
+      (
+        await dav(
+          h,
+          ada,
+          'PROPPATCH',
+          p,
+          {},
+          `<?xml version="1.0"?><D:propertyupdate xmlns:D="DAV:" xmlns:Z="urn:x"><D:set><D:prop><Z:note>${note}</Z:note></D:prop></D:set></D:propertyupdate>`,
+        )
+      ).status,
+      207,
+    );
+  const noteOf = async (p: string) =>
+    /<P:note xmlns:P="urn:x">([^<]*)<\/P:note>/.exec(
+      await (
+        await dav(
+          h,
+          ada,
+          'PROPFIND',
+          p,
+          { depth: '0' },
+          '<?xml version="1.0"?><D:propfind xmlns:D="DAV:"><D:prop><Z:note xmlns:Z="urn:x"/></D:prop></D:propfind>',
+        )
+      ).text(),
+    )?.[1];
+
+  // A folder copied onto a folder: the second file does not fit in the quota (900 bytes).
+  for (const [p, body] of [
+    ['home/src/a.txt', 'a'.repeat(200)],
+    ['home/src/b.txt', 'b'.repeat(300)],
+    ['home/dest/old.txt', 'o'.repeat(100)],
+  ] as const)
+    assert.equal((await h.put(ada, p, body)).status, 201);
+  await h.deps.accounts.updateUser('ada', { quotaBytes: 900 });
+  await setNote('home/dest/', 'keep me');
+  const copied = await dav(h, ada, 'COPY', 'home/src/', { destination: '/dav/home/dest/', overwrite: 'T' });
+  assert.equal(copied.status, 507);
+  assert.match(await copied.text(), /<D:error xmlns:D="DAV:"><D:quota-not-exceeded\/><\/D:error>/);
+  assert.equal(await text('home/dest/old.txt'), 'o'.repeat(100));
+  assert.equal(await text('home/dest/a.txt'), 404, 'the part copied before the failure is gone');
+  assert.equal(await noteOf('home/dest/'), 'keep me');
+  assert.equal(h.deps.drive.files.get('users/ada', 'dest/old.txt')?.owner, 'ada');
+  assert.deepEqual(trashed(), [['dest', 'delete']], 'the destination came back from the trash; the partial copy went there instead');
+  const me = (await h.json(h.req('GET', '/api/auth/me', { token: ada.token }))) as { user: { usedBytes: number } };
+  assert.equal(me.user.usedBytes, 600);
+
+  // A file copied onto a file, over quota: refused before the destination is touched.
+  assert.equal((await h.put(ada, 'home/big.txt', 'B'.repeat(250))).status, 201);
+  const onFile = await dav(h, ada, 'COPY', 'home/big.txt', { destination: '/dav/home/dest/old.txt', overwrite: 'T' });
+  assert.equal(onFile.status, 507);
+  assert.equal(await text('home/dest/old.txt'), 'o'.repeat(100));
+  assert.equal(trashed().length, 1);
+  // One that fits replaces it, the old version kept in the trash as an overwrite.
+  await h.deps.accounts.updateUser('ada', { quotaBytes: null });
+  assert.equal((await dav(h, ada, 'COPY', 'home/big.txt', { destination: '/dav/home/dest/old.txt', overwrite: 'T' })).status, 204);
+  assert.equal(await text('home/dest/old.txt'), 'B'.repeat(250));
+  assert.deepEqual(trashed(), [
+    ['dest', 'delete'],
+    ['dest/old.txt', 'overwrite'],
+  ]);
+
+  // A MOVE whose source someone else deletes between the checks and the rename: 404, destination kept.
+  assert.equal((await h.put(ada, 'home/moving.txt', 'new')).status, 201);
+  assert.equal((await h.put(ada, 'home/target.txt', 'previous')).status, 201);
+  await setNote('home/target.txt', 'target note');
+  const move = h.deps.drive.move.bind(h.deps.drive);
+  h.deps.drive.move = async (ctx, space, from, to) => {
+    await h.deps.trash.remove({ actor: { username: 'ada', role: 'advanced' }, ip: null }, space, from);
+    return move(ctx, space, from, to);
+  };
+  const moved = await dav(h, ada, 'MOVE', 'home/moving.txt', { destination: '/dav/home/target.txt', overwrite: 'T' });
+  h.deps.drive.move = move;
+  assert.equal(moved.status, 404);
+  assert.equal(await text('home/target.txt'), 'previous');
+  assert.equal(await noteOf('home/target.txt'), 'target note');
+  assert.deepEqual(trashed(), [
+    ['dest', 'delete'],
+    ['dest/old.txt', 'overwrite'],
+    ['moving.txt', 'delete'],
+  ]);
+  // And when nothing fails, the MOVE replaces it (the previous version in the trash).
+  assert.equal((await h.put(ada, 'home/moving.txt', 'new')).status, 201);
+  assert.equal((await dav(h, ada, 'MOVE', 'home/moving.txt', { destination: '/dav/home/target.txt', overwrite: 'T' })).status, 204);
+  assert.equal(await text('home/target.txt'), 'new');
+  assert.equal(await noteOf('home/target.txt'), undefined);
+
+  // An overwriting PUT over quota: the upload fails before its commit, which alone touches the file.
+  await h.deps.accounts.updateUser('ada', { quotaBytes: 1000 });
+  const put = await dav(h, ada, 'PUT', 'home/target.txt', { 'content-length': '2000' }, 'x'.repeat(2000));
+  assert.equal(put.status, 507);
+  assert.match(await put.text(), /<D:quota-not-exceeded\/>/);
+  assert.equal(await text('home/target.txt'), 'new');
+});

@@ -760,6 +760,12 @@ export const en = {
   appPasswordUsed: 'last used {date}',
   appPasswordUnused: 'never used',
   revoke: 'Revoke',
+  appPasswordUser: 'Username: {name}.',
+  davAddresses: 'Addresses for file managers',
+  davClientWindows: 'Windows (Explorer, Map network drive)',
+  davClientMac: 'macOS (Finder, Connect to Server)',
+  davClientLinux: 'Linux (GNOME Files, Dolphin)',
+  davClientOther: 'WinSCP, Cyberduck, Android apps',
   // ---- hand-ins (web/src/views/handins.ts) ----
   navHandins: 'Hand-ins',
   handinsTitle: 'Hand-ins',

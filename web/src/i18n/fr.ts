@@ -768,6 +768,12 @@ export const fr: Dict = {
   appPasswordUsed: 'utilisé le {date}',
   appPasswordUnused: 'jamais utilisé',
   revoke: 'Révoquer',
+  appPasswordUser: "Nom d'utilisateur : {name}.",
+  davAddresses: 'Adresses pour les gestionnaires de fichiers',
+  davClientWindows: 'Windows (Explorateur, Connecter un lecteur réseau)',
+  davClientMac: 'macOS (Finder, Se connecter au serveur)',
+  davClientLinux: 'Linux (Fichiers GNOME, Dolphin)',
+  davClientOther: 'WinSCP, Cyberduck, applis Android',
   // ---- dépôts de devoirs (web/src/views/handins.ts) ----
   navHandins: 'Devoirs',
   handinsTitle: 'Dépôts de devoirs',

@@ -76,7 +76,7 @@ export function renderAccount(main: HTMLElement, app: App): () => void {
     ),
     me.mustChangePassword ? null : form,
     me.role !== 'user' && !me.mustChangePassword ? linksSection(me.role === 'admin') : null,
-    me.mustChangePassword ? null : appPasswords(),
+    me.mustChangePassword ? null : appPasswords(me.username),
   );
   return () => {};
 }
@@ -89,10 +89,10 @@ interface AppPassword {
 }
 
 /** Per-device passwords for WebDAV file managers: the list, revoke buttons, and a form that shows a new one once. */
-function appPasswords(): HTMLElement {
-  const list = h('ul', { class: 'stack', id: 'app-pw-list' });
+function appPasswords(me: string): HTMLElement {
+  const list = h('ul', { class: 'stack app-pw-list', id: 'app-pw-list' });
   const label = h('input', { id: 'app-pw-label', maxlength: 64, required: true, autocomplete: 'off' });
-  const msg = h('p', { role: 'status', id: 'app-pw-msg' });
+  const msg = h('div', { role: 'status', id: 'app-pw-msg' });
   const load = async () => {
     try {
       const { items } = await api<{ items: AppPassword[] }>('GET', '/api/auth/app-passwords');
@@ -101,11 +101,8 @@ function appPasswords(): HTMLElement {
         ...items.map((p) =>
           h(
             'li',
-            null,
-            h('strong', null, p.label),
-            ' · ',
-            p.lastUsedAt ? t('appPasswordUsed', { date: fmtDate(p.lastUsedAt) }) : t('appPasswordUnused'),
-            ' ',
+            { class: 'app-pw-item' },
+            h('span', null, h('strong', null, p.label), ' · ', p.lastUsedAt ? t('appPasswordUsed', { date: fmtDate(p.lastUsedAt) }) : t('appPasswordUnused')),
             h(
               'button',
               {
@@ -130,6 +127,7 @@ function appPasswords(): HTMLElement {
     { class: 'card stack', 'aria-labelledby': 'app-pw-title' },
     h('h2', { id: 'app-pw-title' }, t('appPasswords')),
     h('p', { class: 'hint' }, t('appPasswordsHelp', { url: `${location.origin}/dav/` })),
+    davAddresses(),
     list,
     h('label', { for: 'app-pw-label' }, t('appPasswordLabel')),
     label,
@@ -141,7 +139,13 @@ function appPasswords(): HTMLElement {
     try {
       const made = await api<{ label: string; password: string }>('POST', '/api/auth/app-passwords', { label: label.value });
       msg.className = 'ok';
-      replace(msg, t('appPasswordOnce', { label: made.label }), ' ', h('code', null, made.password));
+      // On a line of its own, unbroken, to be typed on the other device.
+      replace(
+        msg,
+        h('p', null, t('appPasswordOnce', { label: made.label })),
+        h('p', { class: 'app-pw-secret' }, h('code', null, made.password)),
+        h('p', null, t('appPasswordUser', { name: me })),
+      );
       label.value = '';
       await load();
     } catch (err) {
@@ -151,4 +155,27 @@ function appPasswords(): HTMLElement {
   });
   void load();
   return form;
+}
+
+/**
+ * The addresses each kind of file manager takes for the workspace (README, "Mount the drive on a
+ * laptop"): Windows Explorer's UNC form (with @port off port 80), http:// for Finder and apps, dav://
+ * for GNOME Files and Dolphin.
+ */
+function davAddresses(): HTMLElement {
+  const { hostname, port, protocol } = location;
+  const secure = protocol === 'https:';
+  const hostPort = port ? `${hostname}:${port}` : hostname;
+  const unc = `\\\\${hostname}${secure ? '@SSL' : ''}${port ? `@${port}` : ''}\\dav\\workspace`;
+  const rows: [string, string][] = [
+    [t('davClientWindows'), unc],
+    [t('davClientMac'), `${location.origin}/dav/workspace/`],
+    [t('davClientLinux'), `${secure ? 'davs' : 'dav'}://${hostPort}/dav/workspace/`],
+    [t('davClientOther'), `${location.origin}/dav/workspace/`],
+  ];
+  return h(
+    'dl',
+    { class: 'dav-addresses', 'aria-label': t('davAddresses') },
+    ...rows.flatMap(([client, address]) => [h('dt', null, client), h('dd', null, h('code', null, address))]),
+  );
 }
