@@ -46,6 +46,12 @@ function give(buf: Buffer): void {
   free.push(buf);
 }
 
+/**
+ * The chunk size each connection ended its last download with: the next request on a kept-alive
+ * connection (a file manager's ranges, a page's photos) starts there instead of at 64 KiB.
+ */
+const learned = new WeakMap<object, number>();
+
 /** Bytes kept in the pool now (tests). */
 export const pooledBytes = () => pooled;
 
@@ -72,8 +78,9 @@ export function sendFile(fd: number, start: number, end: number, out: ServerResp
     onClose();
   };
   out.on('close', close);
-  const bufs: Buffer[] = [take(MIN_CHUNK), take(MIN_CHUNK)];
-  let size = MIN_CHUNK;
+  const conn = out.socket;
+  let size = (conn && learned.get(conn)) || MIN_CHUNK;
+  const bufs: Buffer[] = [take(size), take(size)];
 
   const run = async () => {
     let pos = start;
@@ -109,6 +116,7 @@ export function sendFile(fd: number, start: number, end: number, out: ServerResp
     }
     if (sending) await Promise.race([sending, gone]);
     if (!closed) {
+      if (conn) learned.set(conn, size);
       out.end();
       // Every write has completed: the socket holds neither buffer any more. (A client that left may
       // still have one in a cancelled write: those two are left to the garbage collector.)

@@ -67,6 +67,31 @@ test('a fast client gets the exact bytes, in chunks that grow to the largest siz
   assert.ok(pooledBytes() >= 2 * MAX_CHUNK, `pooled: ${pooledBytes()}`);
 });
 
+test('the next request on a kept-alive connection starts at the size the last one ended with', async () => {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  const get = (q: string) =>
+    new Promise<Buffer>((resolve, reject) =>
+      http
+        .get(`http://127.0.0.1:${port}/${q}`, { agent }, (res) => {
+          const parts: Buffer[] = [];
+          res.on('data', (d: Buffer) => parts.push(d));
+          res.on('end', () => resolve(Buffer.concat(parts)));
+        })
+        .on('error', reject),
+    );
+  try {
+    await get('');
+    await last!.done;
+    const got = await get(`?start=0&end=${4 * MAX_CHUNK - 1}`);
+    await last!.done;
+    assert.equal(sha(got), sha(body.subarray(0, 4 * MAX_CHUNK)));
+    // A fast client on loopback: the first download grew past 64 KiB, and the second starts there.
+    assert.ok(last!.stats.chunks![0]! > MIN_CHUNK, last!.stats.chunks!.join(','));
+  } finally {
+    agent.destroy();
+  }
+});
+
 test('a range is exact', async () => {
   const start = 1_000_003;
   const end = 5_432_109;
