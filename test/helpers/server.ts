@@ -76,8 +76,24 @@ export async function startDaemon(opts: { dir?: string; env?: Record<string, str
   };
 }
 
+/**
+ * fetch, once more on a fresh connection when the pooled one turns out closed: after a test blocked its
+ * own event loop (fs.cpSync into a davfs mount, hashing a tree) undici has not yet seen the server
+ * close an idle keep-alive connection, hands out the dead socket, and the request fails with "other
+ * side closed" before the server read it (stop 23's CI). Any other error is thrown as it is.
+ */
+export async function fetchOnce(url: string, init: RequestInit): Promise<Response> {
+  try {
+    return await fetch(url, init);
+  } catch (err) {
+    const cause = (err as { cause?: { code?: string } }).cause;
+    if (cause?.code !== 'UND_ERR_SOCKET') throw err;
+    return fetch(url, init);
+  }
+}
+
 export async function login(base: string, username: string, password: string): Promise<string> {
-  const res = await fetch(`${base}/api/auth/login`, {
+  const res = await fetchOnce(`${base}/api/auth/login`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ username, password }),
@@ -231,7 +247,7 @@ export async function api<T = any>(base: string, token: string | null, method: s
   const headers: Record<string, string> = {};
   if (token) headers.authorization = `Bearer ${token}`;
   if (body !== undefined) headers['content-type'] = 'application/json';
-  const res = await fetch(base + p, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  const res = await fetchOnce(base + p, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
   const text = await res.text();
   let json: unknown = null;
   try {
