@@ -15,3 +15,6 @@ export const FIRSTBOOT_FILE = '/boot/firmware/homedrive.txt';
 export const FIRSTBOOT_STATUS_FILE = '/var/lib/homedrive/firstboot-status.json';
 export const SERVICE_USER = 'homedrive';
 export const HTTP_PORT = 80;
+// The root helper (provisioning/helper): its compiled entry in the bundle and the socket the daemon asks it on.
+export const HELPER_ENTRY = '/opt/homedrive/app/dist/provisioning/helper/main.js';
+export const HELPER_SOCKET = '/run/homedrive-helper.sock';

@@ -601,6 +601,9 @@ export const HEALTH_MESSAGES = {
   no_disk_identity: '{device} reports neither model nor serial',
   no_io_stats: 'no block device statistics',
   io_first_reading: 'first reading: no rate until the next one',
+  no_helper: 'no root helper at {socket} (not provisioned, or a development machine)',
+  ap_down: 'the access point does not answer: {error}',
+  helper_failed: 'the root helper failed: {error}',
   // job summaries: each a list of these, one count per phrase
   sample_stored: 'sample stored, every reading known|sample stored, {n} reading unknown|sample stored, {n} readings unknown',
   alerts_active: 'no active alert|{n} active alert|{n} active alerts',
@@ -740,6 +743,20 @@ export interface HealthReadings {
   };
   power: { throttled: Reading<Throttled>; underVoltageAlarm: Reading<boolean> };
   battery: Reading<Battery>;
+  /** Phones on the drive's Wi-Fi now (hostapd's station list, through the root helper). */
+  wifi: Reading<WifiClients>;
+}
+
+/** The access point's clients against what its radio can hold. */
+export interface WifiClients {
+  interface: string;
+  connected: number;
+  /**
+   * About how many clients the radio holds: the Pi 4's internal radio about 19 with the minimal
+   * firmware provisioning selects, about 8 with the standard one; null for a USB adapter (unknown).
+   */
+  ceiling: number | null;
+  radio: 'internal_minimal' | 'internal_standard' | 'usb_adapter';
 }
 
 export type Severity = 'warning' | 'critical';

@@ -24,6 +24,8 @@ export interface Config {
   readonly hostname: string;
   /** hostapd's configuration, where login cards read the Wi-Fi's name and passphrase (provisioning writes it). */
   readonly hostapdConf: string;
+  /** The root helper's socket (provisioning/helper): system readings and changes only root may make. */
+  readonly helperSocket: string;
   /** Threads that hash and check passwords (bcrypt), off the event loop. */
   readonly hashThreads: number;
   /** Where battery readings come from (health/battery.ts). */
@@ -104,6 +106,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     portalAddress: str('HCD_PORTAL_ADDRESS', '').toLowerCase(),
     hostname: str('HCD_HOSTNAME', 'homedrive').toLowerCase(),
     hostapdConf: path.resolve(cwd, str('HCD_HOSTAPD_CONF', '/etc/hostapd/hostapd.conf')),
+    helperSocket: path.resolve(cwd, str('HCD_HELPER_SOCKET', '/run/homedrive-helper.sock')),
     hashThreads: int('HCD_HASH_THREADS', defaultHashThreads(), 1, 64),
     battery: battery as BatterySource,
     pisugarAddress: str('HCD_PISUGAR_ADDRESS', '127.0.0.1:8423'),

@@ -9,12 +9,28 @@ import { step as dnsmasq } from './40-dnsmasq.js';
 import { step as storage } from './50-storage.js';
 import { step as service } from './60-service.js';
 import { step as privileges } from './65-privileges.js';
+import { step as helper } from './67-helper.js';
 import { step as avahi } from './70-avahi.js';
 import { step as longevity } from './80-longevity.js';
 import { step as system } from './85-system.js';
 import { step as firstboot } from './90-firstboot.js';
 
-export const STEPS: readonly Step[] = [packages, user, wifi, firmware, network, dnsmasq, storage, service, privileges, avahi, longevity, system, firstboot];
+export const STEPS: readonly Step[] = [
+  packages,
+  user,
+  wifi,
+  firmware,
+  network,
+  dnsmasq,
+  storage,
+  service,
+  privileges,
+  helper,
+  avahi,
+  longevity,
+  system,
+  firstboot,
+];
 
 /** What first boot re-applies: the steps that read the keys of the first-boot file. */
 export const FIRSTBOOT_STEPS: readonly Step[] = [wifi, dnsmasq, service, system];

@@ -1,7 +1,7 @@
 // End to end on a Debian trixie root built by mmdebstrap: apply, check with the root's own programs, re-apply.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, lstatSync, mkdirSync, readFileSync, readlinkSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, lstatSync, mkdirSync, readFileSync, readlinkSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -39,7 +39,12 @@ before(() => {
     JSON.stringify({ hostname: 'classe-b', timezone: 'Europe/Paris', wifi: { country: 'FR', ssid: 'Classe B', passphrase: 'correct horse battery' } }),
   );
   // Stand-ins for the release bundle, so that systemd-analyze finds the programs the units run.
-  for (const file of ['/opt/homedrive/node/bin/node', '/opt/homedrive/app/dist/daemon/src/main.js', '/opt/homedrive/app/dist/provisioning/firstboot.js']) {
+  for (const file of [
+    '/opt/homedrive/node/bin/node',
+    '/opt/homedrive/app/dist/daemon/src/main.js',
+    '/opt/homedrive/app/dist/provisioning/firstboot.js',
+    '/opt/homedrive/app/dist/provisioning/helper/main.js',
+  ]) {
     mkdirSync(path.dirname(inRoot(file)), { recursive: true });
     writeFileSync(inRoot(file), '#!/bin/sh\nexit 0\n');
     chmodSync(inRoot(file), 0o755);
@@ -98,6 +103,7 @@ test('apply provisions the root', () => {
     'systemd-networkd.service',
     'avahi-daemon.service',
     'fake-hwclock-save.timer',
+    'homedrive-helper.socket',
   ]) {
     assert.equal(chroot(root.dir, ['systemctl', 'is-enabled', unit]).stdout.trim(), 'enabled', unit);
   }
@@ -118,7 +124,9 @@ test("the root's systemd verifies the units, with the fstab generator's mount un
   assert.ok(lstatSync(inRoot(`${gen}/local-fs.target.wants/srv-homedrive.mount`)).isSymbolicLink());
   assert.throws(() => lstatSync(inRoot(`${gen}/local-fs.target.requires/srv-homedrive.mount`)));
 
-  const units = ['homedrive.service', 'homedrive-firstboot.service', 'homedrive-storage.service'].map((u) => `/etc/systemd/system/${u}`);
+  const units = ['homedrive.service', 'homedrive-firstboot.service', 'homedrive-storage.service', 'homedrive-helper.socket'].map(
+    (u) => `/etc/systemd/system/${u}`,
+  );
   const verify = chroot(root.dir, ['systemd-analyze', 'verify', '--man=no', ...units, `${gen}/srv-homedrive.mount`, 'hostapd.service', 'dnsmasq.service']);
   assert.equal(verify.status, 0, verify.output);
   assert.equal(verify.output.trim(), '', verify.output);
@@ -128,6 +136,18 @@ test("the root's systemd verifies the units, with the fstab generator's mount un
   assert.ok(score, security.output);
   console.log(`# systemd-analyze security homedrive.service: ${score[1]}`);
   assert.ok(Number(score[1]) <= 2.0, `exposure ${score[1]} should stay at or below 2.0`);
+
+  // The root helper runs as root, so its sandbox matters more: an instance as the socket makes them.
+  mkdirSync(inRoot('/run'), { recursive: true });
+  copyFileSync(inRoot('/etc/systemd/system/homedrive-helper@.service'), inRoot('/run/homedrive-helper@0.service'));
+  const helper = chroot(root.dir, ['systemd-analyze', 'security', '--offline=yes', '--no-pager', '/run/homedrive-helper@0.service']);
+  const helperScore = /Overall exposure level for homedrive-helper@0\.service: ([\d.]+)/.exec(helper.output);
+  assert.ok(helperScore, helper.output);
+  console.log(`# systemd-analyze security homedrive-helper@.service: ${helperScore[1]}`);
+  assert.ok(Number(helperScore[1]) <= 2.0, `exposure ${helperScore[1]} should stay at or below 2.0`);
+  const socket = read('/etc/systemd/system/homedrive-helper.socket');
+  assert.match(socket, /^SocketGroup=homedrive$/m);
+  assert.match(socket, /^SocketMode=0660$/m);
 });
 
 test("the root's dnsmasq and hostapd accept the generated files", () => {

@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import { renderAvahiService } from '../../provisioning/templates/avahi-service.js';
 import { portalUri, renderDnsmasqConf } from '../../provisioning/templates/dnsmasq-conf.js';
 import { renderPolkitRules } from '../../provisioning/templates/polkit-rules.js';
+import { renderHelperService, renderHelperSocket } from '../../provisioning/templates/helper-units.js';
 import { renderFirstbootService } from '../../provisioning/templates/firstboot-service.js';
 import { renderFirstbootTxt } from '../../provisioning/templates/firstboot-txt.js';
 import { renderFstab, ssdFstabLine } from '../../provisioning/templates/fstab.js';
@@ -226,4 +227,25 @@ test('polkit: the service user may power off, restart and set the clock, and not
   ]);
   assert.match(rules, /subject\.user === "homedrive"/);
   assert.match(rules, /polkit\.Result\.YES/);
+});
+
+test('root helper: a socket only root and the homedrive group reach, one sandboxed root process per connection', () => {
+  const socket = renderHelperSocket();
+  assert.match(socket, /^ListenStream=\/run\/homedrive-helper\.sock$/m);
+  assert.match(socket, /^SocketUser=root$/m);
+  assert.match(socket, /^SocketGroup=homedrive$/m);
+  assert.match(socket, /^SocketMode=0660$/m);
+  assert.match(socket, /^Accept=yes$/m);
+  assert.match(socket, /^WantedBy=sockets\.target$/m);
+  const service = renderHelperService();
+  assert.match(service, /^ExecStart=\/opt\/homedrive\/node\/bin\/node \/opt\/homedrive\/app\/dist\/provisioning\/helper\/main\.js$/m);
+  assert.match(service, /^StandardInput=socket$/m);
+  assert.match(service, /^StandardOutput=socket$/m);
+  assert.match(service, /^CapabilityBoundingSet=$/m);
+  assert.match(service, /^RestrictAddressFamilies=AF_UNIX$/m);
+  assert.match(service, /^ProtectSystem=strict$/m);
+  assert.doesNotMatch(service, /^User=/m);
+  // hostapd answers hostapd_cli at a path in the host's /tmp: a private /tmp would lose every answer.
+  assert.doesNotMatch(service, /^PrivateTmp=/m);
+  assert.match(service, /^ReadWritePaths=\/tmp$/m);
 });

@@ -471,6 +471,53 @@ test('a battery board: its readings, the one it cannot give, and the low-battery
   }
 });
 
+test('phones on the Wi-Fi, in French on a phone: unknown without the root helper, then 16 of about 19 with the near-full alert', async () => {
+  // A stand-in root helper on a Unix socket, answering the daemon's "stations" as provisioning/helper does.
+  const sock = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'hcd-helper-')), 'helper.sock');
+  let phones = 16;
+  const helper = net.createServer((c) => {
+    c.once('data', () => c.end(`${JSON.stringify({ ok: true, result: { interface: 'wlan0', firmware: 'minimal', count: phones, stations: [] } })}\n`));
+  });
+  const d = await startDaemon({ env: { HCD_HELPER_SOCKET: sock } });
+  const { context, page } = await newPage(browser, PHONE, { locale: 'fr-FR' });
+  try {
+    const own = 'admin-own-password-1';
+    const changed = await api(d.base, await login(d.base, 'admin', d.adminPassword!), 'POST', '/api/auth/password', {
+      currentPassword: d.adminPassword,
+      newPassword: own,
+    });
+    const token: string = changed.json.token;
+    await uiLogin(page, d.base, 'admin', own);
+    await page.goto(`${d.base}/admin/health`);
+    const wifi = page.locator('[data-reading="wifi-clients"]');
+    await wifi.waitFor();
+    assert.equal(await wifi.getAttribute('data-state'), 'unknown');
+    assert.match(await wifi.locator('.reason').innerText(), /^pas d’assistant root sur .*helper\.sock \(appareil non provisionné/);
+
+    await new Promise<void>((r) => helper.listen(sock, r));
+    // The daemon asks the helper at most every 15 s: wait for the reading to pass through.
+    await poll(
+      '16 phones in the health reading',
+      async () => (await api(d.base, token, 'GET', '/api/admin/health')).json.wifi.value?.connected === 16,
+      30_000,
+      500,
+    );
+    assert.equal((await api(d.base, token, 'POST', '/api/admin/health/jobs/alerts/run')).json.outcome, 'ok');
+    await page.reload();
+    await wifi.locator('.value').getByText('16 sur environ 19').waitFor();
+    assert.equal(await wifi.getAttribute('data-tone'), 'warn');
+    assert.match(await wifi.innerText(), /La radio du Pi, micrologiciel minimal : environ 19 téléphones à la fois/);
+    const banner = page.locator('.hbanners .hbanner[data-alert="wifi_clients"]');
+    assert.match(await banner.innerText(), /16 téléphones sur le Wi-Fi ; la radio en accepte environ 19 : presque plein\./);
+    await shoot(page, 'health-wifi-fr');
+    phones = 3;
+  } finally {
+    await context.close();
+    await dispose(d);
+    helper.close();
+  }
+});
+
 test('users and advanced users get no dashboard: not in the page, not from the API, not even its code', async () => {
   for (const who of ['ulla', 'adam'] as const) {
     const { context, page } = await newPage(browser, PHONE);

@@ -1,4 +1,5 @@
 // Alert thresholds over a snapshot, and the alerts table: raised once, kept while they hold, cleared when they stop.
+import { WIFI_WARN_SHARE } from './wifi.js';
 import type { Alert, Severity, Thresholds } from '../api-types.js';
 import type { Db } from '../db/connection.js';
 import { alertQueries, type AlertQueries, type AlertRow } from '../db/queries/alerts.js';
@@ -86,6 +87,18 @@ export function evaluate(s: Snapshot, t: Thresholds = DEFAULT_THRESHOLDS): Alert
       severity: temp >= t.cpuCriticalC ? 'critical' : 'warning',
       message: `The CPU is at ${temp.toFixed(0)} °C: give the device air or shade.`,
       value: temp,
+    });
+  }
+  const wifi = s.wifi.value;
+  if (wifi && wifi.ceiling !== null && wifi.connected >= Math.ceil(wifi.ceiling * WIFI_WARN_SHARE)) {
+    const full = wifi.connected >= wifi.ceiling;
+    out.push({
+      key: 'wifi_clients',
+      severity: full ? 'critical' : 'warning',
+      message: full
+        ? `${wifi.connected} phones on the Wi-Fi, the radio holds about ${wifi.ceiling}: more cannot join (a USB Wi-Fi adapter holds more).`
+        : `${wifi.connected} phones on the Wi-Fi, the radio holds about ${wifi.ceiling}: close to full.`,
+      value: wifi.connected,
     });
   }
   return out;

@@ -11,6 +11,8 @@ import { Alerts, DEFAULT_THRESHOLDS, alertJson, evaluate } from './alerts.js';
 import { runCommand, type CommandRunner } from './commands.js';
 import { PowerGuard } from './power-guard.js';
 import { HealthSamples, sampleFromSnapshot } from './samples.js';
+import { WifiReader } from './wifi.js';
+import { RootHelper } from '../services/root-helper.js';
 import { readSnapshot, type Snapshot } from './snapshot.js';
 import { realSi, type SiSource } from './system.js';
 
@@ -41,6 +43,7 @@ export class HealthService implements JobHealth {
   readonly run: CommandRunner;
   private readonly thresholds: Thresholds;
   private last: Snapshot | null = null;
+  private readonly wifi: WifiReader;
   private shutdownTimer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -52,6 +55,7 @@ export class HealthService implements JobHealth {
     this.samples = new HealthSamples(db);
     this.alerts = new Alerts(db);
     this.run = opts.run ?? runCommand;
+    this.wifi = new WifiReader(new RootHelper(config.helperSocket), () => clock.now());
     this.thresholds = { ...DEFAULT_THRESHOLDS, batteryCriticalPercent: config.batteryCriticalPercent, ...opts.thresholds };
     this.guard = new PowerGuard({
       criticalPercent: this.thresholds.batteryCriticalPercent,
@@ -76,6 +80,7 @@ export class HealthService implements JobHealth {
       pisugarAddress: config.pisugarAddress,
       dataDir: config.dataDir,
       storageState: this.deps.storageState,
+      wifi: () => this.wifi.read(),
       now: () => clock.now(),
     });
     this.last = s;

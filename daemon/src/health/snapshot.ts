@@ -1,5 +1,5 @@
 // One reading of every source at once: what /api/admin/health shows and what the sampler stores.
-import type { BatterySource, DiskIdentity, Filesystem, HealthReadings, StorageState } from '../api-types.js';
+import type { BatterySource, DiskIdentity, Filesystem, HealthReadings, StorageState, WifiClients } from '../api-types.js';
 import { readBattery } from './battery.js';
 import { guard, unknown, unknownLike, type Reading } from './reading.js';
 import { readThrottled, readVoltAlarm } from './rpi-power.js';
@@ -19,6 +19,8 @@ export interface SnapshotSources {
   pisugarAddress: string;
   dataDir: string;
   storageState: () => StorageState;
+  /** The Wi-Fi's clients (health/wifi.ts: through the root helper). */
+  wifi: () => Promise<Reading<WifiClients>>;
   now: () => number;
 }
 
@@ -29,7 +31,7 @@ export async function readSnapshot(s: SnapshotSources): Promise<Snapshot> {
       ? Promise.resolve(unknown<Filesystem>('ssd_not_mounted', { dir: s.dataDir }))
       : guard('filesystem', () => readFilesystemOf(s.si, s.dataDir));
   // Readers run side by side: currentLoad alone waits for its sampling interval.
-  const [temperatureC, load, memory, data, root, io, throttled, underVoltageAlarm, battery] = await Promise.all([
+  const [temperatureC, load, memory, data, root, io, throttled, underVoltageAlarm, battery, wifi] = await Promise.all([
     guard('temperature', () => readCpuTemperature(s.si)),
     guard('load', () => readLoad(s.si)),
     guard('memory', () => readMemory(s.si)),
@@ -39,6 +41,7 @@ export async function readSnapshot(s: SnapshotSources): Promise<Snapshot> {
     guard('get_throttled', () => readThrottled({ sysRoot: s.sysRoot, vcgencmd: s.vcgencmd })),
     guard('rpi_volt', () => readVoltAlarm({ sysRoot: s.sysRoot })),
     guard('battery', () => readBattery({ source: s.battery, sysRoot: s.sysRoot, pisugarAddress: s.pisugarAddress })),
+    guard('wifi', s.wifi),
   ]);
   let ssd: Reading<DiskIdentity>;
   if (state === 'missing') ssd = unknown('ssd_not_mounted', { dir: s.dataDir });
@@ -56,5 +59,6 @@ export async function readSnapshot(s: SnapshotSources): Promise<Snapshot> {
     storage: { state, data, root, ssd, io },
     power: { throttled, underVoltageAlarm },
     battery,
+    wifi,
   };
 }

@@ -21,6 +21,9 @@ const snap = (
     alarm: boolean | null;
     battery: number | null;
     charging: boolean | null;
+    /** Phones on the Wi-Fi, and the radio's ceiling (null: a USB adapter). */
+    phones: number;
+    ceiling: number | null;
   }> = {},
 ): Snapshot => ({
   at: 0,
@@ -50,6 +53,17 @@ const snap = (
             pluggedIn: { value: null, reason: '?' },
             voltageV: { value: null, reason: '?' },
             currentA: { value: null, reason: '?' },
+          },
+        },
+  wifi:
+    p.phones === undefined
+      ? { value: null, reason: 'no root helper' }
+      : {
+          value: {
+            interface: p.ceiling === null ? 'wlan1' : 'wlan0',
+            connected: p.phones,
+            ceiling: p.ceiling === undefined ? 19 : p.ceiling,
+            radio: p.ceiling === null ? 'usb_adapter' : 'internal_minimal',
           },
         },
 });
@@ -86,6 +100,16 @@ test('thresholds: each condition and its severity; unknown readings raise nothin
   assert.deepEqual(keys(snap({ temp: 81 })), ['cpu_hot:critical']);
   const m = evaluate(snap({ data: 93 }))[0]!.message;
   assert.match(m, /93 % full/);
+});
+
+test('Wi-Fi: a warning from 80 % of the radio ceiling, critical when full; none for an adapter of unknown ceiling', () => {
+  assert.deepEqual(keys(snap({ phones: 15 })), []);
+  assert.deepEqual(keys(snap({ phones: 16 })), ['wifi_clients:warning']);
+  assert.deepEqual(keys(snap({ phones: 19 })), ['wifi_clients:critical']);
+  assert.deepEqual(keys(snap({ phones: 40, ceiling: null })), []);
+  const a = evaluate(snap({ phones: 17 }))[0]!;
+  assert.equal(a.value, 17);
+  assert.match(a.message, /17 phones on the Wi-Fi, the radio holds about 19/);
 });
 
 test('alerts are raised once, updated while they hold, and cleared when they stop', () => {

@@ -62,6 +62,7 @@ test('GET /api/admin/health: every reading with unknowns explicit, alerts, jobs,
       'power.throttled': h.power.throttled,
       'power.underVoltageAlarm': h.power.underVoltageAlarm,
       battery: h.battery,
+      wifi: h.wifi,
     }))
       assertReading(r, k);
     assert.equal(h.cpu.temperatureC.value, 52.3);

@@ -9,7 +9,7 @@ import { clockParts, clockIsOff, type ClockState } from './health-clock.js';
 import { celsius, clockTime, pct, when } from './health-format.js';
 import { historySection } from './health-history.js';
 import { jobsTable } from './health-jobs.js';
-import { cpuCard, powerCard, storageCard, systemCard } from './health-readings.js';
+import { cpuCard, powerCard, storageCard, systemCard, wifiCard } from './health-readings.js';
 
 // Readings change once a minute (the sampler's pace); each refresh makes the Pi read every sensor.
 const REFRESH_MS = 60_000;
@@ -31,6 +31,10 @@ function alertText(a: Alert): string {
       return t(a.severity === 'critical' ? 'health_alert_uv_now' : 'health_alert_uv_boot');
     case 'throttled':
       return t('health_alert_throttled');
+    case 'wifi_clients': {
+      const max = /about (\d+)/.exec(a.message)?.[1];
+      return v === null || !max ? a.message : t(a.severity === 'critical' ? 'health_alert_wifi_full' : 'health_alert_wifi_near', { n: v, max: Number(max) });
+    }
     case 'cpu_hot':
       return v === null ? a.message : t('health_alert_cpu_hot', { temp: celsius(v) });
     default:
@@ -149,7 +153,7 @@ export function renderDashboard(section: HTMLElement): () => void {
     const c = clockParts(clock, status, () => void load());
     tick = c.tick;
     replace(top, banners(n, clockIsOff(clock)), c.warning, recentAlerts(n));
-    replace(grid, powerCard(n), cpuCard(n), storageCard(n), systemCard(n), c.card);
+    replace(grid, powerCard(n), wifiCard(n), cpuCard(n), storageCard(n), systemCard(n), c.card);
     replace(
       jobsBox,
       jobsTable(

@@ -145,6 +145,26 @@ export function systemCard(n: HealthNow): HTMLElement {
   );
 }
 
+/** Phones on the Wi-Fi against what the radio holds (about 19 for a Pi 4's own radio with the minimal firmware). */
+export function wifiCard(n: HealthNow): HTMLElement {
+  return card(
+    'wifi',
+    t('health_wifi'),
+    reading('wifi-clients', t('health_wifiClients'), n.wifi, (w) => {
+      if (w.ceiling === null) return { text: t('health_wifiCount', { n: w.connected }), extra: t('health_wifiAdapter', { iface: w.interface }) };
+      const share = (100 * w.connected) / w.ceiling;
+      return {
+        text: t('health_wifiOf', { n: w.connected, max: w.ceiling }),
+        tone: w.connected >= w.ceiling ? 'bad' : share >= 80 ? 'warn' : 'ok',
+        extra: [
+          t(w.radio === 'internal_minimal' ? 'health_wifiInternalMinimal' : 'health_wifiInternalStandard'),
+          meter(share, 80, 100, t('health_wifiClients')),
+        ],
+      };
+    }),
+  );
+}
+
 /** Worded as the storage page words the same disk (disk-usage.ts), plus where it is mounted. */
 function usage(fs: Filesystem, warn: number, crit: number, label: string): Shown {
   return {
