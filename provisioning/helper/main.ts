@@ -12,6 +12,8 @@ function readLine(input: NodeJS.ReadableStream, max: number): Promise<string | n
     const done = (v: string | null) => {
       input.removeAllListeners('data');
       input.removeAllListeners('end');
+      input.removeAllListeners('error');
+      input.on('error', () => {});
       resolve(v);
     };
     input.setEncoding('utf8');
@@ -22,6 +24,8 @@ function readLine(input: NodeJS.ReadableStream, max: number): Promise<string | n
       else if (Buffer.byteLength(got) > max) done(null);
     });
     input.on('end', () => done(got.length ? got : ''));
+    // The daemon went away mid-request (a reset): nobody to answer, so no request; logged by main().
+    input.on('error', () => done(''));
   });
 }
 
@@ -37,6 +41,8 @@ async function main(): Promise<void> {
   if (line === null) answer = { ok: false, error: { code: 'too_large', message: `A request is one line of at most ${MAX_REQUEST_BYTES} bytes.` } };
   else ({ verb, answer } = await handle(line, helperEnv()));
   process.stderr.write(`hcd-helper: verb=${verb} ${answer.ok ? 'ok' : `error=${answer.error.code}`}\n`);
+  // A caller gone before the answer: nothing more to do (the line above is in the journal).
+  process.stdout.on('error', () => process.exit(1));
   process.stdout.write(`${JSON.stringify(answer)}\n`, () => process.exit(0));
 }
 
