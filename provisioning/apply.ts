@@ -2,10 +2,9 @@
 import { access } from 'node:fs/promises';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { $ } from 'zx';
 import { ConfigError, loadConfigFile } from './config.js';
 import { BASE_CONFIG_FILE } from './contract.js';
-import { countChanges, formatReport, runSteps, StepError } from './lib/run.js';
+import { formatReport, restartChangedUnits, runSteps, StepError } from './lib/run.js';
 import { selectSteps, UnknownStepError } from './lib/select.js';
 import { Target } from './lib/target.js';
 import { STEPS } from './steps/index.js';
@@ -86,16 +85,7 @@ export async function main(argv: string[]): Promise<number> {
     console.error(failure.message);
     return 1;
   }
-  if (target.live && !args['dry-run'] && !args['no-restart'] && target.restarts.size > 0 && countChanges(reports!) > 0) {
-    const booted = await access('/run/systemd/system').then(
-      () => true,
-      () => false,
-    );
-    if (booted) {
-      await $`systemctl daemon-reload`;
-      for (const unit of target.restarts) await $({ nothrow: true })`systemctl restart ${unit}`;
-    }
-  }
+  if (!args['no-restart']) await restartChangedUnits(target, reports!);
   return 0;
 }
 

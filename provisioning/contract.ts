@@ -18,3 +18,7 @@ export const HTTP_PORT = 80;
 // The root helper (provisioning/helper): its compiled entry in the bundle and the socket the daemon asks it on.
 export const HELPER_ENTRY = '/opt/homedrive/app/dist/provisioning/helper/main.js';
 export const HELPER_SOCKET = '/run/homedrive-helper.sock';
+// Device settings from the admin console (provisioning/settings.ts): the program the helper starts as a
+// transient unit, and where it keeps the change awaiting confirmation (root only; never the daemon's).
+export const SETTINGS_ENTRY = '/opt/homedrive/app/dist/provisioning/settings.js';
+export const SETTINGS_STATE_DIR = '/var/lib/homedrive-settings';

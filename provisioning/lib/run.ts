@@ -1,4 +1,6 @@
 // Runs steps in order against a target and formats the change report (also the --dry-run output).
+import { access } from 'node:fs/promises';
+import { $ } from 'zx';
 import type { Config } from '../config.js';
 import type { Step } from './step.js';
 import type { Change, Target } from './target.js';
@@ -62,4 +64,16 @@ export function formatReport(reports: StepReport[], { dryRun, verbose }: { dryRu
 
 export function countChanges(reports: StepReport[]): number {
   return reports.flatMap((r) => r.changes).filter((c) => c.kind !== 'unchanged' && c.kind !== 'note').length;
+}
+
+/** On a running system: reloads systemd and restarts the units whose files the steps changed. */
+export async function restartChangedUnits(target: Target, reports: StepReport[]): Promise<void> {
+  if (!target.live || target.dryRun || target.restarts.size === 0 || countChanges(reports) === 0) return;
+  const booted = await access('/run/systemd/system').then(
+    () => true,
+    () => false,
+  );
+  if (!booted) return;
+  await $({ quiet: true })`systemctl daemon-reload`;
+  for (const unit of target.restarts) await $({ nothrow: true, quiet: true })`systemctl restart ${unit}`;
 }

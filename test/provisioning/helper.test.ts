@@ -9,7 +9,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { parseAllSta } from '../../provisioning/helper/hostapd.js';
-import { handle, MAX_REQUEST_BYTES, type HelperEnv } from '../../provisioning/helper/verbs.js';
+import { handle, helperEnv, MAX_REQUEST_BYTES, type HelperEnv } from '../../provisioning/helper/verbs.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hcd-helper-'));
@@ -68,7 +68,7 @@ before(() => {
   fs.writeFileSync(config, JSON.stringify({ wifi: { country: 'FR', interface: 'wlan1', firmware: 'standard' } }));
   // Records its arguments, then prints the two stations.
   const cli = fakeCli('hostapd_cli', `echo "$@" > ${dir}/args\ncat <<'EOF'\n${ALL_STA}EOF`);
-  env = { hostapdCli: cli, configFile: config, timeoutMs: 5000 };
+  env = { ...helperEnv({}), hostapdCli: cli, configFile: config, settingsDir: path.join(dir, 'settings') };
 });
 after(() => fs.rmSync(dir, { recursive: true, force: true }));
 

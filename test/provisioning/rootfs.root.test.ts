@@ -5,7 +5,9 @@ import { chmodSync, copyFileSync, lstatSync, mkdirSync, readFileSync, readlinkSy
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { parseConfig } from '../../provisioning/config.js';
 import { applyFirstboot } from '../../provisioning/firstboot.js';
+import { applyPending, planChange, revertPending, SettingsState } from '../../provisioning/settings.js';
 import { chroot, debianRoot, type DebianRoot } from './helpers/rootfs.js';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -44,6 +46,7 @@ before(() => {
     '/opt/homedrive/app/dist/daemon/src/main.js',
     '/opt/homedrive/app/dist/provisioning/firstboot.js',
     '/opt/homedrive/app/dist/provisioning/helper/main.js',
+    '/opt/homedrive/app/dist/provisioning/settings.js',
   ]) {
     mkdirSync(path.dirname(inRoot(file)), { recursive: true });
     writeFileSync(inRoot(file), '#!/bin/sh\nexit 0\n');
@@ -104,6 +107,7 @@ test('apply provisions the root', () => {
     'avahi-daemon.service',
     'fake-hwclock-save.timer',
     'homedrive-helper.socket',
+    'homedrive-settings-boot.service',
   ]) {
     assert.equal(chroot(root.dir, ['systemctl', 'is-enabled', unit]).stdout.trim(), 'enabled', unit);
   }
@@ -124,7 +128,7 @@ test("the root's systemd verifies the units, with the fstab generator's mount un
   assert.ok(lstatSync(inRoot(`${gen}/local-fs.target.wants/srv-homedrive.mount`)).isSymbolicLink());
   assert.throws(() => lstatSync(inRoot(`${gen}/local-fs.target.requires/srv-homedrive.mount`)));
 
-  const units = ['homedrive.service', 'homedrive-firstboot.service', 'homedrive-storage.service', 'homedrive-helper.socket'].map(
+  const units = ['homedrive.service', 'homedrive-firstboot.service', 'homedrive-storage.service', 'homedrive-helper.socket', 'homedrive-settings-boot.service'].map(
     (u) => `/etc/systemd/system/${u}`,
   );
   const verify = chroot(root.dir, ['systemd-analyze', 'verify', '--man=no', ...units, `${gen}/srv-homedrive.mount`, 'hostapd.service', 'dnsmasq.service']);
@@ -200,4 +204,55 @@ test('first boot applies good keys, keeps defaults for bad ones, scrubs the pass
   assert.equal(modeOf('/var/lib/homedrive/firstboot-status.json'), '640');
   // The base config now holds what first boot applied, so a later re-provisioning keeps it.
   assert.equal((JSON.parse(read('/etc/homedrive/provisioning.json')) as { wifi: { ssid: string } }).wifi.ssid, 'Atelier');
+});
+
+test('a settings change from the console: the same steps over the root, then the previous settings back when nobody confirms', async () => {
+  const base = parseConfig(JSON.parse(read('/etc/homedrive/provisioning.json')));
+  const plan = planChange(base, { hostname: 'salle-12', timezone: 'Africa/Dakar', wifi: { ssid: 'CM2 Bleu', passphrase: null, country: 'SN', band: '5GHz', channel: 44 } });
+  assert.ok(plan.ok, JSON.stringify(plan));
+  const state = new SettingsState(inRoot('/var/lib/homedrive-settings'));
+  const pending = {
+    id: 'rootfs01',
+    requestedAt: '2026-12-04T08:00:00.000Z',
+    by: 'alice',
+    changed: plan.changed,
+    revertAfterSeconds: 120,
+    deadline: '2026-12-04T08:02:00.000Z',
+    state: 'applying' as const,
+    previous: base,
+    candidate: plan.candidate,
+  };
+  await state.writePending(pending);
+  const deps = { root: root.dir, state, now: () => new Date('2026-12-04T08:00:05Z'), log: () => {} };
+  assert.equal(await applyPending({ ...deps, delayMs: 0, cancelRevert: async () => assert.fail('nothing to cancel') }), null, 'awaiting confirmation');
+  assert.equal((await state.readPending())?.state, 'applied');
+  const conf = read('/etc/hostapd/hostapd.conf');
+  assert.match(conf, new RegExp(`^ssid2=${Buffer.from('CM2 Bleu').toString('hex')}$`, 'm'));
+  assert.match(conf, /^country_code=SN$/m);
+  assert.match(conf, /^hw_mode=a$/m);
+  assert.match(conf, /^channel=44$/m);
+  assert.doesNotMatch(conf, /^wpa_passphrase=/m, 'an open network');
+  assert.equal(modeOf('/etc/hostapd/hostapd.conf'), '640');
+  assert.equal(read('/etc/hostname'), 'salle-12\n');
+  assert.match(read('/etc/hosts'), /\bsalle-12\b/);
+  assert.match(read('/etc/homedrive/homedrive.env'), /^HCD_HOSTNAME=salle-12$/m);
+  assert.equal(readlinkSync(inRoot('/etc/localtime')), '/usr/share/zoneinfo/Africa/Dakar');
+  assert.equal(modeOf('/etc/homedrive/provisioning.json'), '600');
+  assert.equal((JSON.parse(read('/etc/homedrive/provisioning.json')) as { wifi: { ssid: string } }).wifi.ssid, 'CM2 Bleu');
+  // The root's own hostapd still accepts the file (it stops at the missing radio, not at the configuration).
+  const hostapd = chroot(root.dir, ['hostapd', '/etc/hostapd/hostapd.conf']);
+  assert.doesNotMatch(hostapd.output, /errors? found in configuration file/, hostapd.output);
+
+  // Nobody confirmed: the timer's revert.
+  const last = await revertPending(deps);
+  assert.equal(last?.outcome, 'reverted');
+  assert.equal(last?.error, undefined);
+  assert.equal(await state.readPending(), null);
+  const back = read('/etc/hostapd/hostapd.conf');
+  assert.match(back, new RegExp(`^ssid2=${Buffer.from(base.wifi.ssid).toString('hex')}$`, 'm'));
+  assert.match(back, /^wpa_passphrase=correct horse battery$/m);
+  assert.match(back, /^country_code=FR$/m);
+  assert.equal(read('/etc/hostname'), `${base.hostname}\n`);
+  assert.equal(readlinkSync(inRoot('/etc/localtime')), `/usr/share/zoneinfo/${base.timezone}`);
+  assert.deepEqual(JSON.parse(read('/etc/homedrive/provisioning.json')), JSON.parse(JSON.stringify(base)));
 });

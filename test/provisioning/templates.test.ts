@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import { renderAvahiService } from '../../provisioning/templates/avahi-service.js';
 import { portalUri, renderDnsmasqConf } from '../../provisioning/templates/dnsmasq-conf.js';
 import { renderPolkitRules } from '../../provisioning/templates/polkit-rules.js';
-import { renderHelperService, renderHelperSocket } from '../../provisioning/templates/helper-units.js';
+import { renderHelperService, renderHelperSocket, renderSettingsBootService } from '../../provisioning/templates/helper-units.js';
 import { renderFirstbootService } from '../../provisioning/templates/firstboot-service.js';
 import { renderFirstbootTxt } from '../../provisioning/templates/firstboot-txt.js';
 import { renderFstab, ssdFstabLine } from '../../provisioning/templates/fstab.js';
@@ -248,4 +248,16 @@ test('root helper: a socket only root and the homedrive group reach, one sandbox
   // hostapd answers hostapd_cli at a path in the host's /tmp: a private /tmp would lose every answer.
   assert.doesNotMatch(service, /^PrivateTmp=/m);
   assert.match(service, /^ReadWritePaths=\/tmp$/m);
+  // Its one place to write: the settings change awaiting confirmation, root only.
+  assert.match(service, /^StateDirectory=homedrive-settings$/m);
+  assert.match(service, /^StateDirectoryMode=0700$/m);
+});
+
+test('settings left unconfirmed at a power cut come back at boot, before the radio, DHCP and the daemon read them', () => {
+  const unit = renderSettingsBootService();
+  assert.match(unit, /^ConditionPathExists=\/var\/lib\/homedrive-settings\/pending\.json$/m);
+  assert.match(unit, /^ExecStart=\/opt\/homedrive\/node\/bin\/node \/opt\/homedrive\/app\/dist\/provisioning\/settings\.js revert$/m);
+  assert.match(unit, /^Before=.*hostapd\.service.*dnsmasq\.service.*homedrive\.service/m);
+  assert.match(unit, /^Environment=HCD_SETTINGS_NO_RESTART=1$/m, 'no restart job from inside the boot transaction');
+  assert.match(unit, /^WantedBy=multi-user\.target$/m);
 });
