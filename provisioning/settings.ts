@@ -244,7 +244,9 @@ export async function applyPending(deps: ProgramDeps): Promise<LastOutcome | nul
     deps.log(`settings ${pending.id}: apply failed, putting the previous settings back: ${message}`);
     await deps.state.takePending();
     await deps.cancelRevert().catch(() => {});
-    await applyConfig(deps.root, pending.previous, deps.restart !== false).catch((e: unknown) => deps.log(`settings ${pending.id}: restoring failed too: ${(e as Error).message}`));
+    await applyConfig(deps.root, pending.previous, deps.restart !== false).catch((e: unknown) =>
+      deps.log(`settings ${pending.id}: restoring failed too: ${(e as Error).message}`),
+    );
     const last: LastOutcome = { id: pending.id, at: deps.now().toISOString(), outcome: 'failed', changed: pending.changed, error: message };
     await deps.state.writeLast(last);
     return last;

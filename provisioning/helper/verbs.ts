@@ -159,7 +159,13 @@ export interface SettingsResult {
   current: SettingsView;
   pending: PendingView | null;
   last: LastOutcome | null;
-  choices: { countries: string[]; countries1To11: string[]; bands: string[]; channels5GHz: number[]; revertSeconds: { default: number; min: number; max: number } };
+  choices: {
+    countries: string[];
+    countries1To11: string[];
+    bands: string[];
+    channels5GHz: number[];
+    revertSeconds: { default: number; min: number; max: number };
+  };
 }
 
 function pendingView(p: PendingChange, now: Date): PendingView {
@@ -238,14 +244,33 @@ async function settingsApply(args: ApplyArgs, env: HelperEnv): Promise<{ changed
     // The timer first: if it cannot be set, nothing has changed yet.
     const timer = await run(
       env.systemdRun,
-      ['--quiet', '--collect', `--unit=${REVERT_UNIT}-${id}`, `--on-active=${seconds}s`, '--timer-property=AccuracySec=1s', '--description=Home Container Drive: put the previous device settings back unless confirmed', env.nodeBin, env.settingsEntry, 'revert'],
+      [
+        '--quiet',
+        '--collect',
+        `--unit=${REVERT_UNIT}-${id}`,
+        `--on-active=${seconds}s`,
+        '--timer-property=AccuracySec=1s',
+        '--description=Home Container Drive: put the previous device settings back unless confirmed',
+        env.nodeBin,
+        env.settingsEntry,
+        'revert',
+      ],
       env.timeoutMs,
     );
     if (timer.code !== 0) await undo(`systemd-run could not set the revert timer: ${(timer.stderr || timer.stdout).trim()}`);
   }
   const apply = await run(
     env.systemdRun,
-    ['--quiet', '--collect', '--no-block', `--unit=${APPLY_UNIT}-${id}`, '--description=Home Container Drive: apply the device settings', env.nodeBin, env.settingsEntry, 'apply'],
+    [
+      '--quiet',
+      '--collect',
+      '--no-block',
+      `--unit=${APPLY_UNIT}-${id}`,
+      '--description=Home Container Drive: apply the device settings',
+      env.nodeBin,
+      env.settingsEntry,
+      'apply',
+    ],
     env.timeoutMs,
   );
   if (apply.code !== 0) await undo(`systemd-run could not start the apply: ${(apply.stderr || apply.stdout).trim()}`);
@@ -255,8 +280,10 @@ async function settingsApply(args: ApplyArgs, env: HelperEnv): Promise<{ changed
 async function settingsConfirm(by: string, env: HelperEnv): Promise<{ confirmed: true; changed: SettingKey[] }> {
   const state = new SettingsState(env.settingsDir);
   const pending = await state.readPending();
-  if (!pending) throw new HelperError('nothing_pending', 'No change is waiting for a confirmation: it was confirmed already, or the previous settings came back.');
-  if (pending.state === 'applying') throw new HelperError('not_applied_yet', 'The change is still being applied: confirm once the drive answers on the new settings.');
+  if (!pending)
+    throw new HelperError('nothing_pending', 'No change is waiting for a confirmation: it was confirmed already, or the previous settings came back.');
+  if (pending.state === 'applying')
+    throw new HelperError('not_applied_yet', 'The change is still being applied: confirm once the drive answers on the new settings.');
   // Whoever takes the file first wins: the revert, if its timer fired a moment ago, or this confirmation.
   const taken = await state.takePending();
   if (!taken) throw new HelperError('nothing_pending', 'Too late: the previous settings are coming back.');

@@ -128,9 +128,13 @@ test("the root's systemd verifies the units, with the fstab generator's mount un
   assert.ok(lstatSync(inRoot(`${gen}/local-fs.target.wants/srv-homedrive.mount`)).isSymbolicLink());
   assert.throws(() => lstatSync(inRoot(`${gen}/local-fs.target.requires/srv-homedrive.mount`)));
 
-  const units = ['homedrive.service', 'homedrive-firstboot.service', 'homedrive-storage.service', 'homedrive-helper.socket', 'homedrive-settings-boot.service'].map(
-    (u) => `/etc/systemd/system/${u}`,
-  );
+  const units = [
+    'homedrive.service',
+    'homedrive-firstboot.service',
+    'homedrive-storage.service',
+    'homedrive-helper.socket',
+    'homedrive-settings-boot.service',
+  ].map((u) => `/etc/systemd/system/${u}`);
   const verify = chroot(root.dir, ['systemd-analyze', 'verify', '--man=no', ...units, `${gen}/srv-homedrive.mount`, 'hostapd.service', 'dnsmasq.service']);
   assert.equal(verify.status, 0, verify.output);
   assert.equal(verify.output.trim(), '', verify.output);
@@ -208,7 +212,11 @@ test('first boot applies good keys, keeps defaults for bad ones, scrubs the pass
 
 test('a settings change from the console: the same steps over the root, then the previous settings back when nobody confirms', async () => {
   const base = parseConfig(JSON.parse(read('/etc/homedrive/provisioning.json')));
-  const plan = planChange(base, { hostname: 'salle-12', timezone: 'Africa/Dakar', wifi: { ssid: 'CM2 Bleu', passphrase: null, country: 'SN', band: '5GHz', channel: 44 } });
+  const plan = planChange(base, {
+    hostname: 'salle-12',
+    timezone: 'Africa/Dakar',
+    wifi: { ssid: 'CM2 Bleu', passphrase: null, country: 'SN', band: '5GHz', channel: 44 },
+  });
   assert.ok(plan.ok, JSON.stringify(plan));
   const state = new SettingsState(inRoot('/var/lib/homedrive-settings'));
   const pending = {

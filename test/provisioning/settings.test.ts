@@ -118,7 +118,9 @@ test('settings_apply: refused values run nothing and record nothing; the problem
   const r = await ask({ verb: 'settings_apply', args: { by: 'prof', change: { wifi: { passphrase: 'court' } } } });
   assert.equal(r.ok, false);
   assert.equal(!r.ok && r.error.code, 'bad_settings');
-  assert.deepEqual(!r.ok && r.error.problems, [{ path: 'wifi.passphrase', message: 'a WPA2 passphrase must have 8 to 63 characters (or be empty for an open network)' }]);
+  assert.deepEqual(!r.ok && r.error.problems, [
+    { path: 'wifi.passphrase', message: 'a WPA2 passphrase must have 8 to 63 characters (or be empty for an open network)' },
+  ]);
   for (const bad of [
     { by: 'prof', change: { wifi: { ssid: 'x' } }, revertAfterSeconds: 5 },
     { by: 'prof', change: { wifi: { ssid: 'x' } }, revertAfterSeconds: 3600 },
@@ -152,8 +154,16 @@ test('settings_apply: the revert timer is set before the apply starts, both tran
   const run = recorded();
   assert.equal(run.length, 3, run.join('\n'));
   assert.equal(run[0], 'systemctl stop homedrive-settings-revert-*.timer');
-  assert.match(run[1]!, new RegExp(`^systemd-run --quiet --collect --unit=homedrive-settings-revert-${id} --on-active=90s .* /opt/homedrive/node/bin/node /opt/homedrive/app/dist/provisioning/settings.js revert$`));
-  assert.match(run[2]!, new RegExp(`^systemd-run --quiet --collect --no-block --unit=homedrive-settings-apply-${id} .* /opt/homedrive/app/dist/provisioning/settings.js apply$`));
+  assert.match(
+    run[1]!,
+    new RegExp(
+      `^systemd-run --quiet --collect --unit=homedrive-settings-revert-${id} --on-active=90s .* /opt/homedrive/node/bin/node /opt/homedrive/app/dist/provisioning/settings.js revert$`,
+    ),
+  );
+  assert.match(
+    run[2]!,
+    new RegExp(`^systemd-run --quiet --collect --no-block --unit=homedrive-settings-apply-${id} .* /opt/homedrive/app/dist/provisioning/settings.js apply$`),
+  );
   // Recorded for the programs, root only.
   const file = path.join(stateDir, 'pending.json');
   assert.equal(fs.statSync(file).mode & 0o777, 0o600);
