@@ -17,6 +17,7 @@ export const ERROR_STATUS = {
   invalid_import: 400,
   invalid_backup: 400,
   invalid_handin: 400,
+  invalid_settings: 400,
   upload_aborted: 400,
   unauthenticated: 401,
   invalid_credentials: 401,
@@ -46,6 +47,9 @@ export const ERROR_STATUS = {
   is_a_directory: 409,
   last_admin: 409,
   group_exists: 409,
+  settings_busy: 409,
+  settings_not_applied: 409,
+  nothing_to_confirm: 409,
   gone: 410,
   link_expired: 410,
   link_revoked: 410,
@@ -58,6 +62,7 @@ export const ERROR_STATUS = {
   internal_error: 500,
   storage_unavailable: 503,
   shutting_down: 503,
+  helper_unavailable: 503,
   disk_full: 507,
 } as const satisfies Record<string, number>;
 
@@ -341,6 +346,8 @@ export const AUDIT_ACTIONS = [
   'handin_delete',
   'handin_submit',
   'handin_withdraw',
+  'device_settings',
+  'device_settings_confirm',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
@@ -534,6 +541,56 @@ export interface Notice {
 export interface DeviceResponse {
   notice: Notice | null;
   powerFailure: string | null;
+}
+
+/** A device setting as the console and the audit name it. */
+export type SettingKey = 'hostname' | 'timezone' | 'wifi.ssid' | 'wifi.passphrase' | 'wifi.country' | 'wifi.band' | 'wifi.channel';
+
+/** PUT /api/admin/device/settings: any subset; the whole result is checked by provisioning's schema. */
+export interface DeviceSettingsChange {
+  hostname?: string;
+  timezone?: string;
+  wifi?: { ssid?: string; passphrase?: string | null; country?: string; band?: string; channel?: number | null };
+  /** Seconds before the previous settings come back unless confirmed: 30 to 600, default 120. */
+  revertAfterSeconds?: number;
+}
+
+/** A change applied, awaiting a confirmation from the new network (or kept, for a time zone alone). */
+export interface PendingSettings {
+  id: string;
+  by: string;
+  requestedAt: string;
+  changed: SettingKey[];
+  state: 'applying' | 'applied';
+  /** When the previous settings come back; null: kept once applied, no confirmation needed. */
+  deadline: string | null;
+  secondsLeft: number | null;
+  previous: { hostname: string; ssid: string; open: boolean };
+}
+
+/** GET /api/admin/device/settings. */
+export interface DeviceSettingsResponse {
+  current: {
+    hostname: string;
+    timezone: string;
+    wifi: { ssid: string; passphrase: string | null; country: string; band: string; channel: number | null; interface: string };
+  };
+  pending: PendingSettings | null;
+  /** How the last change ended. */
+  last: { id: string; at: string; outcome: 'kept' | 'confirmed' | 'reverted' | 'failed'; changed: SettingKey[]; error?: string } | null;
+  choices: {
+    countries: string[];
+    countries1To11: string[];
+    bands: string[];
+    channels5GHz: number[];
+    revertSeconds: { default: number; min: number; max: number };
+  };
+}
+
+/** PUT /api/admin/device/settings: 202 with the pending change, or 200 with nothing changed. */
+export interface DeviceSettingsApplied {
+  changed: SettingKey[];
+  pending: PendingSettings | null;
 }
 
 /** GET /api/notice. */

@@ -1,11 +1,35 @@
-// /api/admin/device: the appliance itself from the console — restart or power off with a warning to everyone first. Admins only.
+// /api/admin/device: the appliance itself from the console — restart or power off with a warning to
+// everyone first; the Wi-Fi, hostname and time zone, applied by the root helper and confirmed from
+// the new network or put back by themselves. Admins only.
 import { Hono } from 'hono';
 import { z } from 'zod';
-import type { DeviceResponse } from '../api-types.js';
-import { badRequest } from '../errors.js';
+import type { DeviceResponse, DeviceSettingsApplied, DeviceSettingsResponse } from '../api-types.js';
+import { badRequest, HttpError } from '../errors.js';
 import { readJson, type AppEnv } from '../http.js';
 import type { Deps } from '../deps.js';
+import { HelperRefused, HelperUnavailable, RootHelper } from '../services/root-helper.js';
 import { adminOnly } from './auth.js';
+
+const NO_STORE = { 'Cache-Control': 'no-store' };
+
+/** The helper's refusals in the API's vocabulary; the values themselves are judged by the helper alone. */
+function helperError(err: unknown): unknown {
+  if (err instanceof HelperUnavailable) return new HttpError('helper_unavailable', `The device's settings cannot be reached: ${err.message}.`);
+  if (!(err instanceof HelperRefused)) return err;
+  switch (err.code) {
+    case 'bad_settings':
+    case 'bad_request':
+      return badRequest('invalid_settings', err.message);
+    case 'busy':
+      return new HttpError('settings_busy', 'The previous change is still being applied: try again in a few seconds.');
+    case 'not_applied_yet':
+      return new HttpError('settings_not_applied', 'The change is still being applied: confirm once the drive answers on the new settings.');
+    case 'nothing_pending':
+      return new HttpError('nothing_to_confirm', err.message);
+    default:
+      return new HttpError('helper_unavailable', `The device could not apply this: ${err.message}`);
+  }
+}
 
 const powerBody = z.object({
   action: z.enum(['poweroff', 'reboot']),
@@ -18,9 +42,7 @@ export function deviceRoutes(deps: Deps) {
   const { health, audit, clock, config } = deps;
   app.use('/*', adminOnly);
 
-  app.get('/', (c) =>
-    c.json({ notice: health.guard.notice(), powerFailure: health.guard.lastFailure } satisfies DeviceResponse, 200, { 'Cache-Control': 'no-store' }),
-  );
+  app.get('/', (c) => c.json({ notice: health.guard.notice(), powerFailure: health.guard.lastFailure } satisfies DeviceResponse, 200, NO_STORE));
 
   app.post('/power', async (c) => {
     const parsed = powerBody.safeParse(await readJson(c));
@@ -29,6 +51,26 @@ export function deviceRoutes(deps: Deps) {
     const notice = health.guard.schedule(action, inSeconds, clock.now(), c.var.caller.actor.username);
     audit.by(c.var.caller, 'shutdown', 'device', { action, inSeconds, planned: true });
     return c.json({ notice }, 202);
+  });
+
+  const helper = new RootHelper(config.helperSocket);
+  const ask = <T>(verb: string, args: Record<string, unknown>) => helper.ask<T>(verb, args).catch((err: unknown) => Promise.reject(helperError(err)));
+
+  app.get('/settings', async (c) => c.json(await ask<DeviceSettingsResponse>('settings_get', {}), 200, NO_STORE));
+
+  app.put('/settings', async (c) => {
+    const { revertAfterSeconds, ...change } = await readJson(c);
+    const by = c.var.caller.actor.username;
+    const r = await ask<DeviceSettingsApplied>('settings_apply', { change, by, ...(revertAfterSeconds === undefined ? {} : { revertAfterSeconds }) });
+    // The keys, never the values: a passphrase has no place in the audit.
+    if (r.changed.length > 0) audit.by(c.var.caller, 'device_settings', 'device', { changed: r.changed, confirmBy: r.pending?.deadline ?? null });
+    return c.json(r, r.changed.length > 0 ? 202 : 200, NO_STORE);
+  });
+
+  app.post('/settings/confirm', async (c) => {
+    const r = await ask<{ confirmed: true; changed: string[] }>('settings_confirm', { by: c.var.caller.actor.username });
+    audit.by(c.var.caller, 'device_settings_confirm', 'device', { changed: r.changed });
+    return c.json(r, 200, NO_STORE);
   });
 
   app.delete('/power', (c) => {

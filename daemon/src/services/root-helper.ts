@@ -7,6 +7,8 @@ export class HelperRefused extends Error {
   constructor(
     readonly code: string,
     message: string,
+    /** For a refused value: each problem at its path (provisioning's schema). */
+    readonly problems: { path: string; message: string }[] = [],
   ) {
     super(message);
   }
@@ -42,14 +44,14 @@ export class RootHelper {
       });
       c.on('end', () => {
         const line = got.split('\n')[0] ?? '';
-        let answer: { ok: boolean; result?: T; error?: { code: string; message: string } };
+        let answer: { ok: boolean; result?: T; error?: { code: string; message: string; problems?: { path: string; message: string }[] } };
         try {
           answer = JSON.parse(line);
         } catch {
           return finish(new HelperUnavailable(`the root helper answered no JSON: ${line.slice(0, 200)}`));
         }
         if (answer.ok) finish(null, answer.result);
-        else finish(new HelperRefused(answer.error?.code ?? 'failed', answer.error?.message ?? 'no message'));
+        else finish(new HelperRefused(answer.error?.code ?? 'failed', answer.error?.message ?? 'no message', answer.error?.problems ?? []));
       });
       c.on('error', (e: NodeJS.ErrnoException) =>
         finish(

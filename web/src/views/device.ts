@@ -1,8 +1,10 @@
-// The admin console's "Device" tab: restart or power off the drive, everyone warned first, and call it off.
+// The admin console's "Device" tab: the Wi-Fi and system settings (device-settings.ts); restart or power off
+// the drive, everyone warned first, and call it off.
 import type { DeviceResponse, Notice } from '../../../daemon/src/api-types.js';
 import { api } from '../api.js';
 import { h, replace } from '../dom.js';
 import { t } from '../i18n/index.js';
+import { settingsCard } from './device-settings.js';
 import { confirmDialog, errorText } from './dialogs.js';
 import { noticeText, showNotice } from './notice.js';
 
@@ -41,9 +43,11 @@ export function deviceTab(section: HTMLElement): () => void {
       state.textContent = errorText(err);
     }
   });
+  const settings = settingsCard();
   replace(
     section,
     h('h2', null, t('tab_device')),
+    settings.el,
     h(
       'section',
       { class: 'card stack', 'aria-labelledby': 'power-title' },
@@ -62,5 +66,8 @@ export function deviceTab(section: HTMLElement): () => void {
   );
   void load();
   const timer = window.setInterval(() => void load(), 5000);
-  return () => window.clearInterval(timer);
+  return () => {
+    window.clearInterval(timer);
+    settings.stop();
+  };
 }

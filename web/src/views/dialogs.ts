@@ -112,7 +112,7 @@ export function errorText(err: unknown): string {
   const e = err as { code?: string; message?: string; retryAfter?: number };
   if (err instanceof ApiError && err.code === 'too_many_attempts') return t('err_too_many_attempts', { n: err.retryAfter ?? 30 });
   const key = `err_${e?.code ?? 'unknown'}` as Key;
-  const s = t(key);
+  const s = t(key, { message: e?.message ?? '' });
   if (s !== key && s !== undefined) return s;
   return e?.message && e.message !== e.code ? e.message : t('err_unknown');
 }
