@@ -211,7 +211,8 @@ export async function applyConfig(root: string, config: Config, restart = true):
   const target = new Target(root, false);
   await target.writeFile(BASE_CONFIG_FILE, `${JSON.stringify(config, null, 2)}\n`, { mode: 0o600, secret: true });
   const reports = await runSteps(config, target, FIRSTBOOT_STEPS);
-  if (restart) await restartChangedUnits(target, reports);
+  // Not waited for: the daemon itself may be among them, and hostapd waits for its radio.
+  if (restart) await restartChangedUnits(target, reports, { noBlock: true });
   return target.changes.filter((c) => c.kind !== 'unchanged' && c.kind !== 'note').map((c) => c.subject);
 }
 

@@ -66,8 +66,11 @@ export function countChanges(reports: StepReport[]): number {
   return reports.flatMap((r) => r.changes).filter((c) => c.kind !== 'unchanged' && c.kind !== 'note').length;
 }
 
-/** On a running system: reloads systemd and restarts the units whose files the steps changed. */
-export async function restartChangedUnits(target: Target, reports: StepReport[]): Promise<void> {
+/**
+ * On a running system: reloads systemd and restarts the units whose files the steps changed. With
+ * `noBlock`, the restart jobs are queued and not waited for (hostapd waits for its radio).
+ */
+export async function restartChangedUnits(target: Target, reports: StepReport[], opts: { noBlock?: boolean } = {}): Promise<void> {
   if (!target.live || target.dryRun || target.restarts.size === 0 || countChanges(reports) === 0) return;
   const booted = await access('/run/systemd/system').then(
     () => true,
@@ -75,5 +78,6 @@ export async function restartChangedUnits(target: Target, reports: StepReport[])
   );
   if (!booted) return;
   await $({ quiet: true })`systemctl daemon-reload`;
-  for (const unit of target.restarts) await $({ nothrow: true, quiet: true })`systemctl restart ${unit}`;
+  const flags = opts.noBlock ? ['--no-block'] : [];
+  for (const unit of target.restarts) await $({ nothrow: true, quiet: true })`systemctl restart ${flags} ${unit}`;
 }

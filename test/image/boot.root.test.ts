@@ -195,6 +195,57 @@ test('first boot with the SSD: serving, admin from homedrive.txt, upload and dow
     api('/api/auth/login', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password }) });
   assert.equal((await loginAs('ulla', 'ulla-password')).status, 200, 'an account in the backup');
   assert.equal((await loginAs('late', 'late-password')).status, 401, 'an account made after the backup is gone');
+  // Device settings through the API on the image's real systemd (issue 17 item 2): the helper records the
+  // change and starts the apply and the revert timer as transient units; the apply re-runs the provisioning
+  // steps over /, hostapd's file and the daemon's environment follow (the portal names the new host once
+  // the daemon restarted on it); nobody confirms, so the timer puts everything back.
+  const settingsAt = Date.now();
+  const adminToken = await login();
+  const settings = async () => {
+    const r = await api('/api/admin/device/settings', { token: adminToken });
+    return r.ok
+      ? ((await r.json()) as {
+          current: { hostname: string; wifi: { ssid: string } };
+          pending: { state: string } | null;
+          last: { outcome: string; error?: string } | null;
+        })
+      : undefined;
+  };
+  const cardSsid = async () => ((await (await api('/api/admin/cards/network', { token: adminToken })).json()) as { wifi: { ssid: string } | null }).wifi?.ssid;
+  const portalHost = async () => ((await (await api('/api/portal')).json()) as { hostname: string }).hostname;
+  const was = (await settings())!;
+  assert.equal(was.current.wifi.ssid, 'QEMU Drive', 'from homedrive.txt at first boot');
+  assert.equal(await cardSsid(), 'QEMU Drive');
+  const change = await api('/api/admin/device/settings', {
+    method: 'PUT',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ wifi: { ssid: 'QEMU Bleu' }, hostname: 'salle-qemu', revertAfterSeconds: 150 }),
+    token: adminToken,
+  });
+  assert.equal(change.status, 202, await change.clone().text());
+  await waitFor('the settings applied', 150_000, async () => ((await settings())?.pending?.state === 'applied' ? true : undefined), 3000);
+  await waitFor('the login cards on the new network', 60_000, async () => ((await cardSsid()) === 'QEMU Bleu' ? true : undefined));
+  await waitFor('the portal on the new name', 120_000, async () => ((await portalHost()) === 'salle-qemu' ? true : undefined), 3000);
+  log(`settings: 202 to applied, cards and portal following: ${Math.round((Date.now() - settingsAt) / 1000)} s`);
+  const revertFrom = Date.now();
+  const reverted = await waitFor(
+    'the automatic revert',
+    300_000,
+    async () => {
+      const s = await settings();
+      return s?.last?.outcome === 'reverted' ? s : undefined;
+    },
+    3000,
+  );
+  assert.equal(reverted.last?.error, undefined, JSON.stringify(reverted.last));
+  assert.equal(reverted.pending, null);
+  assert.equal(reverted.current.wifi.ssid, 'QEMU Drive');
+  assert.equal(reverted.current.hostname, was.current.hostname);
+  await waitFor('the login cards back on the old network', 60_000, async () => ((await cardSsid()) === 'QEMU Drive' ? true : undefined));
+  await waitFor('the portal back on the old name', 120_000, async () => ((await portalHost()) === was.current.hostname ? true : undefined), 3000);
+  log(
+    `settings: not confirmed, previous settings back ${Math.round((Date.now() - revertFrom) / 1000)} s after being applied; ${Math.round((Date.now() - settingsAt) / 1000)} s in all`,
+  );
   // Units, as the report on the console tells them once no start job is left waiting (hostapd waits for wlan0 up to 90 s).
   const report = await waitFor('a settled report on the serial console', 240_000, async () => {
     const r = vm ? lastReport(vm.serial()) : undefined;
