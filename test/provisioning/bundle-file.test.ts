@@ -1,0 +1,295 @@
+// Signed update bundles (.hcdb): written and verified with a throwaway Ed25519 key pair, around payloads made by
+// the system's own tar and xz, including the hostile ones (escaping names, links, devices) a Pi must refuse.
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { generateKeyPairSync, randomBytes, sign } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, test } from 'node:test';
+import {
+  BundleError,
+  checkPayloadEntries,
+  keyFingerprint,
+  MAGIC,
+  publicKeyPemFromPrivate,
+  verifyBundle,
+  writeBundle,
+  type BundleErrorCode,
+} from '../../provisioning/update/bundle-file.js';
+
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hcd-bundle-'));
+after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+function keyPair(): { privateKeyPem: string; publicKeyPem: string } {
+  const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+  return {
+    privateKeyPem: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+    publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+  };
+}
+const key = keyPair();
+const otherKey = keyPair();
+
+let counter = 0;
+/** A tree built by `fill` in a fresh directory, archived with GNU tar (extra arguments first) and compressed with xz. */
+function payload(fill: (root: string) => void, tarArgs: string[] = [], members = ['opt']): string {
+  const root = path.join(dir, `tree-${++counter}`);
+  fs.mkdirSync(root);
+  fill(root);
+  const tar = path.join(dir, `payload-${counter}.tar`);
+  execFileSync('tar', [...tarArgs, '-C', root, '--owner=0', '--group=0', '--numeric-owner', '--sort=name', '-cf', tar, ...members], { stdio: 'pipe' });
+  execFileSync('xz', ['-6', '--force', tar]);
+  return `${tar}.xz`;
+}
+
+function write(file: string, content = 'x'): void {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(file, content);
+}
+
+const LONG_NAME = `opt/homedrive/app/node_modules/${'a-rather-long-package-name/'.repeat(5)}index.js`;
+
+/** Something shaped like the real bundle: node and app under opt/homedrive, a relative symlink, a > 100-char name. */
+function goodTree(root: string): void {
+  write(path.join(root, 'opt/homedrive/node/bin/node'), '#!/bin/sh\n');
+  write(path.join(root, 'opt/homedrive/node/lib/node_modules/npm/bin/npm-cli.js'), 'console.log(1)\n');
+  fs.symlinkSync('../lib/node_modules/npm/bin/npm-cli.js', path.join(root, 'opt/homedrive/node/bin/npm'));
+  write(path.join(root, 'opt/homedrive/app/dist/daemon/src/main.js'), 'export {};\n');
+  write(path.join(root, LONG_NAME), 'module.exports = 1;\n');
+}
+
+let bundleCount = 0;
+async function bundle(payloadFile: string, signer = key, version = '0.1.0+abc1234'): Promise<string> {
+  const outFile = path.join(dir, `bundle-${++bundleCount}.hcdb`);
+  await writeBundle({ payloadFile, outFile, version, privateKeyPem: signer.privateKeyPem, nodeVersion: '24.22.0' });
+  return outFile;
+}
+
+/** Rejects with a BundleError of that code whose message matches. */
+async function refused(promise: Promise<unknown>, code: BundleErrorCode, message?: RegExp): Promise<void> {
+  await assert.rejects(promise, (error: unknown) => {
+    assert.ok(error instanceof BundleError, `expected a BundleError, got ${String(error)}`);
+    assert.equal(error.code, code, error.message);
+    if (message) assert.match(error.message, message);
+    return true;
+  });
+}
+
+/** A copy of a bundle with one byte changed at `at` (negative: from the end). */
+function flipped(file: string, at: number): string {
+  const bytes = fs.readFileSync(file);
+  const i = at < 0 ? bytes.length + at : at;
+  bytes[i] = bytes[i]! ^ 0x01;
+  const out = path.join(dir, `flipped-${++bundleCount}.hcdb`);
+  fs.writeFileSync(out, bytes);
+  return out;
+}
+
+const goodPayload = payload(goodTree);
+
+test('a good bundle verifies, returns its manifest, and its payload entries pass', async () => {
+  const file = await bundle(goodPayload);
+  const { manifest, payloadOffset } = await verifyBundle(file, key.publicKeyPem);
+  assert.equal(manifest.format, 1);
+  assert.equal(manifest.version, '0.1.0+abc1234');
+  assert.equal(manifest.nodeVersion, '24.22.0');
+  assert.equal(manifest.payloadBytes, fs.statSync(goodPayload).size);
+  assert.equal(manifest.payloadSha256, execFileSync('sha256sum', [goodPayload], { encoding: 'utf8' }).split(' ')[0]);
+  assert.ok(Math.abs(Date.parse(manifest.created) - Date.now()) < 60_000);
+  // The payload is the tar.xz, byte for byte, from payloadOffset on.
+  assert.deepEqual(fs.readFileSync(file).subarray(payloadOffset), fs.readFileSync(goodPayload));
+  assert.deepEqual(fs.readFileSync(file).subarray(0, 8), MAGIC);
+  const listed = execFileSync('tar', ['-tJf', goodPayload], { encoding: 'utf8' }).trim().split('\n');
+  const checked = await checkPayloadEntries(file, payloadOffset);
+  assert.equal(checked.entries, listed.length);
+  assert.ok(listed.includes(LONG_NAME), 'the long name went through tar as GNU long name');
+  assert.equal(checked.bytes, '#!/bin/sh\n'.length + 'console.log(1)\n'.length + 'export {};\n'.length + 'module.exports = 1;\n'.length);
+});
+
+test('a payload of many stream chunks round-trips (writeBundle and the checks stream it)', async () => {
+  // Incompressible data, several MB: far more than one 64 KiB read, so every path goes through many chunks.
+  const blobTree = payload((root) => {
+    fs.mkdirSync(path.join(root, 'opt/homedrive/app'), { recursive: true });
+    const fd = fs.openSync(path.join(root, 'opt/homedrive/app/blob.bin'), 'w');
+    for (let i = 0; i < 48; i++) fs.writeSync(fd, randomBytes(65536));
+    fs.closeSync(fd);
+  });
+  const file = await bundle(blobTree);
+  const { manifest, payloadOffset } = await verifyBundle(file, key.publicKeyPem);
+  assert.ok(manifest.payloadBytes > 3_000_000);
+  assert.deepEqual(await checkPayloadEntries(file, payloadOffset), { entries: 4, bytes: 48 * 65536 });
+});
+
+test('signed by another key, or a manifest byte changed: bad_signature', async () => {
+  await refused(verifyBundle(await bundle(goodPayload, otherKey), key.publicKeyPem), 'bad_signature', /signature does not verify/);
+  const file = await bundle(goodPayload);
+  // Byte 20 is inside the manifest JSON (it starts at 12).
+  await refused(verifyBundle(flipped(file, 20), key.publicKeyPem), 'bad_signature');
+  // The signature itself (just before the payload).
+  const { payloadOffset } = await verifyBundle(file, key.publicKeyPem);
+  await refused(verifyBundle(flipped(file, payloadOffset - 1), key.publicKeyPem), 'bad_signature');
+});
+
+test('an unsigned tar.xz, an empty file or a cut header: not_a_bundle', async () => {
+  await refused(verifyBundle(goodPayload, key.publicKeyPem), 'not_a_bundle', /not a signed bundle/);
+  const empty = path.join(dir, 'empty.hcdb');
+  fs.writeFileSync(empty, '');
+  await refused(verifyBundle(empty, key.publicKeyPem), 'not_a_bundle');
+  const file = await bundle(goodPayload);
+  const cut = path.join(dir, 'cut-header.hcdb');
+  fs.writeFileSync(cut, fs.readFileSync(file).subarray(0, 40));
+  await refused(verifyBundle(cut, key.publicKeyPem), 'not_a_bundle', /cut short/);
+});
+
+test('one payload byte changed, or the payload cut short or grown: tampered', async () => {
+  const file = await bundle(goodPayload);
+  await refused(verifyBundle(flipped(file, -100), key.publicKeyPem), 'tampered', /SHA-256/);
+  const bytes = fs.readFileSync(file);
+  const truncated = path.join(dir, 'truncated.hcdb');
+  fs.writeFileSync(truncated, bytes.subarray(0, bytes.length - 10));
+  await refused(verifyBundle(truncated, key.publicKeyPem), 'tampered', /bytes, the manifest says/);
+  const grown = path.join(dir, 'grown.hcdb');
+  fs.writeFileSync(grown, Buffer.concat([bytes, Buffer.from('more')]));
+  await refused(verifyBundle(grown, key.publicKeyPem), 'tampered');
+});
+
+test('a correctly signed manifest that is not a format-1 manifest: bad_manifest', async () => {
+  const forge = (json: string): string => {
+    const manifest = Buffer.from(json);
+    const length = Buffer.alloc(4);
+    length.writeUInt32BE(manifest.length);
+    const out = path.join(dir, `forged-${++bundleCount}.hcdb`);
+    fs.writeFileSync(out, Buffer.concat([MAGIC, length, manifest, sign(null, manifest, key.privateKeyPem)]));
+    return out;
+  };
+  await refused(verifyBundle(forge('{"format":1'), key.publicKeyPem), 'bad_manifest', /not UTF-8 JSON/);
+  const base = { format: 1, version: '1.0', created: new Date().toISOString(), payloadSha256: 'a'.repeat(64), payloadBytes: 0 };
+  await refused(verifyBundle(forge(JSON.stringify({ ...base, format: 2 })), key.publicKeyPem), 'bad_manifest', /format/);
+  await refused(verifyBundle(forge(JSON.stringify({ ...base, version: '1.0; rm -rf /' })), key.publicKeyPem), 'bad_manifest', /version/);
+  await refused(verifyBundle(forge(JSON.stringify({ ...base, extra: true })), key.publicKeyPem), 'bad_manifest', /extra/);
+  // A length field beyond 64 KiB is refused before anything is read.
+  const huge = path.join(dir, 'huge.hcdb');
+  fs.writeFileSync(huge, Buffer.concat([MAGIC, Buffer.from([0, 1, 0, 1]), Buffer.alloc(100)]));
+  await refused(verifyBundle(huge, key.publicKeyPem), 'bad_manifest', /outside 1\.\.65536/);
+});
+
+test('writeBundle refuses a version outside [0-9A-Za-z.+~-] and a key that is not Ed25519', async () => {
+  await assert.rejects(bundle(goodPayload, key, '1.0 beta'), /only letters, digits/);
+  const rsa = generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+  await assert.rejects(bundle(goodPayload, { privateKeyPem: rsa, publicKeyPem: '' }), /rsa key, not Ed25519/);
+  assert.deepEqual(
+    fs.readdirSync(dir).filter((f) => f.includes('.tmp-')),
+    [],
+    'no temporary file left behind',
+  );
+});
+
+test('publicKeyPemFromPrivate gives the public half that verifies the bundles the private half signs', async () => {
+  const pub = publicKeyPemFromPrivate(key.privateKeyPem);
+  assert.match(pub, /^-----BEGIN PUBLIC KEY-----\n/);
+  assert.equal(keyFingerprint(pub), keyFingerprint(key.publicKeyPem));
+  assert.notEqual(keyFingerprint(pub), keyFingerprint(otherKey.publicKeyPem));
+  await verifyBundle(await bundle(goodPayload), pub);
+});
+
+/** Signs the payload, checks the signature passes, then expects the entry check to refuse it. */
+async function unsafe(payloadFile: string, message: RegExp, code: BundleErrorCode = 'unsafe_path'): Promise<void> {
+  const file = await bundle(payloadFile);
+  const { payloadOffset } = await verifyBundle(file, key.publicKeyPem);
+  await refused(checkPayloadEntries(file, payloadOffset), code, message);
+}
+
+test('names outside opt/homedrive/: ../etc/passwd, /etc/passwd, etc/x, opt/other', async () => {
+  const ok = (root: string) => write(path.join(root, 'opt/homedrive/ok'));
+  await unsafe(payload(ok, ['-P', '--transform', 's,^opt/homedrive/ok,../etc/passwd,']), /"\.\.\/etc\/passwd" is absolute, empty or has a "\.\." segment/);
+  await unsafe(payload(ok, ['-P', '--transform', 's,^opt/homedrive/ok,/etc/passwd,']), /"\/etc\/passwd" is absolute/);
+  await unsafe(payload(ok, ['-P', '--transform', 's,^opt/homedrive/ok,opt/homedrive/../../etc/passwd,']), /has a "\.\." segment/);
+  await unsafe(
+    payload((root) => write(path.join(root, 'etc/x')), [], ['etc']),
+    /"etc\/" is not under opt\/homedrive\//,
+  );
+  await unsafe(
+    payload((root) => write(path.join(root, 'opt/other/x'))),
+    /"opt\/other\/" is not under opt\/homedrive\//,
+  );
+});
+
+test('a pax header naming a path outside is refused, whatever the ustar name says', async () => {
+  const ok = (root: string) => write(path.join(root, 'opt/homedrive/ok'));
+  await unsafe(payload(ok, ['--format=pax', '--pax-option=path:=etc/evil'], ['opt/homedrive/ok']), /"etc\/evil" is not under/);
+  // And a pax archive of a good tree passes (pax headers with mtime/atime records are read and skipped).
+  const file = await bundle(payload(goodTree, ['--format=pax']));
+  const { payloadOffset } = await verifyBundle(file, key.publicKeyPem);
+  const checked = await checkPayloadEntries(file, payloadOffset);
+  assert.ok(checked.entries >= 5);
+});
+
+test('symlinks to /etc, to ../../.., and one that escapes only through another symlink', async () => {
+  await unsafe(
+    payload((root) => {
+      fs.mkdirSync(path.join(root, 'opt/homedrive'), { recursive: true });
+      fs.symlinkSync('/etc', path.join(root, 'opt/homedrive/etc'));
+    }),
+    /symlink "opt\/homedrive\/etc" points to an absolute path/,
+  );
+  await unsafe(
+    payload((root) => {
+      fs.mkdirSync(path.join(root, 'opt/homedrive/app'), { recursive: true });
+      fs.symlinkSync('../../..', path.join(root, 'opt/homedrive/app/up'));
+    }),
+    /symlink "opt\/homedrive\/app\/up" leaves opt\/homedrive\//,
+  );
+  // here -> "." is harmless alone, and ../here/../x is inside when read as text; followed, here is opt/homedrive,
+  // so its ".." is /opt.
+  await unsafe(
+    payload((root) => {
+      fs.mkdirSync(path.join(root, 'opt/homedrive/app'), { recursive: true });
+      fs.symlinkSync('.', path.join(root, 'opt/homedrive/here'));
+      fs.symlinkSync('../here/../x', path.join(root, 'opt/homedrive/app/sneaky'));
+    }),
+    /symlink "opt\/homedrive\/app\/sneaky" leaves opt\/homedrive\//,
+  );
+  // A symlink in place of opt/homedrive itself.
+  await unsafe(
+    payload((root) => {
+      fs.mkdirSync(path.join(root, 'opt'));
+      fs.symlinkSync('../srv', path.join(root, 'opt/homedrive'));
+    }),
+    /"opt\/homedrive" is not under opt\/homedrive\//,
+  );
+});
+
+test('a hard link, a fifo and a setuid file are refused', async () => {
+  await unsafe(
+    payload((root) => {
+      write(path.join(root, 'opt/homedrive/a'));
+      fs.linkSync(path.join(root, 'opt/homedrive/a'), path.join(root, 'opt/homedrive/b'));
+    }),
+    /"opt\/homedrive\/b" is a hard link/,
+  );
+  await unsafe(
+    payload((root) => {
+      fs.mkdirSync(path.join(root, 'opt/homedrive'), { recursive: true });
+      execFileSync('mkfifo', [path.join(root, 'opt/homedrive/pipe')]);
+    }),
+    /"opt\/homedrive\/pipe" is a fifo/,
+  );
+  await unsafe(
+    payload((root) => {
+      write(path.join(root, 'opt/homedrive/su'));
+      fs.chmodSync(path.join(root, 'opt/homedrive/su'), 0o4755);
+    }),
+    /"opt\/homedrive\/su" is setuid or setgid/,
+  );
+});
+
+test('a payload that is not xz, or xz of something that is not tar: bad_payload', async () => {
+  const notXz = path.join(dir, 'not-xz.bin');
+  fs.writeFileSync(notXz, 'plain text, not compressed\n');
+  await unsafe(notXz, /does not decompress \(xz: .*format/, 'bad_payload');
+  const text = path.join(dir, 'text.txt');
+  fs.writeFileSync(text, 'hello\n'.repeat(200));
+  execFileSync('xz', ['-6', '--force', text]);
+  await unsafe(`${text}.xz`, /bad checksum/, 'bad_payload');
+});
