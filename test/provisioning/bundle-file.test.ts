@@ -293,3 +293,37 @@ test('a payload that is not xz, or xz of something that is not tar: bad_payload'
   execFileSync('xz', ['-6', '--force', text]);
   await unsafe(`${text}.xz`, /bad checksum/, 'bad_payload');
 });
+
+test("make bundle's step 86 signs the archive with HCD_BUNDLE_KEY, and without it leaves no .hcdb (not even an old one)", async () => {
+  const { step } = await import('../../image/steps/86-bundle-sign.js');
+  const { bundleArchive, signedBundle } = await import('../../image/lib/artifacts.js');
+  const { imageConfig, paths } = await import('../../image/config.js');
+  const { readLock } = await import('../../image/lib/lock.js');
+  const out = path.join(dir, 'image-out');
+  fs.mkdirSync(out);
+  const ctx = { config: imageConfig, paths: { ...paths, out }, lock: readLock(), target: undefined as never, updateLock: false, started: Date.now() };
+  fs.copyFileSync(goodPayload, bundleArchive(ctx));
+  const hcdb = signedBundle(ctx);
+  assert.equal(path.dirname(hcdb), out);
+  assert.equal(path.basename(hcdb), path.basename(bundleArchive(ctx)).replace(/\.tar\.xz$/, '.hcdb'));
+
+  const saved = process.env.HCD_BUNDLE_KEY;
+  try {
+    const keyFile = path.join(dir, 'signing-key.pem');
+    fs.writeFileSync(keyFile, key.privateKeyPem, { mode: 0o600 });
+    process.env.HCD_BUNDLE_KEY = keyFile;
+    await step.run(ctx);
+    const { manifest, payloadOffset } = await verifyBundle(hcdb, key.publicKeyPem);
+    assert.match(manifest.version, /^0\.1\.0\+[0-9a-f]{7,}(\.dirty)?$/, 'package.json version + git commit');
+    assert.equal(manifest.nodeVersion, ctx.lock.node.version);
+    assert.deepEqual(fs.readFileSync(hcdb).subarray(payloadOffset), fs.readFileSync(goodPayload));
+
+    delete process.env.HCD_BUNDLE_KEY;
+    await step.run(ctx);
+    assert.equal(fs.existsSync(hcdb), false, 'the .hcdb of the earlier build is removed');
+    assert.equal(fs.existsSync(bundleArchive(ctx)), true, 'the unsigned archive stays');
+  } finally {
+    if (saved === undefined) delete process.env.HCD_BUNDLE_KEY;
+    else process.env.HCD_BUNDLE_KEY = saved;
+  }
+});
