@@ -370,18 +370,21 @@ function isRootAncestor(parts: readonly string[]): boolean {
   return parts.length > 0 && parts.length <= PAYLOAD_ROOT.length && parts.every((p, i) => p === PAYLOAD_ROOT[i]);
 }
 
+/** What GNU long-name/long-link and pax 'x' headers say about the entry that follows them. */
 interface PendingMeta {
-  /** Every name the next entry could take: its header's, GNU 'L', pax path (global or its own); all are checked. */
   longName?: string;
   longLink?: string;
   pax?: Map<string, string>;
 }
 
+/**
+ * One entry with every name it could take (its header's, GNU 'L', pax path, global or its own) and every link
+ * target likewise: tar implementations differ on which wins, so all are checked.
+ */
 interface Entry {
   type: string;
   names: string[];
   linkNames: string[];
-  size: number;
   mode: number;
 }
 
@@ -399,7 +402,7 @@ const TYPE_NAMES: Record<string, string> = {
 };
 
 function refuse(entry: Entry, why: string): never {
-  throw new BundleError('unsafe_path', `the bundle's entry ${display(entry.names[0] ?? '')} ${why}; nothing was installed`);
+  throw new BundleError('unsafe_path', `the bundle's entry ${display(entry.names[0] ?? '')} ${why}`);
 }
 
 /** Checks one entry's every name and its type. */
@@ -496,9 +499,10 @@ async function readEntries(reader: ByteReader): Promise<{ entries: number; bytes
     const candidates = (...values: Array<string | undefined>) => [...new Set(values.filter((v): v is string => v !== undefined))];
     const entry: Entry = {
       type,
-      names: candidates(prefix ? `${prefix}/${headerName}` : headerName, pending.longName, global.get('path'), pax?.get('path')),
-      linkNames: candidates(field(block, 157, 100), pending.longLink, global.get('linkpath'), pax?.get('linkpath')),
-      size: dataSize,
+      // GNU tar's precedence, first: the entry's pax record, a global one, a GNU long name, the header's own
+      // (for a long name, its first 100 bytes); messages name the first.
+      names: candidates(pax?.get('path'), global.get('path'), pending.longName, prefix ? `${prefix}/${headerName}` : headerName),
+      linkNames: candidates(pax?.get('linkpath'), global.get('linkpath'), pending.longLink, field(block, 157, 100)),
       mode: numeric(block, 100, 8, 'mode', at),
     };
     pending = {};
@@ -514,8 +518,11 @@ async function readEntries(reader: ByteReader): Promise<{ entries: number; bytes
       }
       if (entry.linkNames.length === 0) refuse(entry, 'is a symlink without a target');
     }
-    // Directories and symlinks carry no data; regular files do, padded to whole blocks.
+    // Directories and symlinks carry no data; regular files do, padded to whole blocks. A directory or link with a
+    // size is read differently by different tars: refused rather than guessed.
     const dataBytes = type === '5' || type === '2' ? 0 : dataSize;
+    if ((type === '5' || type === '2') && dataSize !== 0)
+      throw new BundleError('bad_payload', `tar header at byte ${at}: ${display(entry.names[0]!)} has a size`);
     bytes += dataBytes;
     if (!(await reader.skip(dataBytes + padding(dataBytes))))
       throw new BundleError('bad_payload', `the tar archive is cut short inside ${display(entry.names[0]!)}`);
@@ -524,7 +531,7 @@ async function readEntries(reader: ByteReader): Promise<{ entries: number; bytes
   // Only now are all the archive's symlinks known: a link may point through one that comes later.
   for (const { name, parts, target } of linkChecks) {
     const why = resolvesInside(parts, target, links);
-    if (why !== null) throw new BundleError('unsafe_path', `the bundle's symlink ${display(name)} ${why}; nothing was installed`);
+    if (why !== null) throw new BundleError('unsafe_path', `the bundle's symlink ${display(name)} ${why}`);
   }
   // After the end-of-archive block tar stops reading; anything but zeros there would be read by no one, so a
   // payload with hidden entries after it is refused rather than half-checked.

@@ -294,6 +294,35 @@ test('a payload that is not xz, or xz of something that is not tar: bad_payload'
   await unsafe(`${text}.xz`, /bad checksum/, 'bad_payload');
 });
 
+test('GNU long names and long link targets are checked whole, and a global pax path too', async () => {
+  const ok = (root: string) => write(path.join(root, 'opt/homedrive/ok'));
+  const long = `etc/${'b'.repeat(120)}`;
+  await unsafe(payload(ok, ['-P', '--transform', `s,^opt/homedrive/ok,${long},`]), new RegExp(`"${long}" is not under opt/homedrive/`));
+  await unsafe(
+    payload((root) => {
+      fs.mkdirSync(path.join(root, 'opt/homedrive'), { recursive: true });
+      fs.symlinkSync(`../../../${'x'.repeat(120)}`, path.join(root, 'opt/homedrive/far'));
+    }),
+    /symlink "opt\/homedrive\/far" leaves opt\/homedrive\//,
+  );
+  // "keyword=value" puts the path in a global ('g') header, which GNU tar applies to the entries after it.
+  await unsafe(payload(ok, ['--format=pax', '--pax-option=path=etc/evil'], ['opt/homedrive/ok']), /"etc\/evil" is not under/);
+});
+
+test('entries hidden after the end-of-archive blocks are refused', async () => {
+  const first = path.join(dir, 'first.tar');
+  const second = path.join(dir, 'second.tar');
+  const root = path.join(dir, 'hidden-tree');
+  write(path.join(root, 'opt/homedrive/ok'));
+  write(path.join(root, 'etc/cron.d/evil'));
+  execFileSync('tar', ['-C', root, '-cf', first, 'opt']);
+  execFileSync('tar', ['-C', root, '-cf', second, 'etc']);
+  const joined = path.join(dir, 'joined.tar');
+  fs.writeFileSync(joined, Buffer.concat([fs.readFileSync(first), fs.readFileSync(second)]));
+  execFileSync('xz', ['-6', '--force', joined]);
+  await unsafe(`${joined}.xz`, /data after its end-of-archive block/, 'bad_payload');
+});
+
 test("make bundle's step 86 signs the archive with HCD_BUNDLE_KEY, and without it leaves no .hcdb (not even an old one)", async () => {
   const { step } = await import('../../image/steps/86-bundle-sign.js');
   const { bundleArchive, signedBundle } = await import('../../image/lib/artifacts.js');
