@@ -1,7 +1,7 @@
 // Signed update bundles (.hcdb): written and verified with a throwaway Ed25519 key pair, around payloads made by
 // the system's own tar and xz, including the hostile ones (escaping names, links, devices) a Pi must refuse.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { generateKeyPairSync, randomBytes, sign } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -355,4 +355,35 @@ test("make bundle's step 86 signs the archive with HCD_BUNDLE_KEY, and without i
     if (saved === undefined) delete process.env.HCD_BUNDLE_KEY;
     else process.env.HCD_BUNDLE_KEY = saved;
   }
+});
+
+test('bundle-cli signs, prints the public key, and verifies (exit 0), refuses (exit 1) or explains its usage (exit 64)', () => {
+  const cli = path.resolve(import.meta.dirname, '../../provisioning/update/bundle-cli.ts');
+  const run = (...args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', cli, ...args], { encoding: 'utf8' });
+  const priv = path.join(dir, 'cli-key.pem');
+  fs.writeFileSync(priv, key.privateKeyPem, { mode: 0o600 });
+  const pub = path.join(dir, 'cli-key.pub.pem');
+  const printed = run('public-key', '--key', priv);
+  assert.equal(printed.status, 0, printed.stderr);
+  fs.writeFileSync(pub, printed.stdout);
+  const other = path.join(dir, 'cli-other.pub.pem');
+  fs.writeFileSync(other, otherKey.publicKeyPem);
+
+  const out = path.join(dir, 'cli.hcdb');
+  const signed = run('sign', '--key', priv, '--payload', goodPayload, '--out', out, '--version', '2.0.0~rc1');
+  assert.equal(signed.status, 0, signed.stderr);
+  assert.equal((JSON.parse(signed.stdout) as { version: string }).version, '2.0.0~rc1');
+
+  const ok = run('verify', '--key', pub, out);
+  assert.equal(ok.status, 0, ok.stderr);
+  const report = JSON.parse(ok.stdout) as { ok: boolean; manifest: { version: string }; entries: number };
+  assert.equal(report.ok, true);
+  assert.equal(report.manifest.version, '2.0.0~rc1');
+  assert.ok(report.entries > 5);
+
+  const refusedRun = run('verify', '--key', other, out);
+  assert.equal(refusedRun.status, 1);
+  assert.match(refusedRun.stderr, /^refused \(bad_signature\): /);
+  assert.equal(run('verify', out).status, 64);
+  assert.equal(run('frobnicate', '--key', pub).status, 64);
 });
