@@ -50,13 +50,16 @@ function write(file: string, content = 'x'): void {
 
 const LONG_NAME = `opt/homedrive/app/node_modules/${'a-rather-long-package-name/'.repeat(5)}index.js`;
 
-/** Something shaped like the real bundle: node and app under opt/homedrive, a relative symlink, a > 100-char name. */
+/** Something shaped like the real bundle: node and app under opt/homedrive, relative symlinks, a > 100-char name. */
 function goodTree(root: string): void {
   write(path.join(root, 'opt/homedrive/node/bin/node'), '#!/bin/sh\n');
   write(path.join(root, 'opt/homedrive/node/lib/node_modules/npm/bin/npm-cli.js'), 'console.log(1)\n');
   fs.symlinkSync('../lib/node_modules/npm/bin/npm-cli.js', path.join(root, 'opt/homedrive/node/bin/npm'));
   write(path.join(root, 'opt/homedrive/app/dist/daemon/src/main.js'), 'export {};\n');
   write(path.join(root, LONG_NAME), 'module.exports = 1;\n');
+  // A link through another link, both inside: followed, not refused.
+  fs.symlinkSync('app', path.join(root, 'opt/homedrive/current'));
+  fs.symlinkSync('../../current/dist/daemon/src/main.js', path.join(root, 'opt/homedrive/node/bin/hcd'));
 }
 
 let bundleCount = 0;
