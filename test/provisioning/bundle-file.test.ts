@@ -326,6 +326,50 @@ test('entries hidden after the end-of-archive blocks are refused', async () => {
   await unsafe(`${joined}.xz`, /data after its end-of-archive block/, 'bad_payload');
 });
 
+/** One ustar header block, as a hostile writer could make it: any name, type and size, with a valid checksum. */
+function header(name: string, type: string, size: number): Buffer {
+  const block = Buffer.alloc(512);
+  block.write(name, 0, 100, 'latin1');
+  block.write('0000644\0', 100, 'latin1');
+  block.write('0000000\0', 108, 'latin1');
+  block.write('0000000\0', 116, 'latin1');
+  block.write(`${size.toString(8).padStart(11, '0')}\0`, 124, 'latin1');
+  block.write('00000000000\0', 136, 'latin1');
+  block.write(type, 156, 'latin1');
+  block.write('ustar\x0000', 257, 'latin1');
+  block.fill(0x20, 148, 156);
+  let sum = 0;
+  for (const b of block) sum += b;
+  block.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148, 'latin1');
+  return block;
+}
+
+/** Blocks followed by the two end-of-archive blocks, compressed with xz. */
+function rawPayload(...blocks: Buffer[]): string {
+  const file = path.join(dir, `raw-${++counter}.tar`);
+  fs.writeFileSync(file, Buffer.concat([...blocks, Buffer.alloc(1024)]));
+  execFileSync('xz', ['-6', '--force', file]);
+  return `${file}.xz`;
+}
+
+test("a pax size record is honoured: the header it hides behind a file's stated size is read and refused", async () => {
+  const record = '10 size=0\n';
+  const pax = Buffer.alloc(512);
+  pax.write(record, 'latin1');
+  // The file's own header says 512 bytes of data; the pax record says none, so (as GNU tar reads it) the next
+  // block is the header of etc/evil, not file data.
+  const hidden = rawPayload(header('opt/homedrive/PaxHeaders/ok', 'x', record.length), pax, header('opt/homedrive/ok', '0', 512), header('etc/evil', '0', 0));
+  await unsafe(hidden, /"etc\/evil" is not under opt\/homedrive\//);
+  // The same blocks without the pax header: etc/evil's header is then the data of a 512-byte file, and passes.
+  const file = await bundle(rawPayload(header('opt/homedrive/ok', '0', 512), header('etc/evil', '0', 0)));
+  const { payloadOffset } = await verifyBundle(file, key.publicKeyPem);
+  assert.deepEqual(await checkPayloadEntries(file, payloadOffset), { entries: 1, bytes: 512 });
+});
+
+test('a directory or symlink header with a size is refused', async () => {
+  await unsafe(rawPayload(header('opt/homedrive/dir/', '5', 512), Buffer.alloc(512, 1)), /"opt\/homedrive\/dir\/" has a size/, 'bad_payload');
+});
+
 test("make bundle's step 86 signs the archive with HCD_BUNDLE_KEY, and without it leaves no .hcdb (not even an old one)", async () => {
   const { step } = await import('../../image/steps/86-bundle-sign.js');
   const { bundleArchive, signedBundle } = await import('../../image/lib/artifacts.js');
