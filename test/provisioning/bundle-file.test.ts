@@ -106,7 +106,8 @@ test('a good bundle verifies, returns its manifest, and its payload entries pass
   const listed = execFileSync('tar', ['-tJf', goodPayload], { encoding: 'utf8' }).trim().split('\n');
   const checked = await checkPayloadEntries(file, payloadOffset);
   assert.equal(checked.entries, listed.length);
-  assert.ok(listed.includes(LONG_NAME), 'the long name went through tar as GNU long name');
+  assert.ok(listed.includes(LONG_NAME));
+  assert.ok(execFileSync('xz', ['-dc', goodPayload]).includes('././@LongLink'), 'the long name is stored as a GNU long name');
   assert.equal(checked.bytes, '#!/bin/sh\n'.length + 'console.log(1)\n'.length + 'export {};\n'.length + 'module.exports = 1;\n'.length);
 });
 
