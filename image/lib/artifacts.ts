@@ -43,10 +43,19 @@ export function releaseFiles(ctx: Ctx): { xz: string; sha256: string; manifest: 
   return { xz: `${base}.img.xz`, sha256: `${base}.img.xz.sha256`, manifest: `${base}.manifest.txt` };
 }
 
+/** The app's version: the root package.json's, as the release bundle's name carries it. */
+export function appVersion(): string {
+  return (JSON.parse(readFileSync(path.join(REPO, 'package.json'), 'utf8')) as { version: string }).version;
+}
+
 /** 85-bundle-archive: the release bundle (its .sha256 beside it), named after the app's and Node.js's versions. */
 export function bundleArchive(ctx: Ctx): string {
-  const version = (JSON.parse(readFileSync(path.join(REPO, 'package.json'), 'utf8')) as { version: string }).version;
-  return path.join(ctx.paths.out, `homedrive-${version}-linux-arm64-node${ctx.lock.node.version}.tar.xz`);
+  return path.join(ctx.paths.out, `homedrive-${appVersion()}-linux-arm64-node${ctx.lock.node.version}.tar.xz`);
+}
+
+/** 86-bundle-sign: the signed update bundle, beside the archive it wraps: the same name, .hcdb for .tar.xz. */
+export function signedBundle(ctx: Ctx): string {
+  return bundleArchive(ctx).replace(/\.tar\.xz$/, '.hcdb');
 }
 
 /**

@@ -12,7 +12,8 @@ import { step as clean } from './60-clean.js';
 import { step as disk } from './70-disk.js';
 import { step as release } from './80-release.js';
 import { step as bundleArchive } from './85-bundle-archive.js';
+import { step as bundleSign } from './86-bundle-sign.js';
 
-export const IMAGE_STEPS: readonly ImageStep[] = [inputs, rootfs, bundle, app, provision, wired, boot, clean, disk, release, bundleArchive];
+export const IMAGE_STEPS: readonly ImageStep[] = [inputs, rootfs, bundle, app, provision, wired, boot, clean, disk, release, bundleArchive, bundleSign];
 /** What `make bundle` runs. */
-export const BUNDLE_STEPS: readonly ImageStep[] = [inputs, bundle, bundleArchive];
+export const BUNDLE_STEPS: readonly ImageStep[] = [inputs, bundle, bundleArchive, bundleSign];
