@@ -11,8 +11,6 @@ import { execFile } from 'node:child_process';
 import { constants as fsc } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { Transform } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { z } from 'zod';
 import { DATA_LABEL, DATA_ROOT } from '../contract.js';
 
@@ -723,16 +721,17 @@ export async function copyTree(src: string, dst: string, onProgress: (p: CopyPro
         target = p;
       });
       progress.current = relPath;
-      const count = new Transform({
-        transform(chunk: Buffer, _enc, cb) {
-          progress.bytesCopied += chunk.length;
-          result.bytes += chunk.length;
-          report();
-          cb(null, chunk);
-        },
-      });
       const out = output as unknown as fs.FileHandle;
-      await pipeline(input.createReadStream({ autoClose: false }), count, out.createWriteStream({ autoClose: false }));
+      // Streamed through one 1 MiB buffer: a 4 GB video never sits in memory.
+      const buf = Buffer.allocUnsafe(1 << 20);
+      for (;;) {
+        const { bytesRead } = await input.read(buf, 0, buf.length, null);
+        if (bytesRead === 0) break;
+        for (let off = 0; off < bytesRead;) off += (await out.write(buf, off, bytesRead - off)).bytesWritten;
+        progress.bytesCopied += bytesRead;
+        result.bytes += bytesRead;
+        report();
+      }
       await out.sync();
       await out.close();
       output = null;
