@@ -511,7 +511,25 @@ export interface UsbDeps {
   mountRoot?: string;
   /** /sys/block (a temp directory in tests). */
   sysBlock?: string;
+  /** A mount point's per-mount flags, null when it is not one (default: /proc/self/mountinfo). */
+  mountFlags?: (dir: string) => Promise<string[] | null>;
 }
+
+/** The per-mount flags of a mount point from /proc/self/mountinfo (the last mount there wins, as the kernel shows it). */
+export async function mountinfoFlags(dir: string): Promise<string[] | null> {
+  const info = await fs.readFile('/proc/self/mountinfo', 'utf8');
+  let flags: string[] | null = null;
+  for (const line of info.split('\n')) {
+    const f = line.split(' ');
+    // Spaces, tabs, newlines and backslashes in a path are octal escapes (\040).
+    const where = (f[4] ?? '').replace(/\\([0-7]{3})/g, (_m, o: string) => String.fromCharCode(parseInt(o, 8)));
+    if (where === dir && f[5]) flags = f[5].split(',');
+  }
+  return flags;
+}
+
+/** What every stick mount must have. */
+const INERT = ['ro', 'nosuid', 'nodev', 'noexec'];
 
 async function isMountPoint(dir: string): Promise<boolean> {
   try {
@@ -562,11 +580,33 @@ export async function mountReadOnly(partition: string, fsType: string, deps: Usb
   let last: RunResult | null = null;
   for (const driver of drivers) {
     last = await run('mount', ['-t', driver, '-o', mountOptions(driver), dev, mountpoint], { timeoutMs: 60_000 });
-    if (last.code === 0) return { partition: dev, mountpoint, fsType, driver };
+    if (last.code === 0) {
+      await makeInert(run, mountpoint, `${dev} (${disk.displayName})`, deps.mountFlags ?? mountinfoFlags);
+      return { partition: dev, mountpoint, fsType, driver };
+    }
     if (!/unknown filesystem type/i.test(last.stderr)) break;
   }
   await fs.rmdir(mountpoint).catch(() => {});
   throw new DiskError('mount_failed', `${dev} (${disk.displayName}) could not be mounted read-only: ${firstLine(last!)}`);
+}
+
+/**
+ * Checks the mount's flags and sets any missing: exfat-fuse (libfuse 2) silently drops noexec, so a
+ * FUSE mount comes back executable. A bind remount changes only the per-mount flags. Still missing:
+ * unmounted, and an error.
+ */
+async function makeInert(run: Run, mountpoint: string, what: string, flagsOf: (dir: string) => Promise<string[] | null>): Promise<void> {
+  const missing = async () => {
+    const flags = await flagsOf(mountpoint);
+    return flags === null ? INERT : INERT.filter((f) => !flags.includes(f));
+  };
+  if ((await missing()).length === 0) return;
+  await run('mount', ['-o', `remount,bind,${INERT.join(',')}`, mountpoint]);
+  const still = await missing();
+  if (still.length === 0) return;
+  await run('umount', [mountpoint]);
+  await fs.rmdir(mountpoint).catch(() => {});
+  throw new DiskError('mount_failed', `${what} was mounted without ${still.join(', ')} and could not be made so: unmounted`);
 }
 
 /** Unmounts a stick's partition mounted by mountReadOnly and removes its directory; only under the mount root. */

@@ -379,17 +379,42 @@ test('read-only mount options: inert everywhere; utf8 names on FAT; no journal r
 test('mountReadOnly: the kernel driver first, the FUSE one on "unknown filesystem type", under the mount root', async () => {
   const root = path.join(tmp, 'usb');
   const { run, calls } = recorder((_f, args) => (args[1] === 'exfat' ? { code: 32, stderr: "mount: /x: unknown filesystem type 'exfat'." } : {}));
-  const r = await mountReadOnly('/dev/sdb1', 'exfat', { run, listDisks: async () => parseLsblk(PI), mountRoot: root });
+  // As exfat-fuse does: noexec dropped, until the bind remount sets it.
+  const flags = () =>
+    calls.some((c) => c.args[1]?.startsWith('remount')) ? ['ro', 'nosuid', 'nodev', 'noexec', 'relatime'] : ['ro', 'nosuid', 'nodev', 'relatime'];
+  const r = await mountReadOnly('/dev/sdb1', 'exfat', { run, listDisks: async () => parseLsblk(PI), mountRoot: root, mountFlags: async () => flags() });
   assert.deepEqual(r, { partition: '/dev/sdb1', mountpoint: path.join(root, 'sdb1'), fsType: 'exfat', driver: 'exfat-fuse' });
   assert.deepEqual(calls, [
     { file: 'mount', args: ['-t', 'exfat', '-o', 'ro,nosuid,nodev,noexec,umask=022', '/dev/sdb1', path.join(root, 'sdb1')] },
     { file: 'mount', args: ['-t', 'exfat-fuse', '-o', 'ro,nosuid,nodev,noexec,umask=022', '/dev/sdb1', path.join(root, 'sdb1')] },
+    { file: 'mount', args: ['-o', 'remount,bind,ro,nosuid,nodev,noexec', path.join(root, 'sdb1')] },
   ]);
   assert.ok(fs.statSync(path.join(root, 'sdb1')).isDirectory());
   // Not mounted (the stand-in mounted nothing): unmount only removes the directory.
   const u = recorder();
   assert.deepEqual(await unmount('/dev/sdb1', { run: u.run, mountRoot: root }), { partition: '/dev/sdb1', wasMounted: false });
   assert.deepEqual(u.calls, []);
+  assert.equal(fs.existsSync(path.join(root, 'sdb1')), false);
+
+  // All flags there at once: no remount. Still missing after the remount: unmounted, and an error.
+  const fine = recorder();
+  await mountReadOnly('/dev/sdb1', 'exfat', {
+    run: fine.run,
+    listDisks: async () => parseLsblk(PI),
+    mountRoot: root,
+    mountFlags: async () => ['ro', 'nosuid', 'nodev', 'noexec'],
+  });
+  assert.deepEqual(
+    fine.calls.map((c) => c.args[1]),
+    ['exfat'],
+  );
+  fs.rmdirSync(path.join(root, 'sdb1'));
+  const stubborn = recorder();
+  await assert.rejects(
+    mountReadOnly('/dev/sdb1', 'exfat', { run: stubborn.run, listDisks: async () => parseLsblk(PI), mountRoot: root, mountFlags: async () => ['ro', 'nodev'] }),
+    /^Error: \/dev\/sdb1 \(\/dev\/sdb Ultra Fit\) was mounted without nosuid, noexec and could not be made so: unmounted$/,
+  );
+  assert.deepEqual(stubborn.calls.at(-1), { file: 'umount', args: [path.join(root, 'sdb1')] });
   assert.equal(fs.existsSync(path.join(root, 'sdb1')), false);
 
   // Another failure (a damaged file system) is not retried with another driver; the directory goes.
