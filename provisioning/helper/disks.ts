@@ -275,7 +275,40 @@ export async function listDisks(run: Run = execRun, options: ListOptions = {}): 
   } catch {
     throw new DiskError('lsblk_output', 'lsblk printed something that is not JSON');
   }
+  await probeMissing(run, json);
   return parseLsblk(json, { rootSource, storageMount: options.storageMount, types: options.types });
+}
+
+/** `blkid -o export` → its KEY=value lines. blkid escapes spaces and shell characters with a backslash ("CLE\\ USB"). */
+export function parseBlkidExport(out: string): Record<string, string> {
+  const fields: Record<string, string> = {};
+  for (const line of out.split('\n')) {
+    const eq = line.indexOf('=');
+    if (eq > 0) fields[line.slice(0, eq)] = line.slice(eq + 1).replace(/\\(.)/g, '$1');
+  }
+  return fields;
+}
+
+/**
+ * lsblk takes file system types and labels from udev's database. Where udev has none (udevd not
+ * running, as in a container, or a disk it has not processed yet) lsblk shows null and does not probe
+ * itself: blkid -p reads the device's own signatures for each partition (or unpartitioned device)
+ * that lsblk left blank. Read-only; a device that answers nothing keeps its null.
+ */
+async function probeMissing(run: Run, json: unknown): Promise<void> {
+  const root = (json as { blockdevices?: unknown } | null)?.blockdevices;
+  if (!Array.isArray(root)) return;
+  for (const { d } of flatten(root as LsblkDevice[], null, [])) {
+    const leaf = d.type === 'part' || ((d.type === 'disk' || d.type === 'loop') && !(Array.isArray(d.children) && d.children.length > 0));
+    if (!leaf || text(d.fstype) !== null || size(d.size) === 0 || /^(zram|ram)\d+$/.test(d.name ?? '') || !d.path) continue;
+    const r = await run('blkid', ['-p', '-o', 'export', d.path], { timeoutMs: 10_000 });
+    if (r.code !== 0) continue;
+    const f = parseBlkidExport(r.stdout);
+    if (f.TYPE) {
+      d.fstype = f.TYPE;
+      d.label = f.LABEL ?? null;
+    }
+  }
 }
 
 // ---- validation ------------------------------------------------------------------------------------
@@ -383,7 +416,7 @@ export interface DiskDeps {
   diskPath?: DevicePath;
   /** Whether a path is a block device node (default: fs.stat); waits use it. */
   isBlockDevice?: (p: string) => Promise<boolean>;
-  /** How long to wait for a new partition's node (default 10 s). */
+  /** How long to wait for a new partition's node after partx (default 10 s; before it, at most 2 s). */
   nodeWaitMs?: number;
 }
 
@@ -460,7 +493,9 @@ export async function prepareDisk(args: unknown, deps: DiskDeps = {}, onProgress
   await run(plan.settle.file, plan.settle.args, { timeoutMs: 15_000 });
   const isBlock = deps.isBlockDevice ?? statBlock;
   const waitMs = deps.nodeWaitMs ?? 10_000;
-  if (!(await waitFor(plan.partition, isBlock, waitMs))) {
+  // A short first wait: where the kernel did not take the new table (sfdisk's re-read refused, seen
+  // with loop devices), only partx makes the partition appear, and waiting longer would not.
+  if (!(await waitFor(plan.partition, isBlock, Math.min(2000, waitMs)))) {
     await run(plan.rescan.file, plan.rescan.args);
     if (!(await waitFor(plan.partition, isBlock, waitMs)))
       throw new DiskError('no_partition', `${what}: the new partition ${plan.partition} did not appear (is the disk still connected?)`);

@@ -17,6 +17,7 @@ import {
   mountOptions,
   mountReadOnly,
   numbered,
+  parseBlkidExport,
   parseLsblk,
   partitionOf,
   partitionPath,
@@ -163,6 +164,34 @@ test('listDisks runs lsblk with the columns and findmnt for the root, then parse
   );
   const failing = recorder(() => ({ code: 1, stderr: 'lsblk: unknown column: MOUNTPOINTS' }));
   await assert.rejects(listDisks(failing.run), /lsblk failed: lsblk: unknown column: MOUNTPOINTS/);
+});
+
+test('without udev (lsblk shows no type or label), listDisks asks blkid -p for each blank partition, backslash escapes undone', async () => {
+  const bare = lsblk(sdCard(), stick(), blankSsd());
+  for (const d of bare.blockdevices) for (const c of d.children ?? []) Object.assign(c, { fstype: null, label: null });
+  const { run, calls } = recorder((file, args) => {
+    if (file === 'lsblk') return { stdout: JSON.stringify(bare) };
+    if (file === 'findmnt') return { stdout: '/dev/mmcblk0p2\n' };
+    if (args.at(-1) === '/dev/sdb1') return { stdout: 'UUID=6A3E-91F2\nBLOCK_SIZE=512\nLABEL=CLE\\ USB\nTYPE=exfat\n' };
+    if (args.at(-1) === '/dev/mmcblk0p2') return { stdout: 'LABEL=RASPIROOT\nTYPE=ext4\n' };
+    // blkid -p finds nothing on the blank SSD (exit 2), nor here, and says so.
+    return { code: 2 };
+  });
+  const disks = await listDisks(run);
+  assert.deepEqual(
+    calls.filter((c) => c.file === 'blkid').map((c) => c.args.join(' ')),
+    ['-p -o export /dev/mmcblk0p1', '-p -o export /dev/mmcblk0p2', '-p -o export /dev/sdb1', '-p -o export /dev/sdc'],
+  );
+  assert.deepEqual(byPath(disks, '/dev/sdb').partitions[0], { path: '/dev/sdb1', fsType: 'exfat', label: 'CLE USB', sizeBytes: 30764171264, mountpoint: null });
+  assert.deepEqual(
+    byPath(disks, '/dev/mmcblk0').partitions.map((p) => [p.fsType, p.label]),
+    [
+      [null, null],
+      ['ext4', 'RASPIROOT'],
+    ],
+  );
+  assert.deepEqual(byPath(disks, '/dev/sdc').partitions, []);
+  assert.deepEqual(parseBlkidExport('LABEL=Cl\\\\e\\ \\$HOME\nTYPE=vfat\n\n'), { LABEL: 'Cl\\e $HOME', TYPE: 'vfat' });
 });
 
 test('path rules: whole disks, partitions and ejectable disks; everything else refused with a message naming it', () => {
