@@ -370,9 +370,10 @@ export interface PreparePlan {
   partition: string;
   wipe: Command[];
   partitionTable: Command;
-  /** Waits for udev to have made the partition's node; `partx -u` when it has not (no udevd). */
-  settle: Command;
+  /** The kernel's partitions made those of the new table. */
   rescan: Command;
+  /** Waits for udev to have made the partition's node. */
+  settle: Command;
   format: Command;
 }
 
@@ -394,8 +395,8 @@ export function preparePlan(disk: Disk): PreparePlan {
       args: ['--wipe', 'always', '--wipe-partitions', 'always', disk.path],
       input: `label: gpt\n,,${LINUX_FS_GUID},\n`,
     },
-    settle: { file: 'udevadm', args: ['settle', '--timeout=10'] },
     rescan: { file: 'partx', args: ['--update', disk.path] },
+    settle: { file: 'udevadm', args: ['settle', '--timeout=10'] },
     // -m 0: no blocks reserved for root (nothing of root's lives on the data disk). lazy_itable_init:
     // the inode tables are zeroed in the background after mount, so formatting a 2 TB disk takes
     // seconds, not minutes.
@@ -416,7 +417,7 @@ export interface DiskDeps {
   diskPath?: DevicePath;
   /** Whether a path is a block device node (default: fs.stat); waits use it. */
   isBlockDevice?: (p: string) => Promise<boolean>;
-  /** How long to wait for a new partition's node after partx (default 10 s; before it, at most 2 s). */
+  /** How long to wait for the new partition's node (default 10 s). */
   nodeWaitMs?: number;
 }
 
@@ -488,18 +489,16 @@ export async function prepareDisk(args: unknown, deps: DiskDeps = {}, onProgress
   for (const c of plan.wipe) await must(run, c, what);
   onProgress({ step: 'partition', disk: disk.path });
   await must(run, plan.partitionTable, what);
-  // udevadm settle only waits; without udevd (a container) it fails or returns at once, and the
-  // node check below decides. partx -u asks the kernel to add a partition it did not pick up.
+  // partx makes the kernel's partitions those of the new table. sfdisk asks the kernel to re-read it,
+  // but a refused re-read (seen with loop devices) left no partition, or worse, an old /dev/sdX1 of
+  // the old size for mkfs to format; partx resizes, removes or adds them, and changes nothing when
+  // the re-read worked.
+  await must(run, plan.rescan, what);
+  // udevadm settle only waits for udev to make the node (and /dev/disk/by-label); without udevd
+  // (a container) it fails or returns at once, and the kernel's devtmpfs node is what counts.
   await run(plan.settle.file, plan.settle.args, { timeoutMs: 15_000 });
-  const isBlock = deps.isBlockDevice ?? statBlock;
-  const waitMs = deps.nodeWaitMs ?? 10_000;
-  // A short first wait: where the kernel did not take the new table (sfdisk's re-read refused, seen
-  // with loop devices), only partx makes the partition appear, and waiting longer would not.
-  if (!(await waitFor(plan.partition, isBlock, Math.min(2000, waitMs)))) {
-    await run(plan.rescan.file, plan.rescan.args);
-    if (!(await waitFor(plan.partition, isBlock, waitMs)))
-      throw new DiskError('no_partition', `${what}: the new partition ${plan.partition} did not appear (is the disk still connected?)`);
-  }
+  if (!(await waitFor(plan.partition, deps.isBlockDevice ?? statBlock, deps.nodeWaitMs ?? 10_000)))
+    throw new DiskError('no_partition', `${what}: the new partition ${plan.partition} did not appear (is the disk still connected?)`);
   onProgress({ step: 'format', disk: disk.path });
   await must(run, plan.format, what, 30 * 60_000);
   onProgress({ step: 'done', disk: disk.path });

@@ -187,6 +187,41 @@ test('prepareDisk on a real 64 MiB loop device: refused without the right name, 
   }
 });
 
+test('prepareDisk over an old two-partition table: the kernel ends with one partition spanning the disk, not the old /dev/loopNp1', async () => {
+  const dev = attach(image('old-ssd.img', 64));
+  try {
+    execFileSync('sfdisk', ['--quiet', dev], { input: 'label: dos\n,10M,c,\n,,83,\n' });
+    execFileSync('partx', ['--update', dev]);
+    await waitForNode(`${dev}p2`);
+    execFileSync('mkfs.exfat', ['-L', 'OLD', `${dev}p1`], { stdio: 'ignore' });
+    execFileSync('mkfs.ext4', ['-q', '-F', '-L', 'ANCIEN', `${dev}p2`]);
+    const deps = { diskPath: loopDisk, listDisks: ours(dev) };
+    const [disk] = await deps.listDisks();
+    assert.deepEqual(
+      disk?.partitions.map((p) => [p.path, p.fsType, p.label]),
+      [
+        [`${dev}p1`, 'exfat', 'OLD'],
+        [`${dev}p2`, 'ext4', 'ANCIEN'],
+      ],
+    );
+
+    await prepareDisk({ disk: dev, confirm: dev }, deps);
+    const name = path.basename(dev);
+    // The kernel's own view: one partition, of the new table's size (sectors of 512 bytes).
+    const table = JSON.parse(execFileSync('sfdisk', ['--json', dev], { encoding: 'utf8' })) as { partitiontable: { partitions: { size: number }[] } };
+    assert.equal(Number(fs.readFileSync(`/sys/class/block/${name}p1/size`, 'utf8')), table.partitiontable.partitions[0]!.size);
+    assert.equal(fs.existsSync(`/sys/class/block/${name}p2`), false, 'the old second partition is still known to the kernel');
+    assert.deepEqual([probe(`${dev}p1`).TYPE, probe(`${dev}p1`).LABEL], ['ext4', 'HOMEDRIVE']);
+    const [after] = await deps.listDisks();
+    assert.deepEqual(
+      after?.partitions.map((p) => [p.path, p.fsType, p.label]),
+      [[`${dev}p1`, 'ext4', 'HOMEDRIVE']],
+    );
+  } finally {
+    detach(dev);
+  }
+});
+
 test('an exFAT stick: mounted read-only and inert, copied out without overwriting, unmounted', async () => {
   const { dev, part } = await stickImage('exfat-stick.img');
   const fill = path.join(tmp, 'fill-exfat');

@@ -250,15 +250,15 @@ test('the prepare plan: the old partitions then the disk wiped, one GPT partitio
       args: ['--wipe', 'always', '--wipe-partitions', 'always', '/dev/sdb'],
       input: 'label: gpt\n,,0FC63DAF-8483-4772-8E79-3D69D8477DE4,\n',
     },
-    settle: { file: 'udevadm', args: ['settle', '--timeout=10'] },
     rescan: { file: 'partx', args: ['--update', '/dev/sdb'] },
+    settle: { file: 'udevadm', args: ['settle', '--timeout=10'] },
     format: { file: 'mkfs.ext4', args: ['-F', '-L', 'HOMEDRIVE', '-m', '0', '-E', 'lazy_itable_init=1', '/dev/sdb1'] },
   });
   // A blank disk has nothing but itself to wipe.
   assert.deepEqual(preparePlan(byPath(PI_WITHOUT_SSD(), '/dev/sdc')).wipe, [{ file: 'wipefs', args: ['--all', '/dev/sdc'] }]);
 });
 
-test('prepareDisk runs the plan in order with progress; the new node found at once, so no partx', async () => {
+test('prepareDisk runs the plan in order with progress, and formats only once the new node is there', async () => {
   const { run, calls } = recorder();
   const steps: PrepareProgress[] = [];
   const seen: string[] = [];
@@ -281,6 +281,7 @@ test('prepareDisk runs the plan in order with progress; the new node found at on
       'wipefs --all /dev/sdb1',
       'wipefs --all /dev/sdb',
       'sfdisk --wipe always --wipe-partitions always /dev/sdb',
+      'partx --update /dev/sdb',
       'udevadm settle --timeout=10',
       'mkfs.ext4 -F -L HOMEDRIVE -m 0 -E lazy_itable_init=1 /dev/sdb1',
     ],
@@ -294,20 +295,18 @@ test('prepareDisk runs the plan in order with progress; the new node found at on
   assert.ok(steps.every((s) => s.disk === '/dev/sdb'));
 });
 
-test('prepareDisk without udevd: settle fails, the node is missing, partx -u makes it appear', async () => {
-  let rescanned = false;
-  const { run, calls } = recorder((file) => {
-    if (file === 'udevadm') return { code: -1, stderr: 'spawn udevadm ENOENT' };
-    if (file === 'partx') rescanned = true;
-    return {};
-  });
+test('prepareDisk without udevd: settle fails, the node appears late (after partx), then mkfs; never: an error, no mkfs', async () => {
+  const { run, calls } = recorder((file) => (file === 'udevadm' ? { code: -1, stderr: 'spawn udevadm ENOENT' } : {}));
+  let asked = 0;
   await prepareDisk(
     { disk: '/dev/sdc', confirm: '/dev/sdc Extreme SSD' },
-    { run, listDisks: async () => PI_WITHOUT_SSD(), isBlockDevice: async () => rescanned, nodeWaitMs: 150 },
+    // The third look finds it: mkfs waited for it.
+    { run, listDisks: async () => PI_WITHOUT_SSD(), isBlockDevice: async () => ++asked >= 3, nodeWaitMs: 2000 },
   );
+  assert.equal(asked, 3);
   assert.deepEqual(
     calls.map((c) => c.file),
-    ['wipefs', 'sfdisk', 'udevadm', 'partx', 'mkfs.ext4'],
+    ['wipefs', 'sfdisk', 'partx', 'udevadm', 'mkfs.ext4'],
   );
   // Still no node after partx: a clear error, and no mkfs on a path that is not there.
   const never = recorder();
