@@ -275,7 +275,7 @@ export async function listDisks(run: Run = execRun, options: ListOptions = {}): 
   } catch {
     throw new DiskError('lsblk_output', 'lsblk printed something that is not JSON');
   }
-  await probeMissing(run, json);
+  await probeMissing(run, json, options.types ?? ['disk']);
   return parseLsblk(json, { rootSource, storageMount: options.storageMount, types: options.types });
 }
 
@@ -293,14 +293,20 @@ export function parseBlkidExport(out: string): Record<string, string> {
  * lsblk takes file system types and labels from udev's database. Where udev has none (udevd not
  * running, as in a container, or a disk it has not processed yet) lsblk shows null and does not probe
  * itself: blkid -p reads the device's own signatures for each partition (or unpartitioned device)
- * that lsblk left blank. Read-only; a device that answers nothing keeps its null.
+ * that lsblk left blank, of the disks listed only. Read-only; a device that answers nothing keeps its null.
  */
-async function probeMissing(run: Run, json: unknown): Promise<void> {
+async function probeMissing(run: Run, json: unknown, types: readonly string[]): Promise<void> {
   const root = (json as { blockdevices?: unknown } | null)?.blockdevices;
   if (!Array.isArray(root)) return;
-  for (const { d } of flatten(root as LsblkDevice[], null, [])) {
-    const leaf = d.type === 'part' || ((d.type === 'disk' || d.type === 'loop') && !(Array.isArray(d.children) && d.children.length > 0));
-    if (!leaf || text(d.fstype) !== null || size(d.size) === 0 || /^(zram|ram)\d+$/.test(d.name ?? '') || !d.path) continue;
+  const all = flatten(root as LsblkDevice[], null, []);
+  // Only devices that will be listed, and their partitions: nothing else of the machine is read.
+  const listed = new Set(
+    all.filter(({ d }) => types.includes(d.type ?? '') && size(d.size) > 0 && !/^(zram|ram)\d+$/.test(d.name ?? '')).map(({ d }) => d.name),
+  );
+  const hasParts = new Set(all.filter(({ d }) => d.type === 'part').map(({ parent }) => parent));
+  for (const { d, parent } of all) {
+    const candidate = d.type === 'part' ? listed.has(parent ?? '') : listed.has(d.name) && !hasParts.has(d.name ?? null);
+    if (!candidate || text(d.fstype) !== null || size(d.size) === 0 || !d.path) continue;
     const r = await run('blkid', ['-p', '-o', 'export', d.path], { timeoutMs: 10_000 });
     if (r.code !== 0) continue;
     const f = parseBlkidExport(r.stdout);

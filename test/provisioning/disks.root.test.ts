@@ -25,6 +25,7 @@ import {
   unmount,
   type Disk,
   type PrepareProgress,
+  type Run,
 } from '../../provisioning/helper/disks.js';
 import { requireCommand, requireRoot } from './helpers/fixtures.js';
 
@@ -85,7 +86,13 @@ function detach(dev: string): void {
 }
 
 /** Only our loop device, as listDisks sees it with the real lsblk. */
-const ours = (dev: string) => async (): Promise<Disk[]> => (await listDisks(execRun, { types: ['loop'] })).filter((d) => d.path === dev);
+const ours = (dev: string) => async (): Promise<Disk[]> => (await listDisks(probeOnlyLoops, { types: ['loop'] })).filter((d) => d.path === dev);
+
+/** The real programs; a blkid probe of anything but a loop device (a disk of this machine) fails the test. */
+const probeOnlyLoops: Run = async (file, args, options) => {
+  if (file === 'blkid') assert.match(args.at(-1) ?? '', /^\/dev\/loop\d+(p\d+)?$/, `listDisks probed ${args.at(-1)}`);
+  return execRun(file, args, options);
+};
 
 function probe(dev: string): Record<string, string> {
   // -p: a low-level probe of the device itself, no cache.

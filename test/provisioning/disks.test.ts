@@ -167,7 +167,8 @@ test('listDisks runs lsblk with the columns and findmnt for the root, then parse
 });
 
 test('without udev (lsblk shows no type or label), listDisks asks blkid -p for each blank partition, backslash escapes undone', async () => {
-  const bare = lsblk(sdCard(), stick(), blankSsd());
+  const loop = { name: 'loop0', path: '/dev/loop0', type: 'loop', size: 67108864 };
+  const bare = lsblk(sdCard(), stick(), blankSsd(), zram, emptyReader, loop);
   for (const d of bare.blockdevices) for (const c of d.children ?? []) Object.assign(c, { fstype: null, label: null });
   const { run, calls } = recorder((file, args) => {
     if (file === 'lsblk') return { stdout: JSON.stringify(bare) };
