@@ -12,6 +12,7 @@ import {
   DiskError,
   eject,
   ejectDiskPath,
+  execRun,
   LSBLK_ARGS,
   listDisks,
   mountOptions,
@@ -193,6 +194,17 @@ test('without udev (lsblk shows no type or label), listDisks asks blkid -p for e
   );
   assert.deepEqual(byPath(disks, '/dev/sdc').partitions, []);
   assert.deepEqual(parseBlkidExport('LABEL=Cl\\\\e\\ \\$HOME\nTYPE=vfat\n\n'), { LABEL: 'Cl\\e $HOME', TYPE: 'vfat' });
+});
+
+test('execRun: the script on standard input, the exit code, a missing program as -1 with its reason, no shell', async () => {
+  assert.deepEqual(await execRun('cat', [], { input: 'label: gpt\n' }), { code: 0, stdout: 'label: gpt\n', stderr: '' });
+  const failed = await execRun('sh', ['-c', 'echo busy >&2; exit 3']);
+  assert.deepEqual(failed, { code: 3, stdout: '', stderr: 'busy\n' });
+  const missing = await execRun('no-such-program-hcd', ['x']);
+  assert.equal(missing.code, -1);
+  assert.match(missing.stderr, /ENOENT/);
+  // An argument is one argument: nothing in it is interpreted.
+  assert.equal((await execRun('echo', ['/dev/sda; rm -rf /', '$HOME'])).stdout, '/dev/sda; rm -rf / $HOME\n');
 });
 
 test('path rules: whole disks, partitions and ejectable disks; everything else refused with a message naming it', () => {
