@@ -265,7 +265,15 @@ export async function applyPending(deps: ProgramDeps): Promise<LastOutcome | nul
 }
 
 /** `settings.js revert`: unless confirmed meanwhile, the previous settings come back. */
-export async function revertPending(deps: Omit<ProgramDeps, 'delayMs' | 'cancelRevert'>): Promise<LastOutcome | null> {
+export async function revertPending(
+  deps: Omit<ProgramDeps, 'delayMs' | 'cancelRevert'> & { applyWaitMs?: number; pollMs?: number },
+): Promise<LastOutcome | null> {
+  // An apply still running when the timer fires (a very slow card): let it finish first, or it would
+  // write the new settings after the previous ones came back, and nothing would revert them then.
+  const until = Date.now() + (deps.applyWaitMs ?? 120_000);
+  while ((await deps.state.readPending())?.state === 'applying' && Date.now() < until) {
+    await new Promise((r) => setTimeout(r, deps.pollMs ?? 1000));
+  }
   const pending = await deps.state.takePending();
   if (!pending) {
     deps.log('settings: nothing to revert (confirmed)');
@@ -299,7 +307,8 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
     command === 'apply'
       ? applyPending({ ...base, delayMs: Number(process.env.HCD_SETTINGS_DELAY_MS ?? 1500), cancelRevert })
       : command === 'revert'
-        ? revertPending(base)
+        ? // At boot (no restarts) an apply cut by the power loss will never finish: nothing to wait for.
+          revertPending({ ...base, applyWaitMs: base.restart ? 120_000 : 0 })
         : Promise.reject(new Error('usage: settings.js apply|revert'));
   run.then(
     () => process.exit(0),

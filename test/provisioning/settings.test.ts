@@ -250,4 +250,18 @@ test('confirm and revert race for the pending file: whoever takes it first decid
   assert.equal(reverted?.outcome, 'reverted');
   const late = await ask({ verb: 'settings_confirm', args: { by: 'prof' } });
   assert.equal(!late.ok && late.error.code, 'nothing_pending');
+
+  // The timer fires while the apply still runs: the revert waits for it, or the new settings would land last.
+  await state.writePending({ ...pending, id: 'abcd0003', state: 'applying' });
+  let marked = 0;
+  const applying = setTimeout(async () => {
+    await state.writePending({ ...pending, id: 'abcd0003', state: 'applied' });
+    marked = Date.now();
+  }, 300);
+  const t0 = Date.now();
+  const waited = await revertPending({ root: fs.mkdtempSync(path.join(dir, 'root-')), state, log: () => {}, now: () => new Date(clock), pollMs: 50 });
+  clearTimeout(applying);
+  assert.equal(waited?.id, 'abcd0003');
+  assert.ok(marked > 0 && marked >= t0, 'the revert took the change only once the apply had marked it applied');
+  assert.equal(await state.readPending(), null);
 });
