@@ -6,39 +6,18 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import type { Browser } from 'playwright-core';
 import { dispose } from '../helpers/server.js';
-import { handle, helperEnv, type HelperEnv } from '../../provisioning/helper/verbs.js';
+import { standInHelper, type StandInHelper } from '../helpers/root-helper.js';
 import { SettingsState } from '../../provisioning/settings.js';
 import { LAPTOP, launch, newPage, PHONE, seededDaemon, shoot, uiLogin, type Seeded } from './browser.js';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hcd-web-settings-'));
-const sock = path.join(dir, 'helper.sock');
-const calls = path.join(dir, 'calls');
-const configFile = path.join(dir, 'provisioning.json');
-fs.writeFileSync(
-  configFile,
-  JSON.stringify({ hostname: 'homedrive', timezone: 'Europe/Paris', wifi: { country: 'FR', ssid: 'HomeDrive', passphrase: 'classe-de-cm2' } }),
-);
-
-function script(name: string, body: string): string {
-  const file = path.join(dir, name);
-  fs.writeFileSync(file, `#!/bin/sh\n${body}\n`);
-  fs.chmodSync(file, 0o755);
-  return file;
-}
-
-const env: HelperEnv = {
-  ...helperEnv({}),
-  configFile,
-  settingsDir: path.join(dir, 'state'),
-  systemdRun: script('systemd-run', `echo "systemd-run $*" >> ${calls}`),
-  systemctl: script('systemctl', `echo "systemctl $*" >> ${calls}`),
-};
-const state = new SettingsState(env.settingsDir);
+let helper: StandInHelper;
+let state: SettingsState;
+let configFile: string;
 
 /** What the transient apply unit does to the bookkeeping once the steps have run. */
 async function applied(): Promise<void> {
@@ -54,37 +33,27 @@ async function timerFires(): Promise<void> {
   await state.writeLast({ id: p.id, at: new Date().toISOString(), outcome: 'reverted', changed: p.changed });
 }
 
-const helper = net.createServer((c) => {
-  let got = '';
-  c.setEncoding('utf8');
-  c.on('data', async (d: string) => {
-    got += d;
-    const nl = got.indexOf('\n');
-    if (nl < 0) return;
-    const { answer } = await handle(got.slice(0, nl), env);
-    c.end(`${JSON.stringify(answer)}\n`);
-  });
-});
-
 let s: Seeded;
 let browser: Browser;
 before(async () => {
-  await new Promise<void>((r) => helper.listen(sock, r));
-  s = await seededDaemon({ HCD_HELPER_SOCKET: sock });
+  helper = await standInHelper(dir, {
+    hostname: 'homedrive',
+    timezone: 'Europe/Paris',
+    wifi: { country: 'FR', ssid: 'HomeDrive', passphrase: 'classe-de-cm2' },
+  });
+  configFile = helper.env.configFile;
+  state = new SettingsState(helper.env.settingsDir);
+  s = await seededDaemon({ HCD_HELPER_SOCKET: helper.socket });
   browser = await launch();
 });
 after(async () => {
   await browser?.close();
   await dispose(s?.daemon);
-  helper.close();
+  helper?.close();
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-function recorded(): string[] {
-  const text = fs.existsSync(calls) ? fs.readFileSync(calls, 'utf8') : '';
-  fs.rmSync(calls, { force: true });
-  return text.split('\n').filter(Boolean);
-}
+const recorded = () => helper.recorded();
 
 test('a new Wi-Fi name from a phone, in French: refused values in words, applied, out of reach, confirmed; then one nobody confirms comes back', async () => {
   const { context, page } = await newPage(browser, PHONE, { locale: 'fr-FR' });

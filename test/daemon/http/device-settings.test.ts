@@ -4,63 +4,21 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { errorCode, makeApp } from '../../helpers/app.js';
-import { handle, helperEnv, type HelperEnv } from '../../../provisioning/helper/verbs.js';
+import { standInHelper } from '../../helpers/root-helper.js';
 import { SettingsState } from '../../../provisioning/settings.js';
 import type { DeviceSettingsApplied, DeviceSettingsResponse } from '../../../daemon/src/api-types.js';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hcd-device-settings-'));
 after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-function script(name: string, body: string): string {
-  const file = path.join(dir, name);
-  fs.writeFileSync(file, `#!/bin/sh\n${body}\n`);
-  fs.chmodSync(file, 0o755);
-  return file;
-}
-
-const calls = path.join(dir, 'calls');
-const configFile = path.join(dir, 'provisioning.json');
-fs.writeFileSync(
-  configFile,
-  JSON.stringify({ hostname: 'homedrive', timezone: 'Europe/Paris', wifi: { country: 'FR', ssid: 'HomeDrive', passphrase: 'classe-de-cm2' } }),
-);
-const env: HelperEnv = {
-  ...helperEnv({}),
-  configFile,
-  settingsDir: path.join(dir, 'state'),
-  systemdRun: script('systemd-run', `echo "systemd-run $*" >> ${calls}`),
-  systemctl: script('systemctl', `echo "systemctl $*" >> ${calls}`),
-};
-
-/** The helper as homedrive-helper.socket runs it: one request line, one answer, the connection closed. */
-function helperSocket(): Promise<{ socket: string; close: () => void }> {
-  const socket = path.join(dir, `helper-${Math.random().toString(36).slice(2)}.sock`);
-  const server = net.createServer((c) => {
-    let got = '';
-    c.setEncoding('utf8');
-    c.on('data', async (d: string) => {
-      got += d;
-      const nl = got.indexOf('\n');
-      if (nl < 0) return;
-      const { answer } = await handle(got.slice(0, nl), env);
-      c.end(`${JSON.stringify(answer)}\n`);
-    });
-  });
-  return new Promise((resolve) => server.listen(socket, () => resolve({ socket, close: () => server.close() })));
-}
-
-function recorded(): string[] {
-  const text = fs.existsSync(calls) ? fs.readFileSync(calls, 'utf8') : '';
-  fs.rmSync(calls, { force: true });
-  return text.split('\n').filter(Boolean);
-}
+const base = { hostname: 'homedrive', timezone: 'Europe/Paris', wifi: { country: 'FR', ssid: 'HomeDrive', passphrase: 'classe-de-cm2' } };
 
 test('device settings: admins only; the values, a refused value in words, a change applied then confirmed, all audited without the passphrase', async (t) => {
-  const helper = await helperSocket();
+  const helper = await standInHelper(dir, base);
+  const { env, recorded } = helper;
   const h = await makeApp({ env: { HCD_HELPER_SOCKET: helper.socket } });
   t.after(async () => (helper.close(), await h.close()));
   const admin = await h.user('prof', 'admin');
