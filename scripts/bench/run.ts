@@ -124,6 +124,7 @@ interface LoopStats {
   p50: number;
   p99: number;
   max: number;
+  memory?: { rss: number; heapUsed: number; heapTotal: number; external: number; arrayBuffers: number };
 }
 
 async function startDaemon(fresh: boolean, o: { dir?: string; cap?: CpuCap } = {}): Promise<DaemonTarget> {
@@ -612,6 +613,8 @@ async function classRound(cap: CpuCap | undefined): Promise<ClassRound> {
       const seconds = (performance.now() - t0) / 1000;
       phase = 'idle';
       const loop = await t.loopStats();
+      // Where the resident memory is at the phase's end (V8 heap, buffers), beside the peak RSS.
+      if (loop.memory) process.stderr.write(`  ${name}: daemon memory at the end (MiB) ${JSON.stringify(loop.memory)}\n`);
       return {
         seconds,
         lastMs: 0,
