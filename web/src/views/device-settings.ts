@@ -71,7 +71,7 @@ export function settingsCard(): { el: HTMLElement; stop: () => void } {
   const fill = (r: DeviceSettingsResponse) => {
     const w = r.current.wifi;
     countries(r);
-    replace(band, ...r.choices.bands.map((b) => h('option', { value: b }, b === '5GHz' ? '5 GHz' : '2,4 GHz')));
+    replace(band, ...r.choices.bands.map((b) => h('option', { value: b }, b === '5GHz' ? '5 GHz' : t('setBand24'))));
     ssid.value = w.ssid;
     open.checked = w.passphrase === null;
     pass.value = w.passphrase ?? '';
