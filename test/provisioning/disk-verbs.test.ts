@@ -10,7 +10,7 @@ import path from 'node:path';
 import { diskAnswer, diskEnv, handleDiskVerb, jobUnit, type DiskHelperEnv, type DisksListResult } from '../../provisioning/helper/disk-verbs.js';
 import { JobStore, type JobProgress } from '../../provisioning/disks-job.js';
 import { helperEnv, HelperError } from '../../provisioning/helper/verbs.js';
-import type { Disk } from '../../provisioning/helper/disks.js';
+import { PI_DISKS, standIns } from './helpers/disk-fixtures.js';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hcd-disk-verbs-'));
 after(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -22,98 +22,16 @@ function script(name: string, body: string): string {
   return file;
 }
 
-export const PI_DISKS: Disk[] = [
-  {
-    path: '/dev/mmcblk0',
-    name: 'mmcblk0',
-    model: null,
-    displayName: '/dev/mmcblk0',
-    sizeBytes: 31_914_983_424,
-    transport: 'mmc',
-    removable: false,
-    readOnly: false,
-    partitions: [
-      { path: '/dev/mmcblk0p1', fsType: 'vfat', label: 'bootfs', sizeBytes: 536_870_912, mountpoint: '/boot/firmware' },
-      { path: '/dev/mmcblk0p2', fsType: 'ext4', label: 'rootfs', sizeBytes: 31_000_000_000, mountpoint: '/' },
-    ],
-    role: 'system',
-  },
-  {
-    path: '/dev/sda',
-    name: 'sda',
-    model: 'Samsung SSD 870',
-    displayName: '/dev/sda Samsung SSD 870',
-    sizeBytes: 500_107_862_016,
-    transport: 'usb',
-    removable: true,
-    readOnly: false,
-    partitions: [{ path: '/dev/sda1', fsType: 'ext4', label: 'HOMEDRIVE', sizeBytes: 500_000_000_000, mountpoint: '/srv/homedrive' }],
-    role: 'storage',
-  },
-  {
-    path: '/dev/sdb',
-    name: 'sdb',
-    model: 'Cruzer Blade',
-    displayName: '/dev/sdb Cruzer Blade',
-    sizeBytes: 16_008_609_792,
-    transport: 'usb',
-    removable: true,
-    readOnly: false,
-    partitions: [{ path: '/dev/sdb1', fsType: 'exfat', label: 'CLE USB', sizeBytes: 16_000_000_000, mountpoint: null }],
-    role: 'other',
-  },
-  {
-    path: '/dev/sdc',
-    name: 'sdc',
-    model: 'Flash Disk',
-    displayName: '/dev/sdc Flash Disk',
-    sizeBytes: 8_000_000_000,
-    transport: 'usb',
-    removable: true,
-    readOnly: false,
-    partitions: [
-      { path: '/dev/sdc1', fsType: 'vfat', label: 'KINGSTON', sizeBytes: 7_000_000_000, mountpoint: null },
-      { path: '/dev/sdc2', fsType: 'iso9660', label: null, sizeBytes: 900_000_000, mountpoint: null },
-    ],
-    role: 'other',
-  },
-  {
-    path: '/dev/sdd',
-    name: 'sdd',
-    model: 'WD Elements',
-    displayName: '/dev/sdd WD Elements',
-    sizeBytes: 1_000_204_886_016,
-    transport: 'usb',
-    removable: true,
-    readOnly: false,
-    partitions: [],
-    role: 'other',
-  },
-];
-
 const calls = path.join(dir, 'calls');
 const listing = path.join(dir, 'disks.json');
 const unitState = path.join(dir, 'unit-state');
 const failStart = path.join(dir, 'fail-start');
 
-export function standIns(where: string) {
-  return {
-    systemdRun: script(
-      'systemd-run',
-      `echo "systemd-run $*" >> ${where}/calls
-for last; do :; done
-if [ "$last" = list ]; then cat ${where}/disks.json; exit 0; fi
-if [ -e ${where}/fail-start ]; then echo "Failed to start transient service unit: Access denied" >&2; exit 1; fi`,
-    ),
-    systemctl: script('systemctl', `echo "systemctl $*" >> ${where}/calls\ncat ${where}/unit-state 2>/dev/null || echo inactive`),
-  };
-}
-
 let now = new Date('2026-12-04T08:00:00Z');
 const env: DiskHelperEnv = {
   ...helperEnv({}),
   ...diskEnv({}),
-  ...standIns(dir),
+  ...standIns(dir, script),
   nodeBin: '/opt/homedrive/node/bin/node',
   disksDir: path.join(dir, 'state'),
   now: () => now,
