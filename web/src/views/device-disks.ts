@@ -71,7 +71,7 @@ function fsName(p: DiskPartition): string {
 }
 
 export function disksCard(): { el: HTMLElement; stop: () => void } {
-  const list = h('ul', { class: 'stack plain', id: 'disks-list' });
+  const list = h('ul', { class: 'stack disks', id: 'disks-list' });
   const msg = h('p', { role: 'alert', class: 'error', id: 'disks-msg' });
   const bar = h('progress', { id: 'disks-progress', max: 1, value: 0, 'aria-label': t('disksProgress') });
   const jobText = h('p', { id: 'disks-job-text' });
@@ -199,7 +199,7 @@ export function disksCard(): { el: HTMLElement; stop: () => void } {
     const busy = running !== null;
     const badge =
       d.role === 'storage'
-        ? h('span', { class: 'badge ok disk-role' }, t('disksRoleStorage'))
+        ? h('span', { class: 'badge disk-storage disk-role' }, t('disksRoleStorage'))
         : d.role === 'system'
           ? h('span', { class: 'badge disk-role' }, t('disksRoleSystem'))
           : null;
@@ -229,14 +229,14 @@ export function disksCard(): { el: HTMLElement; stop: () => void } {
     }
     return h(
       'li',
-      { class: 'card-inner stack disk', 'data-path': d.path, 'data-role': d.role },
+      { class: 'stack disk', 'data-path': d.path, 'data-role': d.role },
       h('div', null, h('strong', { class: 'disk-name' }, d.model ?? d.path), ' ', badge),
       h(
         'p',
         { class: 'hint' },
         `${d.path} · ${fmtSize(d.sizeBytes)}${d.transport ? ` · ${d.transport.toUpperCase()}` : ''}${d.readOnly ? ` · ${t('disksReadOnly')}` : ''}`,
       ),
-      parts.length ? h('ul', { class: 'plain stack' }, ...parts) : h('p', { class: 'hint' }, t('disksBlank')),
+      parts.length ? h('ul', { class: 'disk-parts stack' }, ...parts) : h('p', { class: 'hint' }, t('disksBlank')),
       diskActions.length ? h('div', { class: 'row-actions wrap' }, ...diskActions) : null,
     );
   };
