@@ -6,9 +6,8 @@
 // As in verbs.ts, every program runs through execFile with an argument array, never a shell, and
 // every path argument is validated (zod) before anything runs. The pure parts (the lsblk parse, the
 // validation, the prepare plan) are separate from the runs so that they are unit-tested on fixtures.
-// Nothing here is wired to a verb yet. When it is, the verb answers DiskError.code as its error code
-// (verbs.ts today maps only its own HelperError), and the helper's service needs mount and device
-// access that homedrive-helper@.service's sandbox denies (see provisioning/README.md, "Disks").
+// The helper's sandbox denies mounts and devices: these run in provisioning/disks-job.ts, a transient
+// unit started by the disk verbs (disk-verbs.ts); see provisioning/README.md, "Disks".
 import { execFile } from 'node:child_process';
 import { constants as fsc } from 'node:fs';
 import fs from 'node:fs/promises';
