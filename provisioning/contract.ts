@@ -22,3 +22,7 @@ export const HELPER_SOCKET = '/run/homedrive-helper.sock';
 // transient unit, and where it keeps the change awaiting confirmation (root only; never the daemon's).
 export const SETTINGS_ENTRY = '/opt/homedrive/app/dist/provisioning/settings.js';
 export const SETTINGS_STATE_DIR = '/var/lib/homedrive-settings';
+// Disks from the admin console (provisioning/disks-job.ts): the program the helper starts as a transient
+// unit to list, prepare, import, export and eject, and where it keeps each job's request and progress (root only).
+export const DISKS_ENTRY = '/opt/homedrive/app/dist/provisioning/disks-job.js';
+export const DISKS_STATE_DIR = '/var/lib/homedrive-disks';

@@ -6,9 +6,8 @@
 // As in verbs.ts, every program runs through execFile with an argument array, never a shell, and
 // every path argument is validated (zod) before anything runs. The pure parts (the lsblk parse, the
 // validation, the prepare plan) are separate from the runs so that they are unit-tested on fixtures.
-// Nothing here is wired to a verb yet. When it is, the verb answers DiskError.code as its error code
-// (verbs.ts today maps only its own HelperError), and the helper's service needs mount and device
-// access that homedrive-helper@.service's sandbox denies (see provisioning/README.md, "Disks").
+// The helper's sandbox denies mounts and devices: these run in provisioning/disks-job.ts, a transient
+// unit started by the disk verbs (disk-verbs.ts); see provisioning/README.md, "Disks".
 import { execFile } from 'node:child_process';
 import { constants as fsc } from 'node:fs';
 import fs from 'node:fs/promises';
@@ -637,18 +636,69 @@ export async function mountReadOnly(partition: string, fsType: string, deps: Usb
  * FUSE mount comes back executable. A bind remount changes only the per-mount flags. Still missing:
  * unmounted, and an error.
  */
-async function makeInert(run: Run, mountpoint: string, what: string, flagsOf: (dir: string) => Promise<string[] | null>): Promise<void> {
+async function makeInert(
+  run: Run,
+  mountpoint: string,
+  what: string,
+  flagsOf: (dir: string) => Promise<string[] | null>,
+  required: readonly string[] = INERT,
+): Promise<void> {
   const missing = async () => {
     const flags = await flagsOf(mountpoint);
-    return flags === null ? INERT : INERT.filter((f) => !flags.includes(f));
+    return flags === null ? [...required] : required.filter((f) => !flags.includes(f));
   };
   if ((await missing()).length === 0) return;
-  await run('mount', ['-o', `remount,bind,${INERT.join(',')}`, mountpoint]);
+  await run('mount', ['-o', `remount,bind,${required.join(',')}`, mountpoint]);
   const still = await missing();
   if (still.length === 0) return;
   await run('umount', [mountpoint]);
   await fs.rmdir(mountpoint).catch(() => {});
   throw new DiskError('mount_failed', `${what} was mounted without ${still.join(', ')} and could not be made so: unmounted`);
+}
+
+/** The file systems a stick may be written to (export): those every computer reads. */
+export const WRITABLE_FS_TYPES = ['vfat', 'exfat'];
+
+/** Read-write for an export, but still inert: nothing written there runs or acts as a device. flush: vfat writes back early, so the copy's progress is the stick's. */
+export function writableMountOptions(driver: string): string {
+  const base = ['rw', 'nosuid', 'nodev', 'noexec', 'umask=022'];
+  if (driver === 'vfat') base.push('utf8', 'flush');
+  return base.join(',');
+}
+
+/**
+ * Mounts a stick's FAT or exFAT partition read-write at <mountRoot>/<kernel name>, for an export: the
+ * same refusals as mountReadOnly (only a partition of a disk that is neither the system nor the storage,
+ * not mounted, of the file system the list showed), and nosuid, nodev, noexec checked after the mount.
+ */
+export async function mountWritable(partition: string, fsType: string, deps: UsbDeps = {}): Promise<MountResult> {
+  const run = deps.run ?? execRun;
+  const dev = check(deps.partitionPath ?? partitionPath, partition);
+  if (!WRITABLE_FS_TYPES.includes(fsType))
+    throw new DiskError('unsupported_fs', `${dev}: an export is written only to ${WRITABLE_FS_TYPES.join(' or ')}, not "${fsType}"`);
+  const drivers = DRIVERS[fsType]!;
+  const found = findPartition(await (deps.listDisks ?? (() => listDisks(run)))(), dev);
+  if (!found) throw new DiskError('not_found', `No partition ${dev} is connected`);
+  const { disk, part } = found;
+  if (disk.role !== 'other')
+    throw new DiskError(`${disk.role}_disk`, `${dev} is on ${disk.displayName}, which holds the ${disk.role === 'system' ? 'system' : "drive's storage"}`);
+  if (disk.readOnly) throw new DiskError('read_only', `${disk.displayName} is read-only (a write-protect switch?)`);
+  if (part.fsType !== fsType) throw new DiskError('fs_mismatch', `${dev} holds ${part.fsType ?? 'no known file system'}, not ${fsType}`);
+  if (part.mountpoint) throw new DiskError('mounted', `${dev} is already mounted at ${part.mountpoint}`);
+  const mountpoint = path.join(deps.mountRoot ?? USB_MOUNT_ROOT, path.basename(dev));
+  await fs.mkdir(mountpoint, { recursive: true, mode: 0o755 });
+  if (await isMountPoint(mountpoint)) throw new DiskError('mounted', `${mountpoint} is already a mount point`);
+  let last: RunResult | null = null;
+  for (const driver of drivers) {
+    last = await run('mount', ['-t', driver, '-o', writableMountOptions(driver), dev, mountpoint], { timeoutMs: 60_000 });
+    if (last.code === 0) {
+      await makeInert(run, mountpoint, `${dev} (${disk.displayName})`, deps.mountFlags ?? mountinfoFlags, ['rw', 'nosuid', 'nodev', 'noexec']);
+      return { partition: dev, mountpoint, fsType, driver };
+    }
+    if (!/unknown filesystem type/i.test(last.stderr)) break;
+  }
+  await fs.rmdir(mountpoint).catch(() => {});
+  throw new DiskError('mount_failed', `${dev} (${disk.displayName}) could not be mounted for writing: ${firstLine(last!)}`);
 }
 
 /** Unmounts a stick's partition mounted by mountReadOnly and removes its directory; only under the mount root. */
