@@ -24,6 +24,7 @@ import {
   type SettingKey,
   type SettingsView,
 } from '../settings.js';
+import { DISK_VERBS, diskAnswer } from './disk-verbs.js';
 import { parseAllSta, type Station } from './hostapd.js';
 
 /** A request line longer than this is refused unread (the longest real one is far shorter). */
@@ -298,13 +299,19 @@ export async function handle(line: string, env: HelperEnv): Promise<{ verb: stri
   let parsed: z.infer<typeof request>;
   try {
     const json: unknown = JSON.parse(line);
+    // The disk verbs (disk-verbs.ts) validate and answer on their own.
+    const disk = await diskAnswer(json, env);
+    if (disk) return disk;
     const r = request.safeParse(json);
     if (!r.success) {
       const first = r.error.issues[0];
       const where = first && first.path.length ? ` (at ${first.path.join('.')})` : '';
       return {
         verb: '?',
-        answer: { ok: false, error: { code: 'bad_request', message: `${first?.message ?? 'invalid request'}${where}; verbs: ${VERBS.join(', ')}` } },
+        answer: {
+          ok: false,
+          error: { code: 'bad_request', message: `${first?.message ?? 'invalid request'}${where}; verbs: ${[...VERBS, ...DISK_VERBS].join(', ')}` },
+        },
       };
     }
     parsed = r.data;

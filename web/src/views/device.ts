@@ -4,6 +4,7 @@ import type { DeviceResponse, Notice } from '../../../daemon/src/api-types.js';
 import { api } from '../api.js';
 import { h, replace } from '../dom.js';
 import { t } from '../i18n/index.js';
+import { disksCard } from './device-disks.js';
 import { settingsCard } from './device-settings.js';
 import { confirmDialog, errorText } from './dialogs.js';
 import { noticeText, showNotice } from './notice.js';
@@ -44,10 +45,12 @@ export function deviceTab(section: HTMLElement): () => void {
     }
   });
   const settings = settingsCard();
+  const disks = disksCard();
   replace(
     section,
     h('h2', null, t('tab_device')),
     settings.el,
+    disks.el,
     h(
       'section',
       { class: 'card stack', 'aria-labelledby': 'power-title' },
@@ -69,5 +72,6 @@ export function deviceTab(section: HTMLElement): () => void {
   return () => {
     window.clearInterval(timer);
     settings.stop();
+    disks.stop();
   };
 }
