@@ -15,7 +15,7 @@ import { z } from 'zod';
 import { DISKS_ENTRY, DISKS_STATE_DIR } from '../contract.js';
 import { initialProgress, jobId, JobStore, workspaceFolder, type JobCommand, type JobFile, type JobProgress } from '../disks-job.js';
 import { ejectDiskPath, partitionPath, prepareRefusal, STICK_FS_TYPES, WRITABLE_FS_TYPES, wholeDiskPath, type Disk } from './disks.js';
-import { HelperError, type Answer, type HelperEnv } from './verbs.js';
+import { HelperError, type Answer, type HelperEnv } from './env.js';
 
 export const DISK_VERBS = ['disks_list', 'disks_prepare', 'disks_import', 'disks_export', 'disks_eject', 'disks_job'] as const;
 export type DiskVerb = (typeof DISK_VERBS)[number];

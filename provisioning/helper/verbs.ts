@@ -25,6 +25,7 @@ import {
   type SettingsView,
 } from '../settings.js';
 import { DISK_VERBS, diskAnswer } from './disk-verbs.js';
+import { HelperError, type Answer, type HelperEnv } from './env.js';
 import { parseAllSta, type Station } from './hostapd.js';
 
 /** A request line longer than this is refused unread (the longest real one is far shorter). */
@@ -57,49 +58,7 @@ export interface StationsResult {
   stations: Station[];
 }
 
-export interface Problem {
-  path: string;
-  message: string;
-}
-
-export type Answer = { ok: true; result: unknown } | { ok: false; error: { code: string; message: string; problems?: Problem[] } };
-
-export class HelperError extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-    readonly problems?: Problem[],
-  ) {
-    super(message);
-  }
-}
-
-export interface HelperEnv {
-  hostapdCli: string;
-  configFile: string;
-  timeoutMs: number;
-  systemdRun: string;
-  systemctl: string;
-  /** The program systemd runs as the transient apply and revert units. */
-  nodeBin: string;
-  settingsEntry: string;
-  settingsDir: string;
-  now: () => Date;
-}
-
-export function helperEnv(env: NodeJS.ProcessEnv = process.env): HelperEnv {
-  return {
-    hostapdCli: env.HCD_HELPER_HOSTAPD_CLI || '/usr/sbin/hostapd_cli',
-    configFile: env.HCD_HELPER_CONFIG || BASE_CONFIG_FILE,
-    timeoutMs: 5000,
-    systemdRun: env.HCD_HELPER_SYSTEMD_RUN || '/usr/bin/systemd-run',
-    systemctl: env.HCD_HELPER_SYSTEMCTL || '/usr/bin/systemctl',
-    nodeBin: env.HCD_HELPER_NODE || NODE_BIN,
-    settingsEntry: env.HCD_HELPER_SETTINGS_ENTRY || SETTINGS_ENTRY,
-    settingsDir: env.HCD_HELPER_SETTINGS_DIR || SETTINGS_STATE_DIR,
-    now: () => new Date(),
-  };
-}
+export { HelperError, helperEnv, type Answer, type HelperEnv, type Problem } from './env.js';
 
 function run(file: string, args: string[], timeoutMs: number): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) =>

@@ -1,0 +1,48 @@
+// What every verb module shares: the answer's shape, the typed refusal, and where the programs and
+// files a verb touches live (overridable for tests). A module of its own so that the verb modules
+// (verbs.ts, disk-verbs.ts) import it rather than each other.
+import { BASE_CONFIG_FILE, NODE_BIN, SETTINGS_ENTRY, SETTINGS_STATE_DIR } from '../contract.js';
+
+export interface Problem {
+  path: string;
+  message: string;
+}
+
+export type Answer = { ok: true; result: unknown } | { ok: false; error: { code: string; message: string; problems?: Problem[] } };
+
+export class HelperError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly problems?: Problem[],
+  ) {
+    super(message);
+  }
+}
+
+export interface HelperEnv {
+  hostapdCli: string;
+  configFile: string;
+  timeoutMs: number;
+  systemdRun: string;
+  systemctl: string;
+  /** The program systemd runs as the transient apply and revert units. */
+  nodeBin: string;
+  settingsEntry: string;
+  settingsDir: string;
+  now: () => Date;
+}
+
+export function helperEnv(env: NodeJS.ProcessEnv = process.env): HelperEnv {
+  return {
+    hostapdCli: env.HCD_HELPER_HOSTAPD_CLI || '/usr/sbin/hostapd_cli',
+    configFile: env.HCD_HELPER_CONFIG || BASE_CONFIG_FILE,
+    timeoutMs: 5000,
+    systemdRun: env.HCD_HELPER_SYSTEMD_RUN || '/usr/bin/systemd-run',
+    systemctl: env.HCD_HELPER_SYSTEMCTL || '/usr/bin/systemctl',
+    nodeBin: env.HCD_HELPER_NODE || NODE_BIN,
+    settingsEntry: env.HCD_HELPER_SETTINGS_ENTRY || SETTINGS_ENTRY,
+    settingsDir: env.HCD_HELPER_SETTINGS_DIR || SETTINGS_STATE_DIR,
+    now: () => new Date(),
+  };
+}
