@@ -22,3 +22,11 @@ export const HELPER_SOCKET = '/run/homedrive-helper.sock';
 // transient unit, and where it keeps the change awaiting confirmation (root only; never the daemon's).
 export const SETTINGS_ENTRY = '/opt/homedrive/app/dist/provisioning/settings.js';
 export const SETTINGS_STATE_DIR = '/var/lib/homedrive-settings';
+// Updates from the admin console (provisioning/update): the program the helper starts as a transient unit, its
+// root-only state (the checked bundle copy, pending.json, last.json), the public key bundles must be signed for,
+// where the daemon leaves an upload for the helper to check, and the unit the update restarts.
+export const UPDATE_ENTRY = '/opt/homedrive/app/dist/provisioning/update/install.js';
+export const UPDATE_STATE_DIR = '/var/lib/homedrive-update';
+export const UPDATE_KEY_FILE = '/etc/homedrive/update-key.pem';
+export const UPDATE_UPLOAD_DIR = '/var/lib/homedrive/updates';
+export const DAEMON_SERVICE = 'homedrive.service';
