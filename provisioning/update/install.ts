@@ -5,11 +5,12 @@
 //   1. the root-only copy UPDATE_STATE_DIR/<id>.hcdb is checked again (signature, payload hash, every tar header);
 //   2. its payload is unpacked by `tar -xJf -` into APP_DIR/.staging-<id>/ (beside the running version);
 //   3. the directories are swapped by renames: the running app/ and node/ become previous/{app,node} (an older
-//      previous is removed), the staged ones take their place;
+//      previous is set aside, removed once the new version serves), the staged ones take their place;
 //   4. homedrive.service is restarted and /api/health polled for up to a minute until it answers 200 with the
 //      manifest's version;
 //   5. if it does not, the swap is undone (the failed version is removed, not kept: an SD card has no room for
-//      versions nobody will run; the journal and last.json say why it failed), the previous version restarted.
+//      versions nobody will run; the journal and last.json say why it failed), the older previous put back, and
+//      the version that ran before restarted and health-checked.
 // rollback: previous/ and the running version trade places, the daemon restarts and is health-checked; if the
 // previous version does not serve either, they trade back.
 // The outcome is UPDATE_STATE_DIR/last.json; while it runs, pending.json (written first by the helper).
@@ -276,7 +277,10 @@ export async function installBundle(id: string, p: UpdatePaths): Promise<UpdateO
 
   // 3: the swap. An older previous goes; the running version becomes the previous one.
   await step('restarting', version);
-  await rm(prevDir, { recursive: true, force: true });
+  // The older previous is set aside until the new version serves: a failed install leaves previous/ as it was.
+  const older = path.join(p.appDir, `.previous-${id}`);
+  await rm(older, { recursive: true, force: true });
+  if (await exists(prevDir)) await rename(prevDir, older);
   await mkdir(prevDir, { mode: 0o755 });
   await rename(app, path.join(prevDir, 'app'));
   await rename(node, path.join(prevDir, 'node'));
@@ -287,7 +291,10 @@ export async function installBundle(id: string, p: UpdatePaths): Promise<UpdateO
   // 4: the new version must serve, and say it is the new version.
   await restart(p);
   const health = await waitHealthy(p, version);
-  if (health.ok) return finish({ outcome: 'installed', version, running: version });
+  if (health.ok) {
+    await rm(older, { recursive: true, force: true });
+    return finish({ outcome: 'installed', version, running: version });
+  }
 
   // 5: put the previous version back; the failed one is removed.
   await step('rolling_back', version);
@@ -299,6 +306,7 @@ export async function installBundle(id: string, p: UpdatePaths): Promise<UpdateO
   await rename(path.join(prevDir, 'app'), app);
   await rename(path.join(prevDir, 'node'), node);
   await rm(prevDir, { recursive: true, force: true });
+  if (await exists(older)) await rename(older, prevDir);
   await rm(failed, { recursive: true, force: true });
   await restart(p);
   const back = await waitHealthy(p, runningBefore);
