@@ -16,6 +16,8 @@ export const ERROR_STATUS = {
   invalid_group: 400,
   invalid_import: 400,
   invalid_backup: 400,
+  invalid_bundle: 400,
+  update_busy: 409,
   invalid_handin: 400,
   invalid_settings: 400,
   upload_aborted: 400,
@@ -341,6 +343,8 @@ export const AUDIT_ACTIONS = [
   'link_revoke',
   'backup_create',
   'backup_restore',
+  'update_install',
+  'update_rollback',
   'handin_create',
   'handin_update',
   'handin_delete',
@@ -524,6 +528,8 @@ export interface PublicHealth {
   mountRequired: boolean;
   /** The data disk is down to its reserve (HCD_MIN_FREE_BYTES): no upload fits. */
   diskFull: boolean;
+  /** The running version (app/VERSION, else package.json's): an update is healthy once this is the new one. */
+  version: string;
 }
 
 /** The warning every connected browser shows before a critical battery's power-off. */
