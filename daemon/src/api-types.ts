@@ -532,6 +532,43 @@ export interface PublicHealth {
   version: string;
 }
 
+/** An update in flight (the root helper's pending.json). */
+export interface PendingUpdate {
+  id: string;
+  action: 'install' | 'rollback';
+  version: string | null;
+  requestedAt: string;
+  state: 'starting' | 'checking' | 'unpacking' | 'restarting' | 'rolling_back';
+}
+
+/** How the last update or rollback ended. installed: the version it went to serves (for a rollback too). */
+export interface UpdateOutcome {
+  id: string;
+  action: 'install' | 'rollback';
+  at: string;
+  outcome: 'installed' | 'rolled_back' | 'failed';
+  version: string | null;
+  running: string | null;
+  error?: string;
+}
+
+/** GET /api/admin/update */
+export interface UpdateStatusResponse {
+  running: { version: string | null };
+  previous: { version: string | null } | null;
+  pending: PendingUpdate | null;
+  last: UpdateOutcome | null;
+}
+
+/** POST /api/admin/update (201): the bundle uploaded and verified, not yet installed. */
+export interface UpdateCheckResponse {
+  id: string;
+  manifest: { format: 1; version: string; created: string; payloadSha256: string; payloadBytes: number; nodeVersion?: string };
+  bytes: number;
+  running: { version: string | null };
+  previous: { version: string | null } | null;
+}
+
 /** The warning every connected browser shows before a critical battery's power-off. */
 export interface Notice {
   level: 'critical';
