@@ -7,7 +7,7 @@
 //   POST /rollback    back to the previous version (202).
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
-import { mkdir, rm } from 'node:fs/promises';
+import { chmod, mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -61,7 +61,10 @@ export function updateRoutes(deps: Deps) {
     if (len !== undefined && Number(len) > UPDATE_MAX_BYTES) throw tooLarge();
     const incoming = c.env?.incoming;
     const raw = incoming ?? (c.req.raw.body ? Readable.fromWeb(c.req.raw.body as import('node:stream/web').ReadableStream) : Readable.from([]));
+    // The root helper reads it through the daemon's group (SupplementaryGroups=homedrive: it has no capabilities).
+    // chmod, as the service's UMask=0077 would take the group's bits from mkdir's and open's modes.
     await mkdir(config.updateDir, { recursive: true, mode: 0o750 });
+    await chmod(config.updateDir, 0o750);
     const file = path.join(config.updateDir, `${randomBytes(8).toString('hex')}.hcdb`);
     let seen = 0;
     const limit = new Transform({
@@ -72,7 +75,8 @@ export function updateRoutes(deps: Deps) {
       },
     });
     try {
-      await pipeline(raw, limit, fs.createWriteStream(file, { flags: 'wx', mode: 0o640 }));
+      await pipeline(raw, limit, fs.createWriteStream(file, { flags: 'wx', mode: 0o600 }));
+      await chmod(file, 0o640);
     } catch (err) {
       await rm(file, { force: true });
       if (err instanceof HttpError) throw err;

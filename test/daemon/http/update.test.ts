@@ -45,12 +45,16 @@ function helperSocket(): Promise<{ socket: string; requests: string[]; close: ()
       const nl = got.indexOf('\n');
       if (nl < 0) return;
       requests.push(got.slice(0, nl));
+      const req = JSON.parse(got.slice(0, nl)) as { verb: string; args?: { file?: string } };
+      if (req.verb === 'update_check' && req.args?.file) modes.push(fs.statSync(req.args.file).mode & 0o777);
       c.end(`${JSON.stringify(await answerUpdate(got.slice(0, nl), env))}\n`);
     });
   });
   return new Promise((resolve) => server.listen(socket, () => resolve({ socket, requests, close: () => server.close() })));
 }
 
+/** The upload's mode as the helper finds it: group-readable, for the helper's SupplementaryGroups=homedrive. */
+const modes: number[] = [];
 const uploadsLeft = () => (fs.existsSync(uploads) ? fs.readdirSync(uploads) : []);
 
 test('update API: admins only; upload checked by the helper, installed, rolled back; tampered and oversized uploads refused and removed', async (t) => {
@@ -85,6 +89,8 @@ test('update API: admins only; upload checked by the helper, installed, rolled b
   assert.equal(asked.verb, 'update_check');
   assert.match(asked.args.file, new RegExp(`^${uploads}/[0-9a-f]{16}\\.hcdb$`));
   assert.equal(path.basename(asked.args.file, '.hcdb'), checked.id);
+  assert.deepEqual(modes, [0o640]);
+  assert.equal(fs.statSync(uploads).mode & 0o777, 0o750);
   assert.deepEqual(uploadsLeft(), [], 'the daemon’s copy is removed once the helper has its own');
   assert.ok(fs.readFileSync(path.join(stateDir, `${checked.id}.hcdb`)).equals(good));
 
@@ -112,7 +118,10 @@ test('update API: admins only; upload checked by the helper, installed, rolled b
   assert.deepEqual(uploadsLeft(), []);
 
   // Each check keeps only the bundle it checks: the refused uploads above took the first good copy away with them.
-  assert.deepEqual(fs.readdirSync(stateDir).filter((f) => f.endsWith('.hcdb')), []);
+  assert.deepEqual(
+    fs.readdirSync(stateDir).filter((f) => f.endsWith('.hcdb')),
+    [],
+  );
   // So the good bundle is uploaded again, then installed.
   const again = (await h.json(h.req('POST', '/api/admin/update', { token: admin.token, body: good }))) as UpdateCheckResponse;
   recorded(calls);
