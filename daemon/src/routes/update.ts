@@ -42,7 +42,8 @@ function helperError(err: unknown): unknown {
   }
 }
 
-export function updateRoutes(deps: Deps) {
+/** maxBytes: UPDATE_MAX_BYTES; smaller only in tests (a body cut as it arrives, without sending 300 MB). */
+export function updateRoutes(deps: Deps, maxBytes = UPDATE_MAX_BYTES) {
   const app = new Hono<AppEnv>();
   const { audit, config } = deps;
   app.use('/*', adminOnly);
@@ -55,10 +56,10 @@ export function updateRoutes(deps: Deps) {
   app.get('/', async (c) => c.json(await ask<UpdateStatusResponse>('update_status', {}), 200, NO_STORE));
 
   app.post('/', async (c) => {
-    const tooLarge = () => new HttpError('payload_too_large', `An update bundle has at most ${UPDATE_MAX_BYTES / (1024 * 1024)} MB.`);
+    const tooLarge = () => new HttpError('payload_too_large', `An update bundle has at most ${Math.floor(maxBytes / (1024 * 1024))} MB (${maxBytes} bytes).`);
     const len = c.req.header('content-length');
     if (len !== undefined && !/^\d+$/.test(len)) throw badRequest('bad_request', 'Invalid Content-Length.');
-    if (len !== undefined && Number(len) > UPDATE_MAX_BYTES) throw tooLarge();
+    if (len !== undefined && Number(len) > maxBytes) throw tooLarge();
     const incoming = c.env?.incoming;
     const raw = incoming ?? (c.req.raw.body ? Readable.fromWeb(c.req.raw.body as import('node:stream/web').ReadableStream) : Readable.from([]));
     // The root helper reads it through the daemon's group (SupplementaryGroups=homedrive: it has no capabilities).
@@ -70,7 +71,7 @@ export function updateRoutes(deps: Deps) {
     const limit = new Transform({
       transform(chunk: Buffer, _enc, done) {
         seen += chunk.length;
-        if (seen > UPDATE_MAX_BYTES) done(tooLarge());
+        if (seen > maxBytes) done(tooLarge());
         else done(null, chunk);
       },
     });

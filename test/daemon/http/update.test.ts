@@ -7,7 +7,11 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { Hono } from 'hono';
 import { errorCode, makeApp } from '../../helpers/app.js';
+import { requireAuth } from '../../../daemon/src/routes/auth.js';
+import { updateRoutes } from '../../../daemon/src/routes/update.js';
+import type { AppEnv } from '../../../daemon/src/http.js';
 import { answerUpdate, updateEnv, type UpdateHelperEnv } from '../../../provisioning/helper/update-verbs.js';
 import type { UpdateCheckResponse, UpdateStatusResponse } from '../../../daemon/src/api-types.js';
 import { appTree, keyPair, makeBundle, recorded, recorder, tampered } from '../../provisioning/helpers/update-fixtures.js';
@@ -163,4 +167,40 @@ test('update API: no helper → 503 helper_unavailable, and the upload is remove
     'helper_unavailable',
   );
   assert.deepEqual(uploadsLeft(), []);
+});
+
+test('update API: a body without a Content-Length is cut at the limit as it arrives (413), and nothing is left', async (t) => {
+  const helper = await helperSocket();
+  const h = await makeApp({ env: { HCD_HELPER_SOCKET: helper.socket, HCD_UPDATE_DIR: uploads } });
+  t.after(async () => (helper.close(), await h.close()));
+  const admin = await h.user('prof', 'admin');
+  // The same routes with a 64 KiB limit, mounted as app.ts mounts them behind the session check.
+  const app = new Hono<AppEnv>();
+  app.use('/api/admin/*', requireAuth(h.deps));
+  app.route('/api/admin/update', updateRoutes(h.deps, 64 * 1024));
+  app.onError((err, c) =>
+    c.json({ error: { code: (err as { code?: string }).code ?? 'internal', message: err.message } }, (err as { status?: number }).status as 413),
+  );
+  let sent = 0;
+  const body = new ReadableStream<Uint8Array>({
+    pull(controller) {
+      // 16 KiB at a time, 1 MiB in all: far past the limit, never announced.
+      if (sent >= 1024 * 1024) return controller.close();
+      sent += 16 * 1024;
+      controller.enqueue(new Uint8Array(16 * 1024));
+    },
+  });
+  const requestsBefore = helper.requests.length;
+  const res = await app.request('/api/admin/update', {
+    method: 'POST',
+    headers: { host: 'localhost', authorization: `Bearer ${admin.token}` },
+    body,
+    duplex: 'half',
+  } as RequestInit);
+  const json = (await res.json()) as { error: { code: string; message: string } };
+  assert.equal(json.error.code, 'payload_too_large', JSON.stringify(json));
+  assert.match(json.error.message, /at most 0 MB \(65536 bytes\)/);
+  assert.ok(sent < 1024 * 1024, `reading stopped at the limit (${sent} bytes pulled)`);
+  assert.equal(helper.requests.length, requestsBefore, 'the helper was not asked');
+  assert.deepEqual(uploadsLeft(), [], 'the partial upload is removed');
 });
