@@ -5,7 +5,7 @@
 import type { UpdateCheckResponse, UpdateOutcome, UpdateStatusResponse } from '../../../daemon/src/api-types.js';
 import { api, ApiError, type ApiErrorCode } from '../api.js';
 import { h, replace } from '../dom.js';
-import { t } from '../i18n/index.js';
+import { currentLang, t } from '../i18n/index.js';
 import { confirmDialog, errorText } from './dialogs.js';
 
 const POLL_MS = 3000;
@@ -136,7 +136,7 @@ export function updateCard(): { el: HTMLElement; stop: () => void } {
           t('updSummary', {
             from: r.running.version ?? '?',
             to: r.manifest.version,
-            mb: (r.bytes / 1e6).toLocaleString(undefined, { maximumFractionDigits: 1 }),
+            mb: (r.bytes / 1e6).toLocaleString(currentLang(), { maximumSignificantDigits: 3 }),
           }),
         ),
         h('div', { class: 'row-actions' }, install),
