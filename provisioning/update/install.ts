@@ -5,7 +5,8 @@
 //   1. the root-only copy UPDATE_STATE_DIR/<id>.hcdb is checked again (signature, payload hash, every tar header);
 //   2. its payload is unpacked by `tar -xJf -` into APP_DIR/.staging-<id>/ (beside the running version);
 //   3. the directories are swapped by renames: the running app/ and node/ become previous/{app,node} (an older
-//      previous is set aside, removed once the new version serves), the staged ones take their place;
+//      previous is set aside, removed once the new version serves), the staged ones take their place (a rename
+//      that fails undoes the ones before it: outcome failed, nothing restarted);
 //   4. homedrive.service is restarted and /api/health polled for up to a minute until it answers 200 with the
 //      manifest's version;
 //   5. if it does not, the swap is undone (the failed version is removed, not kept: an SD card has no room for
@@ -266,26 +267,41 @@ export async function installBundle(id: string, p: UpdatePaths): Promise<UpdateO
     for (const d of ['app', 'node']) {
       if (!(await exists(path.join(staging, 'opt', 'homedrive', d)))) throw new Error(`the bundle has no opt/homedrive/${d}/`);
     }
-    const stagedApp = path.join(staging, 'opt', 'homedrive', 'app');
-    // The daemon reports this as its version; a bundle built before VERSION was written gets it here.
-    if (!(await exists(path.join(stagedApp, 'VERSION')))) await writeFile(path.join(stagedApp, 'VERSION'), `${version}\n`, { mode: 0o644 });
+    // The daemon reports app/VERSION on /api/health: the signed manifest's version, whatever the payload says
+    // (20-bundle writes the same string; a bundle built before it did has none).
+    await writeFile(path.join(staging, 'opt', 'homedrive', 'app', 'VERSION'), `${version}\n`, { mode: 0o644 });
   } catch (error) {
     await rm(staging, { recursive: true, force: true });
-    const message = error instanceof BundleError ? `${error.code}: ${error.message}` : (error as Error).message;
+    const message = (error instanceof BundleError ? `${error.code}: ${error.message}` : (error as Error).message).replaceAll(file, 'the bundle');
     return finish({ outcome: 'failed', version, running: runningBefore, error: message });
   }
 
-  // 3: the swap. An older previous goes; the running version becomes the previous one.
+  // 3: the swap, by renames: the running version becomes the previous one. The older previous is set aside until
+  // the new version serves (a failed install leaves previous/ as it was). A rename that fails undoes those before it.
   await step('restarting', version);
-  // The older previous is set aside until the new version serves: a failed install leaves previous/ as it was.
   const older = path.join(p.appDir, `.previous-${id}`);
   await rm(older, { recursive: true, force: true });
-  if (await exists(prevDir)) await rename(prevDir, older);
-  await mkdir(prevDir, { mode: 0o755 });
-  await rename(app, path.join(prevDir, 'app'));
-  await rename(node, path.join(prevDir, 'node'));
-  await rename(path.join(staging, 'opt', 'homedrive', 'app'), app);
-  await rename(path.join(staging, 'opt', 'homedrive', 'node'), node);
+  const done: [string, string][] = [];
+  const move = async (from: string, to: string) => {
+    await rename(from, to);
+    done.push([from, to]);
+  };
+  try {
+    if (await exists(prevDir)) await move(prevDir, older);
+    await mkdir(prevDir, { mode: 0o755 });
+    await move(app, path.join(prevDir, 'app'));
+    await move(node, path.join(prevDir, 'node'));
+    await move(path.join(staging, 'opt', 'homedrive', 'app'), app);
+    await move(path.join(staging, 'opt', 'homedrive', 'node'), node);
+  } catch (error) {
+    for (const [from, to] of done.reverse()) {
+      if (from === prevDir) await rm(prevDir, { recursive: true, force: true });
+      await rename(to, from).catch((e: Error) => p.log(`update ${id}: could not move ${to} back to ${from}: ${e.message}`));
+    }
+    if (!done.some(([from]) => from === prevDir) && !(await exists(path.join(prevDir, 'app')))) await rm(prevDir, { recursive: true, force: true });
+    await rm(staging, { recursive: true, force: true });
+    return finish({ outcome: 'failed', version, running: runningBefore, error: `the new version could not be put in place: ${(error as Error).message}` });
+  }
   await rm(staging, { recursive: true, force: true });
 
   // 4: the new version must serve, and say it is the new version.
