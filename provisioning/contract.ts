@@ -26,3 +26,11 @@ export const SETTINGS_STATE_DIR = '/var/lib/homedrive-settings';
 // unit to list, prepare, import, export and eject, and where it keeps each job's request and progress (root only).
 export const DISKS_ENTRY = '/opt/homedrive/app/dist/provisioning/disks-job.js';
 export const DISKS_STATE_DIR = '/var/lib/homedrive-disks';
+// Updates from the admin console (provisioning/update): the program the helper starts as a transient unit, its
+// root-only state (the checked bundle copy, pending.json, last.json), the public key bundles must be signed for,
+// where the daemon leaves an upload for the helper to check, and the unit the update restarts.
+export const UPDATE_ENTRY = '/opt/homedrive/app/dist/provisioning/update/install.js';
+export const UPDATE_STATE_DIR = '/var/lib/homedrive-update';
+export const UPDATE_KEY_FILE = '/etc/homedrive/update-key.pem';
+export const UPDATE_UPLOAD_DIR = '/var/lib/homedrive/updates';
+export const DAEMON_SERVICE = 'homedrive.service';

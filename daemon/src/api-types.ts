@@ -16,6 +16,8 @@ export const ERROR_STATUS = {
   invalid_group: 400,
   invalid_import: 400,
   invalid_backup: 400,
+  invalid_bundle: 400,
+  update_busy: 409,
   invalid_handin: 400,
   invalid_disk: 400,
   disk_refused: 409,
@@ -344,6 +346,8 @@ export const AUDIT_ACTIONS = [
   'link_revoke',
   'backup_create',
   'backup_restore',
+  'update_install',
+  'update_rollback',
   'handin_create',
   'handin_update',
   'handin_delete',
@@ -531,6 +535,45 @@ export interface PublicHealth {
   mountRequired: boolean;
   /** The data disk is down to its reserve (HCD_MIN_FREE_BYTES): no upload fits. */
   diskFull: boolean;
+  /** The running version (app/VERSION, else package.json's): an update is healthy once this is the new one. */
+  version: string;
+}
+
+/** An update in flight (the root helper's pending.json). */
+export interface PendingUpdate {
+  id: string;
+  action: 'install' | 'rollback';
+  version: string | null;
+  requestedAt: string;
+  state: 'starting' | 'checking' | 'unpacking' | 'restarting' | 'rolling_back';
+}
+
+/** How the last update or rollback ended. installed: the version it went to serves (for a rollback too). */
+export interface UpdateOutcome {
+  id: string;
+  action: 'install' | 'rollback';
+  at: string;
+  outcome: 'installed' | 'rolled_back' | 'failed';
+  version: string | null;
+  running: string | null;
+  error?: string;
+}
+
+/** GET /api/admin/update */
+export interface UpdateStatusResponse {
+  running: { version: string | null };
+  previous: { version: string | null } | null;
+  pending: PendingUpdate | null;
+  last: UpdateOutcome | null;
+}
+
+/** POST /api/admin/update (201): the bundle uploaded and verified, not yet installed. */
+export interface UpdateCheckResponse {
+  id: string;
+  manifest: { format: 1; version: string; created: string; payloadSha256: string; payloadBytes: number; nodeVersion?: string };
+  bytes: number;
+  running: { version: string | null };
+  previous: { version: string | null } | null;
 }
 
 /** The warning every connected browser shows before a critical battery's power-off. */

@@ -12,6 +12,7 @@ import { clockRoutes } from './routes/clock.js';
 import { davRoutes } from './routes/dav.js';
 import { deviceRoutes } from './routes/device.js';
 import { diskRoutes } from './routes/disks.js';
+import { updateRoutes } from './routes/update.js';
 import { fileRoutes } from './routes/files.js';
 import { groupRoutes } from './routes/groups.js';
 import { handinRoutes } from './routes/handins.js';
@@ -75,6 +76,7 @@ export function createApp(deps: Deps) {
   app.route('/api/admin/backups', backupRoutes(deps));
   app.route('/api/admin/device', deviceRoutes(deps));
   app.route('/api/admin/disks', diskRoutes(deps));
+  app.route('/api/admin/update', updateRoutes(deps));
   // WebDAV for laptops' file managers, before the portal: they name the drive by any host name.
   app.route('/dav', davRoutes(deps));
   // Captive portal: probes and foreign Host names, before the API's 404 and the web UI's fallback.

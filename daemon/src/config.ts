@@ -26,6 +26,8 @@ export interface Config {
   readonly hostapdConf: string;
   /** The root helper's socket (provisioning/helper): system readings and changes only root may make. */
   readonly helperSocket: string;
+  /** Where an uploaded update bundle waits for the helper's check: beside the database (/var/lib/homedrive/updates). */
+  readonly updateDir: string;
   /** Threads that hash and check passwords (bcrypt), off the event loop. */
   readonly hashThreads: number;
   /** Where battery readings come from (health/battery.ts). */
@@ -107,6 +109,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     hostname: str('HCD_HOSTNAME', 'homedrive').toLowerCase(),
     hostapdConf: path.resolve(cwd, str('HCD_HOSTAPD_CONF', '/etc/hostapd/hostapd.conf')),
     helperSocket: path.resolve(cwd, str('HCD_HELPER_SOCKET', '/run/homedrive-helper.sock')),
+    updateDir: path.resolve(cwd, str('HCD_UPDATE_DIR', dbPath === ':memory:' ? 'var/updates' : path.join(path.dirname(dbPath), 'updates'))),
     hashThreads: int('HCD_HASH_THREADS', defaultHashThreads(), 1, 64),
     battery: battery as BatterySource,
     pisugarAddress: str('HCD_PISUGAR_ADDRESS', '127.0.0.1:8423'),

@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { REPO } from '../config.js';
-import type { BuildContext } from './step.js';
+import { quiet, type BuildContext } from './step.js';
 
 type Ctx = Pick<BuildContext, 'paths' | 'lock' | 'config'>;
 
@@ -46,6 +46,21 @@ export function releaseFiles(ctx: Ctx): { xz: string; sha256: string; manifest: 
 /** The app's version: the root package.json's, as the release bundle's name carries it. */
 export function appVersion(): string {
   return (JSON.parse(readFileSync(path.join(REPO, 'package.json'), 'utf8')) as { version: string }).version;
+}
+
+/**
+ * package.json's version plus the commit it was built from ("0.1.0+fb6b5f8"; ".dirty" when tracked files differ from
+ * it), so two builds of one version are told apart on the Pi. Only the version when there is no git checkout.
+ * 20-bundle writes it as app/VERSION (what the daemon reports on /api/health); 86-bundle-sign signs that same string.
+ */
+export async function bundleVersion(): Promise<string> {
+  try {
+    const commit = (await quiet`git -C ${REPO} rev-parse --short HEAD`).stdout.trim();
+    const dirty = (await quiet`git -C ${REPO} status --porcelain --untracked-files=no`).stdout.trim() !== '';
+    return `${appVersion()}+${commit}${dirty ? '.dirty' : ''}`;
+  } catch {
+    return appVersion();
+  }
 }
 
 /** 85-bundle-archive: the release bundle (its .sha256 beside it), named after the app's and Node.js's versions. */

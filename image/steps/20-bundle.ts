@@ -2,7 +2,7 @@
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { REPO } from '../config.js';
-import { nodeDir, stagedApp, stagedNode } from '../lib/artifacts.js';
+import { bundleVersion, nodeDir, stagedApp, stagedNode } from '../lib/artifacts.js';
 import { loud, progress, quiet, type BuildContext, type ImageStep } from '../lib/step.js';
 
 /** npm's own copy of node-gyp: no extra download, and the version npm itself tests with. */
@@ -70,6 +70,9 @@ export const step: ImageStep = {
       path.join(app, 'BUILD-INFO.json'),
       `${JSON.stringify({ node: ctx.lock.node.version, betterSqlite3: ctx.lock.betterSqlite3.version, arch: 'arm64', commit: (await quiet({ cwd: REPO, nothrow: true })`git rev-parse HEAD`).stdout.trim() }, null, 2)}\n`,
     );
-    progress(ctx, `bundle staged in ${path.relative(REPO, ctx.paths.bundleDir)}`);
+    // The running version the daemon reports (/api/health), and the one 86-bundle-sign signs.
+    const version = await bundleVersion();
+    writeFileSync(path.join(app, 'VERSION'), `${version}\n`);
+    progress(ctx, `bundle ${version} staged in ${path.relative(REPO, ctx.paths.bundleDir)}`);
   },
 };

@@ -1,7 +1,9 @@
 // Step 30: the staged bundle installed at /opt/homedrive in the root, then smoke-tested with the root's own libraries.
-import { cpSync } from 'node:fs';
+// With HCD_BUNDLE_KEY set, the public half of the bundle signing key is written to UPDATE_KEY_FILE.
+import { cpSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { APP_DIR, NODE_BIN } from '../../provisioning/contract.js';
+import { APP_DIR, NODE_BIN, UPDATE_KEY_FILE } from '../../provisioning/contract.js';
+import { keyFingerprint, publicKeyPemFromPrivate } from '../../provisioning/update/bundle-file.js';
 import { inRoot, withChrootMounts } from '../lib/chroot.js';
 import { progress, quiet, type ImageStep } from '../lib/step.js';
 
@@ -28,5 +30,14 @@ export const step: ImageStep = {
       ]),
     );
     progress(ctx, `smoke test in the root: ${out.stdout.trim()}`);
+    // Updates from the console install only bundles signed by HCD_BUNDLE_KEY (86-bundle-sign): its public half.
+    const keyFile = process.env.HCD_BUNDLE_KEY;
+    if (keyFile) {
+      const publicKeyPem = publicKeyPemFromPrivate(readFileSync(keyFile, 'utf8'));
+      await ctx.target.writeFile(UPDATE_KEY_FILE, publicKeyPem, { mode: 0o644 });
+      progress(ctx, `${UPDATE_KEY_FILE}: bundles signed by key sha256:${keyFingerprint(publicKeyPem).slice(0, 16)} can be installed from the console`);
+    } else {
+      progress(ctx, `HCD_BUNDLE_KEY is not set: no ${UPDATE_KEY_FILE}, this image installs no update from the console`);
+    }
   },
 };

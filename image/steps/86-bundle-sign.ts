@@ -1,25 +1,11 @@
 // Step 86: the release bundle signed for "install an update from the browser" (.hcdb, provisioning/update/bundle-file.ts),
 // when HCD_BUNDLE_KEY names the project's Ed25519 private key; without it the bundle stays unsigned (the tar.xz only).
-import { readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { checkPayloadEntries, keyFingerprint, publicKeyPemFromPrivate, verifyBundle, writeBundle } from '../../provisioning/update/bundle-file.js';
 import { REPO } from '../config.js';
-import { appVersion, bundleArchive, signedBundle } from '../lib/artifacts.js';
-import { progress, quiet, type ImageStep } from '../lib/step.js';
-
-/**
- * package.json's version plus the commit it was built from ("0.1.0+fb6b5f8"; ".dirty" when tracked files differ from
- * it), so two builds of one version are told apart on the Pi. Only the version when there is no git checkout.
- */
-async function bundleVersion(): Promise<string> {
-  try {
-    const commit = (await quiet`git -C ${REPO} rev-parse --short HEAD`).stdout.trim();
-    const dirty = (await quiet`git -C ${REPO} status --porcelain --untracked-files=no`).stdout.trim() !== '';
-    return `${appVersion()}+${commit}${dirty ? '.dirty' : ''}`;
-  } catch {
-    return appVersion();
-  }
-}
+import { bundleArchive, bundleVersion, signedBundle, stagedApp } from '../lib/artifacts.js';
+import { progress, type ImageStep } from '../lib/step.js';
 
 export const step: ImageStep = {
   id: '86-bundle-sign',
@@ -35,7 +21,10 @@ export const step: ImageStep = {
     }
     const privateKeyPem = readFileSync(keyFile, 'utf8');
     const publicKeyPem = publicKeyPemFromPrivate(privateKeyPem);
-    await writeBundle({ payloadFile: bundleArchive(ctx), outFile: out, version: await bundleVersion(), privateKeyPem, nodeVersion: ctx.lock.node.version });
+    // The version 20-bundle wrote into the archive (app/VERSION): the manifest and the daemon's /api/health agree.
+    const staged = path.join(stagedApp(ctx), 'VERSION');
+    const version = existsSync(staged) ? readFileSync(staged, 'utf8').trim() : await bundleVersion();
+    await writeBundle({ payloadFile: bundleArchive(ctx), outFile: out, version, privateKeyPem, nodeVersion: ctx.lock.node.version });
     // The same checks the Pi makes, so a bundle it would refuse never leaves the build.
     const { manifest, payloadOffset } = await verifyBundle(out, publicKeyPem);
     const { entries, bytes } = await checkPayloadEntries(out, payloadOffset);

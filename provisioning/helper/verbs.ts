@@ -25,13 +25,14 @@ import {
   type SettingsView,
 } from '../settings.js';
 import { DISK_VERBS, diskAnswer } from './disk-verbs.js';
+import { answerUpdateVerb, updateEnv, updateRequests, UPDATE_VERBS, type UpdateEnv, type UpdateHelperEnv } from './update-verbs.js';
 import { HelperError, type Answer, type HelperEnv } from './env.js';
 import { parseAllSta, type Station } from './hostapd.js';
 
 /** A request line longer than this is refused unread (the longest real one is far shorter). */
 export const MAX_REQUEST_BYTES = 16 * 1024;
 
-export const VERBS = ['stations', 'settings_get', 'settings_apply', 'settings_confirm'] as const;
+export const VERBS = ['stations', 'settings_get', 'settings_apply', 'settings_confirm', ...UPDATE_VERBS] as const;
 export type Verb = (typeof VERBS)[number];
 
 const noArgs = z.strictObject({}).default({});
@@ -48,6 +49,7 @@ const request = z.discriminatedUnion('verb', [
     }),
   }),
   z.strictObject({ verb: z.literal('settings_confirm'), args: z.strictObject({ by: z.string().min(1).max(64) }) }),
+  ...updateRequests,
 ]);
 
 export interface StationsResult {
@@ -254,7 +256,7 @@ async function settingsConfirm(by: string, env: HelperEnv): Promise<{ confirmed:
 }
 
 /** One request line → one answer. Never throws. */
-export async function handle(line: string, env: HelperEnv): Promise<{ verb: string; answer: Answer }> {
+export async function handle(line: string, env: HelperEnv & Partial<UpdateEnv>): Promise<{ verb: string; answer: Answer }> {
   let parsed: z.infer<typeof request>;
   try {
     const json: unknown = JSON.parse(line);
@@ -287,6 +289,12 @@ export async function handle(line: string, env: HelperEnv): Promise<{ verb: stri
         return { verb: parsed.verb, answer: { ok: true, result: await settingsApply(parsed.args, env) } };
       case 'settings_confirm':
         return { verb: parsed.verb, answer: { ok: true, result: await settingsConfirm(parsed.args.by, env) } };
+      case 'update_status':
+      case 'update_check':
+      case 'update_install':
+      case 'update_rollback':
+        // The update verbs' paths come from their own environment (update-verbs.ts), overridable by tests.
+        return { verb: parsed.verb, answer: await answerUpdateVerb(parsed.verb, parsed.args, { ...updateEnv(), ...env } as UpdateHelperEnv) };
     }
   } catch (err) {
     const code = err instanceof HelperError ? err.code : 'failed';

@@ -1,5 +1,5 @@
 // homedrive-helper.socket and homedrive-helper@.service: the root helper, one process per request.
-import { DISKS_STATE_DIR, HELPER_ENTRY, HELPER_SOCKET, NODE_BIN, SERVICE_USER, SETTINGS_ENTRY, SETTINGS_STATE_DIR } from '../contract.js';
+import { DISKS_STATE_DIR, HELPER_ENTRY, HELPER_SOCKET, NODE_BIN, SERVICE_USER, SETTINGS_ENTRY, SETTINGS_STATE_DIR, UPDATE_STATE_DIR } from '../contract.js';
 
 /**
  * Root:homedrive 0660: only root and the daemon's group may connect. Accept=yes runs one helper per
@@ -50,7 +50,9 @@ NoNewPrivileges=yes
 ProtectSystem=strict
 ProtectHome=yes
 ReadWritePaths=/tmp
-StateDirectory=${SETTINGS_STATE_DIR.replace('/var/lib/', '')} ${DISKS_STATE_DIR.replace('/var/lib/', '')}
+StateDirectory=${SETTINGS_STATE_DIR.replace('/var/lib/', '')} ${DISKS_STATE_DIR.replace('/var/lib/', '')} ${UPDATE_STATE_DIR.replace('/var/lib/', '')}
+# The daemon's group: an uploaded update (/var/lib/homedrive/updates, 0750/0640) is readable without capabilities.
+SupplementaryGroups=${SERVICE_USER}
 StateDirectoryMode=0700
 PrivateDevices=yes
 ProtectKernelTunables=yes

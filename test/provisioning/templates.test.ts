@@ -249,7 +249,8 @@ test('root helper: a socket only root and the homedrive group reach, one sandbox
   assert.doesNotMatch(service, /^PrivateTmp=/m);
   assert.match(service, /^ReadWritePaths=\/tmp$/m);
   // Its one place to write: the settings change awaiting confirmation, root only.
-  assert.match(service, /^StateDirectory=homedrive-settings homedrive-disks$/m);
+  assert.match(service, /^StateDirectory=homedrive-settings homedrive-disks homedrive-update$/m);
+  assert.match(service, /^SupplementaryGroups=homedrive$/m);
   assert.match(service, /^StateDirectoryMode=0700$/m);
 });
 

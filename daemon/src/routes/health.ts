@@ -3,6 +3,7 @@ import { Hono } from 'hono';
 import type { PublicHealth } from '../api-types.js';
 import type { AppEnv } from '../http.js';
 import type { Deps } from '../deps.js';
+import { appVersion } from '../version.js';
 
 export function healthRoutes(deps: Deps) {
   const app = new Hono<AppEnv>();
@@ -20,9 +21,19 @@ export function healthRoutes(deps: Deps) {
     }
     const status = storage === 'missing' || diskFull ? 'degraded' : 'ok';
     // Without HCD_REQUIRE_MOUNT the data root is a plain folder: usable, so reported as mounted.
-    return c.json({ status, storage: storage === 'local' ? 'mounted' : storage, mountRequired: storage !== 'local', diskFull } satisfies PublicHealth, 200, {
-      'Cache-Control': 'no-store',
-    });
+    return c.json(
+      {
+        status,
+        storage: storage === 'local' ? 'mounted' : storage,
+        mountRequired: storage !== 'local',
+        diskFull,
+        version: appVersion(),
+      } satisfies PublicHealth,
+      200,
+      {
+        'Cache-Control': 'no-store',
+      },
+    );
   });
   return app;
 }

@@ -175,7 +175,7 @@ test('the public /api/health stays minimal; /api/notice is public', async () => 
   const t = await healthApp();
   try {
     const h = await t.json(t.req('GET', '/api/health'));
-    assert.deepEqual(Object.keys(h).sort(), ['diskFull', 'mountRequired', 'status', 'storage']);
+    assert.deepEqual(Object.keys(h).sort(), ['diskFull', 'mountRequired', 'status', 'storage', 'version']);
     assert.deepEqual(await t.json(t.req('GET', '/api/notice')), { notice: null });
   } finally {
     await t.close();

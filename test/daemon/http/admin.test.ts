@@ -5,6 +5,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { errorCode, makeApp } from '../../helpers/app.js';
 
+/** A checkout has no VERSION file: the daemon reports package.json's version. */
+const PACKAGE_VERSION = (JSON.parse(fs.readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
 test('users: create, list, change role, reset password, disable, delete; the last admin is protected', async (t) => {
   const h = await makeApp();
   t.after(h.close);
@@ -183,7 +186,13 @@ test('appliance mode: with the data root not mounted, writes are refused with 50
   assert.equal(await errorCode(r), 'storage_unavailable');
   assert.equal((await h.req('POST', '/api/fs/workspace/d', { token: admin.token, body: { op: 'mkdir' } })).status, 503);
   assert.equal(fs.existsSync(path.join(h.dataDir, 'workspace')), false, 'nothing written onto the empty mount point');
-  assert.deepEqual(await h.json(h.req('GET', '/api/health')), { status: 'degraded', storage: 'missing', mountRequired: true, diskFull: false });
+  assert.deepEqual(await h.json(h.req('GET', '/api/health')), {
+    status: 'degraded',
+    storage: 'missing',
+    mountRequired: true,
+    diskFull: false,
+    version: PACKAGE_VERSION,
+  });
 });
 
 test('storage and health give the same figures for the data disk (one statfs meaning: used, free for users, reserved)', async (t) => {

@@ -6,6 +6,7 @@ import { h, replace } from '../dom.js';
 import { t } from '../i18n/index.js';
 import { disksCard } from './device-disks.js';
 import { settingsCard } from './device-settings.js';
+import { updateCard } from './device-update.js';
 import { confirmDialog, errorText } from './dialogs.js';
 import { noticeText, showNotice } from './notice.js';
 
@@ -46,11 +47,13 @@ export function deviceTab(section: HTMLElement): () => void {
   });
   const settings = settingsCard();
   const disks = disksCard();
+  const update = updateCard();
   replace(
     section,
     h('h2', null, t('tab_device')),
     settings.el,
     disks.el,
+    update.el,
     h(
       'section',
       { class: 'card stack', 'aria-labelledby': 'power-title' },
@@ -73,5 +76,6 @@ export function deviceTab(section: HTMLElement): () => void {
     window.clearInterval(timer);
     settings.stop();
     disks.stop();
+    update.stop();
   };
 }
