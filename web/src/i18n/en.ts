@@ -1003,7 +1003,7 @@ export const en = {
   err_settings_busy: 'The previous change is still being applied: try again in a few seconds.',
   err_settings_not_applied: 'The change is still being applied: confirm once the drive answers on the new settings.',
   err_nothing_to_confirm: 'Nothing to confirm: the change was confirmed already, or the previous settings came back.',
-  err_helper_unavailable: 'The drive cannot change its settings right now: {message}',
+  err_helper_unavailable: 'The drive cannot do this right now (its system helper does not answer): {message}',
   audit_device_settings: 'Device settings changed',
   audit_device_settings_confirm: 'Device settings confirmed',
 };

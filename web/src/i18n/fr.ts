@@ -1014,7 +1014,7 @@ export const fr: Dict = {
   err_settings_busy: 'Le changement précédent est en cours d’application : réessayez dans quelques secondes.',
   err_settings_not_applied: 'Le changement est en cours d’application : confirmez quand le disque répond avec les nouveaux réglages.',
   err_nothing_to_confirm: 'Rien à confirmer : le changement a déjà été confirmé, ou les anciens réglages sont revenus.',
-  err_helper_unavailable: 'Le disque ne peut pas changer ses réglages pour l’instant : {message}',
+  err_helper_unavailable: 'Le disque ne peut pas faire cela pour l’instant (son assistant système ne répond pas) : {message}',
   audit_device_settings: 'Réglages de l’appareil changés',
   audit_device_settings_confirm: 'Réglages de l’appareil confirmés',
 };

@@ -51,9 +51,7 @@ export function deviceTab(section: HTMLElement): () => void {
   replace(
     section,
     h('h2', null, t('tab_device')),
-    settings.el,
-    disks.el,
-    update.el,
+    // Switching off at the end of the day is what this tab is used for most: first.
     h(
       'section',
       { class: 'card stack', 'aria-labelledby': 'power-title' },
@@ -69,6 +67,9 @@ export function deviceTab(section: HTMLElement): () => void {
         cancel,
       ),
     ),
+    settings.el,
+    disks.el,
+    update.el,
   );
   void load();
   const timer = window.setInterval(() => void load(), 5000);
