@@ -1,12 +1,13 @@
 // Boots a copy of the built SD-card image under qemu-system-aarch64: first boot, login, files on the SSD, no SSD, no radio, scrubbed password.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { DATA_LABEL } from '../../provisioning/contract.js';
+import { writeBundle } from '../../provisioning/update/bundle-file.js';
 import { requireCommand, requireRoot } from '../provisioning/helpers/fixtures.js';
 import { partitions } from '../../image/lib/loop.js';
 import { bootExtract, bootList, bootRead, bootWrite, makeSsd, withFilesystem, withPartition } from './helpers/disk.js';
@@ -26,6 +27,12 @@ let ssd: string;
 let bootFiles: { kernel: string; initrd: string; cmdline: string };
 let vm: Vm | undefined;
 const timings: string[] = [];
+// Update bundles signed with make image-test's throwaway key (its public half is in the image): the image's own
+// release payload under a new version string, and one whose daemon cannot start.
+const NEW_VERSION = '0.1.0+qemu.update';
+const BROKEN_VERSION = '0.1.0+qemu.broken';
+let goodBundle: string;
+let brokenBundle: string;
 
 // Prints on the console every 5 s what the test cannot see over HTTP (unit states, mounts, sizes).
 const REPORT_SCRIPT = `#!/bin/sh
@@ -127,6 +134,25 @@ before(async () => {
       .replace(/^wifi_country=.*$/m, 'wifi_country=DE')
       .replace(/^wifi_ssid=.*$/m, 'wifi_ssid=QEMU Drive'),
   );
+  const keyFile = process.env.HCD_BUNDLE_KEY;
+  if (!keyFile || !existsSync(keyFile)) throw new Error('HCD_BUNDLE_KEY must name the key the image was built with (make image-test makes a throwaway one)');
+  const privateKeyPem = readFileSync(keyFile, 'utf8');
+  const out = path.dirname(BUILT);
+  const payloads = readdirSync(out)
+    .filter((f) => /^homedrive-.*-linux-arm64-.*\.tar\.xz$/.test(f))
+    .map((f) => path.join(out, f))
+    .sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs);
+  assert.ok(payloads[0], `a release payload in ${out}`);
+  goodBundle = path.join(work, 'good.hcdb');
+  await writeBundle({ payloadFile: payloads[0], outFile: goodBundle, version: NEW_VERSION, privateKeyPem });
+  const broken = path.join(work, 'broken');
+  mkdirSync(broken);
+  execFileSync('tar', ['-C', broken, '-xJf', payloads[0]]);
+  writeFileSync(path.join(broken, 'opt/homedrive/app/dist/daemon/src/main.js'), 'process.exit(3);\n');
+  execFileSync('sh', ['-c', `tar -C "$1" --owner=0 --group=0 --numeric-owner -cf - opt | xz -0 -T2 > "$2"`, 'sh', broken, path.join(work, 'broken.tar.xz')]);
+  rmSync(broken, { recursive: true, force: true });
+  brokenBundle = path.join(work, 'broken.hcdb');
+  await writeBundle({ payloadFile: path.join(work, 'broken.tar.xz'), outFile: brokenBundle, version: BROKEN_VERSION, privateKeyPem });
   const names = bootList(image);
   const kernel = names.find((f) => f.startsWith('vmlinuz-'));
   const initrd = names.find((f) => f.startsWith('initrd.img-'));
@@ -245,6 +271,68 @@ test('first boot with the SSD: serving, admin from homedrive.txt, upload and dow
   await waitFor('the portal back on the old name', 120_000, async () => ((await portalHost()) === was.current.hostname ? true : undefined), 3000);
   log(
     `settings: not confirmed, previous settings back ${Math.round((Date.now() - revertFrom) / 1000)} s after being applied; ${Math.round((Date.now() - settingsAt) / 1000)} s in all`,
+  );
+  // Updates from the console on the image's real systemd (issue 17 item 5): upload a signed bundle, the helper
+  // checks a root-only copy against the image's key; install it beside the running version, see the new version
+  // serve; then a bundle whose daemon cannot start, and the automatic rollback.
+  const updateAt = Date.now();
+  const version = async () => ((await (await api('/api/health')).json()) as { version: string }).version;
+  const updateStatus = async () =>
+    (await (await api('/api/admin/update', { token: adminToken })).json()) as {
+      running: { version: string | null };
+      previous: { version: string | null } | null;
+      last: { id: string; outcome: string; version: string | null; error?: string } | null;
+    };
+  const upload = async (file: string) => {
+    const r = await fetch(`http://127.0.0.1:${vm!.port}/api/admin/update`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/octet-stream' },
+      body: readFileSync(file),
+      signal: AbortSignal.timeout(600_000),
+    });
+    assert.equal(r.status, 201, await r.clone().text());
+    return (await r.json()) as { id: string; manifest: { version: string }; running: { version: string | null } };
+  };
+  const install = async (id: string) => {
+    const r = await api('/api/admin/update/install', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ id }),
+      token: adminToken,
+    });
+    assert.equal(r.status, 202, await r.clone().text());
+  };
+  const before = await version();
+  const good = await upload(goodBundle);
+  assert.equal(good.manifest.version, NEW_VERSION);
+  assert.equal(good.running.version, before, 'the running version, shown before installing');
+  log(`update: upload and signature check of ${Math.round(statSync(goodBundle).size / 1e6)} MB: ${Math.round((Date.now() - updateAt) / 1000)} s`);
+  const installAt = Date.now();
+  await install(good.id);
+  await waitFor('the new version serving', 600_000, async () => ((await version()) === NEW_VERSION ? true : undefined), 5000);
+  const installed = await waitFor('the install recorded', 120_000, async () => {
+    const st = await updateStatus();
+    return st.last?.id === good.id ? st : undefined;
+  });
+  assert.equal(installed.last?.outcome, 'installed', JSON.stringify(installed.last));
+  assert.equal(installed.previous?.version, before, 'the previous version kept for a manual rollback');
+  log(`update: installed and serving ${Math.round((Date.now() - installAt) / 1000)} s after the install request`);
+  const bad = await upload(brokenBundle);
+  const rollbackAt = Date.now();
+  await install(bad.id);
+  const rolled = await waitFor(
+    'the automatic rollback',
+    900_000,
+    async () => {
+      const st = await updateStatus();
+      return st.last?.id === bad.id ? st : undefined;
+    },
+    5000,
+  );
+  assert.equal(rolled.last?.outcome, 'rolled_back', JSON.stringify(rolled.last));
+  assert.equal(await version(), NEW_VERSION, 'back on the version that served');
+  log(
+    `update: a version that cannot start rolled back in ${Math.round((Date.now() - rollbackAt) / 1000)} s; updates took ${Math.round((Date.now() - updateAt) / 1000)} s in all`,
   );
   // Units, as the report on the console tells them once no start job is left waiting (hostapd waits for wlan0 up to 90 s).
   const report = await waitFor('a settled report on the serial console', 240_000, async () => {
