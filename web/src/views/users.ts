@@ -261,10 +261,11 @@ export function usersTab(section: HTMLElement, app: App): () => void {
     syncSelection();
   }
 
+  // The list first, then the words: "2 comptes supprimés." never shows above a list that still has them.
   const done = async (text: string) => {
+    await load();
     status.textContent = text;
     announce(text);
-    await load();
   };
   const failed = async (err: unknown) => {
     status.textContent = errorText(err);
