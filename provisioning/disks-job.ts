@@ -9,12 +9,12 @@
 // (never from the command line), and its progress goes to <state>/jobs/<id>.progress.json, replaced
 // atomically (rename) at each report, which the helper's disks_job verb reads.
 import { execFile } from 'node:child_process';
-import { constants } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { z } from 'zod';
 import { DATA_ROOT, DISKS_STATE_DIR, SERVICE_USER } from './contract.js';
+import { writeJsonAtomic } from './lib/json-file.js';
 import {
   copyTree,
   DiskError,
@@ -158,16 +158,9 @@ export class JobStore {
     return out.sort((a, b) => (a.startedAt < b.startedAt ? 1 : a.startedAt > b.startedAt ? -1 : 0));
   }
 
-  private async write(file: string, value: unknown): Promise<void> {
-    await fs.mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
-    const temp = `${file}.tmp-${process.pid}`;
-    const handle = await fs.open(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW, 0o600);
-    try {
-      await handle.writeFile(`${JSON.stringify(value, null, 2)}\n`);
-    } finally {
-      await handle.close();
-    }
-    await fs.rename(temp, file);
+  // Progress is rewritten often and only informs the console: not flushed.
+  private write(file: string, value: unknown): Promise<void> {
+    return writeJsonAtomic(file, value, { sync: false });
   }
 }
 

@@ -10,13 +10,13 @@
 //                        new network, the previous configuration comes back the same way.
 // Like a display-resolution change: a typo in the passphrase never locks everyone out.
 import { execFile } from 'node:child_process';
-import { constants } from 'node:fs';
-import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
+import { readFile, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { z } from 'zod';
 import { validateConfig, type Config, type ConfigProblem } from './config.js';
 import { BASE_CONFIG_FILE, SETTINGS_STATE_DIR } from './contract.js';
+import { writeJsonAtomic } from './lib/json-file.js';
 import { restartChangedUnits, runSteps } from './lib/run.js';
 import { Target } from './lib/target.js';
 import { FIRSTBOOT_STEPS } from './steps/index.js';
@@ -183,17 +183,8 @@ export class SettingsState {
     return p;
   }
 
-  private async write(file: string, value: unknown): Promise<void> {
-    await mkdir(this.dir, { recursive: true, mode: 0o700 });
-    const temp = `${file}.tmp-${process.pid}`;
-    const handle = await open(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW, 0o600);
-    try {
-      await handle.writeFile(`${JSON.stringify(value, null, 2)}\n`);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await rename(temp, file);
+  private write(file: string, value: unknown): Promise<void> {
+    return writeJsonAtomic(file, value);
   }
 }
 

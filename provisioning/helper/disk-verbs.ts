@@ -9,13 +9,12 @@
 //   disks_job       a job's progress, from the file the job replaces at each step.
 // Every request is strict (unknown keys refused); device paths follow disks.ts's rules, which never
 // accept the SD card (mmcblk*) nor anything but a device name.
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { DISKS_ENTRY, DISKS_STATE_DIR } from '../contract.js';
 import { initialProgress, jobId, JobStore, workspaceFolder, type JobCommand, type JobFile, type JobProgress } from '../disks-job.js';
 import { ejectDiskPath, partitionPath, prepareRefusal, STICK_FS_TYPES, WRITABLE_FS_TYPES, wholeDiskPath, type Disk } from './disks.js';
-import { HelperError, type Answer, type HelperEnv } from './env.js';
+import { HelperError, run, type Answer, type HelperEnv } from './env.js';
 
 export const DISK_VERBS = ['disks_list', 'disks_prepare', 'disks_import', 'disks_export', 'disks_eject', 'disks_job'] as const;
 export type DiskVerb = (typeof DISK_VERBS)[number];
@@ -51,20 +50,6 @@ export function diskEnv(env: NodeJS.ProcessEnv = process.env): DiskEnv {
 export type DiskHelperEnv = HelperEnv & DiskEnv;
 
 export const JOB_UNIT = 'homedrive-disks';
-
-function run(file: string, args: string[], timeoutMs: number): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) =>
-    execFile(
-      file,
-      args,
-      { timeout: timeoutMs, maxBuffer: 4 * 1024 * 1024, env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', LC_ALL: 'C' } },
-      (err, stdout, stderr) => {
-        const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : -1) : 0;
-        resolve({ code, stdout: String(stdout), stderr: String(stderr) || (err && code === -1 ? err.message : '') });
-      },
-    ),
-  );
-}
 
 function parse<T>(schema: z.ZodType<T>, value: unknown, code: string): T {
   const r = schema.safeParse(value);

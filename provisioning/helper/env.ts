@@ -1,6 +1,7 @@
 // What every verb module shares: the answer's shape, the typed refusal, and where the programs and
 // files a verb touches live (overridable for tests). A module of its own so that the verb modules
 // (verbs.ts, disk-verbs.ts) import it rather than each other.
+import { execFile } from 'node:child_process';
 import { BASE_CONFIG_FILE, NODE_BIN, SETTINGS_ENTRY, SETTINGS_STATE_DIR } from '../contract.js';
 
 export interface Problem {
@@ -45,4 +46,19 @@ export function helperEnv(env: NodeJS.ProcessEnv = process.env): HelperEnv {
     settingsDir: env.HCD_HELPER_SETTINGS_DIR || SETTINGS_STATE_DIR,
     now: () => new Date(),
   };
+}
+
+/** A program with an argument array (never a shell), a clean PATH and C locale; its exit code and output, never a throw. */
+export function run(file: string, args: string[], timeoutMs: number): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) =>
+    execFile(
+      file,
+      args,
+      { timeout: timeoutMs, maxBuffer: 4 * 1024 * 1024, env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', LC_ALL: 'C' } },
+      (err, stdout, stderr) => {
+        const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : -1) : 0;
+        resolve({ code, stdout: String(stdout), stderr: String(stderr) || (err && code === -1 ? err.message : '') });
+      },
+    ),
+  );
 }

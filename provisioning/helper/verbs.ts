@@ -1,7 +1,6 @@
 // The root helper's fixed list of verbs: one JSON request in, one JSON answer out. Every request is
 // validated (zod, strict: unknown keys are refused) before anything runs; programs are run with
 // execFile and argument arrays, never a shell.
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
@@ -26,7 +25,7 @@ import {
 } from '../settings.js';
 import { DISK_VERBS, diskAnswer } from './disk-verbs.js';
 import { answerUpdateVerb, updateEnv, updateRequests, UPDATE_VERBS, type UpdateEnv, type UpdateHelperEnv } from './update-verbs.js';
-import { HelperError, type Answer, type HelperEnv } from './env.js';
+import { HelperError, run, type Answer, type HelperEnv } from './env.js';
 import { parseAllSta, type Station } from './hostapd.js';
 
 /** A request line longer than this is refused unread (the longest real one is far shorter). */
@@ -61,20 +60,6 @@ export interface StationsResult {
 }
 
 export { HelperError, helperEnv, type Answer, type HelperEnv, type Problem } from './env.js';
-
-function run(file: string, args: string[], timeoutMs: number): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) =>
-    execFile(
-      file,
-      args,
-      { timeout: timeoutMs, maxBuffer: 4 * 1024 * 1024, env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', LC_ALL: 'C' } },
-      (err, stdout, stderr) => {
-        const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : -1) : 0;
-        resolve({ code, stdout: String(stdout), stderr: String(stderr) || (err && code === -1 ? err.message : '') });
-      },
-    ),
-  );
-}
 
 async function wifiConfig(env: HelperEnv): Promise<{ iface: string; firmware: 'minimal' | 'standard' }> {
   try {

@@ -16,12 +16,13 @@
 // previous version does not serve either, they trade back.
 // The outcome is UPDATE_STATE_DIR/last.json; while it runs, pending.json (written first by the helper).
 import { spawn, execFile } from 'node:child_process';
-import { constants, createReadStream } from 'node:fs';
-import { access, mkdir, open, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { access, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { pathToFileURL } from 'node:url';
 import { APP_DIR, DAEMON_SERVICE, ENV_FILE, HTTP_PORT, UPDATE_KEY_FILE, UPDATE_STATE_DIR } from '../contract.js';
+import { writeJsonAtomic } from '../lib/json-file.js';
 import { BundleError, checkPayloadEntries, verifyBundle } from './bundle-file.js';
 
 /** How long the new version has to answer /api/health with its version. */
@@ -101,18 +102,7 @@ async function readJson<T>(file: string): Promise<T | null> {
   }
 }
 
-async function writeJson(file: string, value: unknown): Promise<void> {
-  await mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
-  const temp = `${file}.tmp-${process.pid}`;
-  const handle = await open(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW, 0o600);
-  try {
-    await handle.writeFile(`${JSON.stringify(value, null, 2)}\n`);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  await rename(temp, file);
-}
+const writeJson = (file: string, value: unknown) => writeJsonAtomic(file, value);
 
 export const readPending = (stateDir: string) => readJson<PendingUpdate>(path.join(stateDir, 'pending.json'));
 export const writePending = (stateDir: string, p: PendingUpdate) => writeJson(path.join(stateDir, 'pending.json'), p);
