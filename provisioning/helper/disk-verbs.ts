@@ -10,11 +10,12 @@
 // Every request is strict (unknown keys refused); device paths follow disks.ts's rules, which never
 // accept the SD card (mmcblk*) nor anything but a device name.
 import { randomBytes } from 'node:crypto';
+import path from 'node:path';
 import { z } from 'zod';
 import { DISKS_ENTRY, DISKS_STATE_DIR } from '../contract.js';
 import { initialProgress, jobId, JobStore, workspaceFolder, type JobCommand, type JobFile, type JobProgress } from '../disks-job.js';
 import { ejectDiskPath, partitionPath, prepareRefusal, STICK_FS_TYPES, WRITABLE_FS_TYPES, wholeDiskPath, type Disk } from './disks.js';
-import { HelperError, run, type Answer, type HelperEnv } from './env.js';
+import { HelperError, oneAtATime, run, type Answer, type HelperEnv } from './env.js';
 
 export const DISK_VERBS = ['disks_list', 'disks_prepare', 'disks_import', 'disks_export', 'disks_eject', 'disks_job'] as const;
 export type DiskVerb = (typeof DISK_VERBS)[number];
@@ -122,9 +123,17 @@ async function runningJob(store: JobStore, env: DiskHelperEnv): Promise<JobProgr
   return null;
 }
 
-async function notBusy(store: JobStore, env: DiskHelperEnv): Promise<void> {
-  const busy = await runningJob(store, env);
-  if (busy) throw new HelperError('busy', `Another disk job is running (${busy.command} of ${busy.target}, ${busy.step}): wait for it to finish.`);
+/**
+ * Runs `check` then `start` one request at a time (the helper runs one process per connection): the
+ * check that no job is running and the record of the new one happen under one lock, so two admins
+ * pressing "Préparer" together start one job and the other is told busy.
+ */
+async function whenIdle(store: JobStore, env: DiskHelperEnv, check: () => Promise<JobFile>): Promise<{ id: string }> {
+  return oneAtATime(path.join(env.disksDir, 'start.lock'), 'Another disk job is being started: wait for it to finish.', async () => {
+    const busy = await runningJob(store, env);
+    if (busy) throw new HelperError('busy', `Another disk job is running (${busy.command} of ${busy.target}, ${busy.step}): wait for it to finish.`);
+    return start(await check(), store, env);
+  });
 }
 
 function findDisk(all: Disk[], diskPath: string): Disk {
@@ -212,41 +221,47 @@ export async function handleDiskVerb(verb: DiskVerb, args: unknown, env: DiskHel
     case 'disks_prepare': {
       const a = parse(diskSchemas.disks_prepare, args, 'bad_request');
       const disk = parse(wholeDiskPath, a.disk, 'bad_disk');
-      await notBusy(store, env);
-      const all = await listConnected(env);
-      const d = findDisk(all, disk);
-      const refused = prepareRefusal(d, all);
-      if (refused) throw new HelperError(refused.code, refused.message);
-      if (normalise(a.confirm) !== normalise(d.displayName))
-        throw new HelperError('wrong_confirmation', `To erase ${d.displayName}, type its name exactly: "${d.displayName}" (got "${a.confirm.slice(0, 100)}")`);
-      return start({ ...newJob(env, a.by), command: 'prepare', disk, confirm: a.confirm }, store, env);
+      return whenIdle(store, env, async () => {
+        const all = await listConnected(env);
+        const d = findDisk(all, disk);
+        const refused = prepareRefusal(d, all);
+        if (refused) throw new HelperError(refused.code, refused.message);
+        if (normalise(a.confirm) !== normalise(d.displayName))
+          throw new HelperError(
+            'wrong_confirmation',
+            `To erase ${d.displayName}, type its name exactly: "${d.displayName}" (got "${a.confirm.slice(0, 100)}")`,
+          );
+        return { ...newJob(env, a.by), command: 'prepare', disk, confirm: a.confirm };
+      });
     }
     case 'disks_import':
     case 'disks_export': {
       const a = parse(diskSchemas[verb], args, 'bad_request');
       const partition = parse(partitionPath, a.partition, 'bad_disk');
       const folder = parse(workspaceFolder, a.folder, 'bad_folder');
-      await notBusy(store, env);
-      const { disk, part } = findPartition(await listConnected(env), partition);
-      notOurs(disk, partition);
-      const types = verb === 'disks_import' ? STICK_FS_TYPES : WRITABLE_FS_TYPES;
-      if (!part.fsType || !types.includes(part.fsType))
-        throw new HelperError(
-          'unsupported_fs',
-          `${partition} (${disk.displayName}) holds ${part.fsType ?? 'no known file system'}: ${verb === 'disks_import' ? 'an import reads' : 'an export writes'} only ${types.join(', ')}`,
-        );
-      if (part.mountpoint) throw new HelperError('mounted', `${partition} (${disk.displayName}) is mounted at ${part.mountpoint}: eject it first`);
-      if (verb === 'disks_export' && disk.readOnly) throw new HelperError('read_only', `${disk.displayName} is read-only (a write-protect switch?)`);
-      const command = verb === 'disks_import' ? 'import' : 'export';
-      return start({ ...newJob(env, a.by), command, partition, folder }, store, env);
+      return whenIdle(store, env, async () => {
+        const { disk, part } = findPartition(await listConnected(env), partition);
+        notOurs(disk, partition);
+        const types = verb === 'disks_import' ? STICK_FS_TYPES : WRITABLE_FS_TYPES;
+        if (!part.fsType || !types.includes(part.fsType))
+          throw new HelperError(
+            'unsupported_fs',
+            `${partition} (${disk.displayName}) holds ${part.fsType ?? 'no known file system'}: ${verb === 'disks_import' ? 'an import reads' : 'an export writes'} only ${types.join(', ')}`,
+          );
+        if (part.mountpoint) throw new HelperError('mounted', `${partition} (${disk.displayName}) is mounted at ${part.mountpoint}: eject it first`);
+        if (verb === 'disks_export' && disk.readOnly) throw new HelperError('read_only', `${disk.displayName} is read-only (a write-protect switch?)`);
+        const command = verb === 'disks_import' ? 'import' : 'export';
+        return { ...newJob(env, a.by), command, partition, folder };
+      });
     }
     case 'disks_eject': {
       const a = parse(diskSchemas.disks_eject, args, 'bad_request');
       const disk = parse(ejectDiskPath, a.disk, 'bad_disk');
-      await notBusy(store, env);
-      const d = findDisk(await listConnected(env), disk);
-      notOurs(d, disk);
-      return start({ ...newJob(env, a.by), command: 'eject', disk }, store, env);
+      return whenIdle(store, env, async () => {
+        const d = findDisk(await listConnected(env), disk);
+        notOurs(d, disk);
+        return { ...newJob(env, a.by), command: 'eject', disk };
+      });
     }
   }
 }

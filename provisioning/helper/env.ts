@@ -3,6 +3,7 @@
 // (verbs.ts, disk-verbs.ts) import it rather than each other.
 import { execFile } from 'node:child_process';
 import { BASE_CONFIG_FILE, NODE_BIN, SETTINGS_ENTRY, SETTINGS_STATE_DIR } from '../contract.js';
+import { LockBusy, withLockFile } from '../lib/lock-file.js';
 
 export interface Problem {
   path: string;
@@ -61,4 +62,18 @@ export function run(file: string, args: string[], timeoutMs: number): Promise<{ 
       },
     ),
   );
+}
+
+/**
+ * Runs fn holding the lock file: a verb that checks that nothing is running, then records what it starts,
+ * does both under it, so that two requests at once cannot both pass the check. The second is refused
+ * with `busy` and `busyMessage`.
+ */
+export async function oneAtATime<T>(lockFile: string, busyMessage: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await withLockFile(lockFile, fn);
+  } catch (err) {
+    if (err instanceof LockBusy) throw new HelperError('busy', busyMessage);
+    throw err;
+  }
 }

@@ -12,7 +12,7 @@ import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { z } from 'zod';
 import { APP_DIR, UPDATE_ENTRY, UPDATE_KEY_FILE, UPDATE_STATE_DIR, UPDATE_UPLOAD_DIR } from '../contract.js';
-import { HelperError } from './env.js';
+import { HelperError, oneAtATime } from './env.js';
 import { BundleError, checkPayloadEntries, verifyBundle, type BundleManifest } from '../update/bundle-file.js';
 import {
   bundleCopy,
@@ -123,10 +123,15 @@ async function status(env: UpdateHelperEnv): Promise<UpdateStatus> {
   return { ...(await versions(env)), pending: await livePending(env), last: await readLast(env.updateStateDir) };
 }
 
-async function check(file: string, env: UpdateHelperEnv): Promise<UpdateCheck> {
+/** Refuses, before anything is read or written, a file that is not an upload in the daemon's updates directory. */
+function uploadOnly(file: string, env: UpdateHelperEnv): void {
   if (path.dirname(file) !== path.resolve(env.updateUploadDir) || !UPLOAD_NAME.test(path.basename(file))) {
     throw new HelperError('bad_request', `Only an upload in ${env.updateUploadDir}/ named <16 hex digits>.hcdb is checked.`);
   }
+}
+
+async function check(file: string, env: UpdateHelperEnv): Promise<UpdateCheck> {
+  uploadOnly(file, env);
   if (await livePending(env)) throw new HelperError('busy', 'An update is being installed: wait for its outcome.');
   const id = path.basename(file, '.hcdb');
   await mkdir(env.updateStateDir, { recursive: true, mode: 0o700 });
@@ -213,6 +218,9 @@ async function rollbackVerb(env: UpdateHelperEnv): Promise<{ pending: PendingUpd
   return start(env, { id, action: 'rollback', version: previous.version, requestedAt: env.now().toISOString(), state: 'starting' }, ['rollback']);
 }
 
+const BUSY = 'Another update request is being handled: try again in a moment.';
+const lockFile = (env: UpdateHelperEnv) => path.join(env.updateStateDir, 'verb.lock');
+
 /** Validates the arguments (strict) and runs one update verb; throws HelperError on a refusal. */
 export async function handleUpdateVerb(verb: UpdateVerb, args: unknown, env: UpdateHelperEnv): Promise<unknown> {
   const schema = updateArgs[verb];
@@ -226,12 +234,15 @@ export async function handleUpdateVerb(verb: UpdateVerb, args: unknown, env: Upd
   switch (verb) {
     case 'update_status':
       return status(env);
+    // One at a time (the helper runs one process per connection): each checks that no install is running,
+    // then records its own work, under one lock.
     case 'update_check':
-      return check(a.file!, env);
+      uploadOnly(a.file!, env);
+      return oneAtATime(lockFile(env), BUSY, () => check(a.file!, env));
     case 'update_install':
-      return install(a.id!, env);
+      return oneAtATime(lockFile(env), BUSY, () => install(a.id!, env));
     case 'update_rollback':
-      return rollbackVerb(env);
+      return oneAtATime(lockFile(env), BUSY, () => rollbackVerb(env));
   }
 }
 

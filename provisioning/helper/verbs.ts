@@ -3,6 +3,7 @@
 // execFile and argument arrays, never a shell.
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import { z } from 'zod';
 import { BANDS, CHANNELS_5GHZ, parseConfig, type Config } from '../config.js';
 import { BASE_CONFIG_FILE, NODE_BIN, SETTINGS_ENTRY, SETTINGS_STATE_DIR } from '../contract.js';
@@ -25,7 +26,7 @@ import {
 } from '../settings.js';
 import { DISK_VERBS, diskAnswer } from './disk-verbs.js';
 import { answerUpdateVerb, updateEnv, updateRequests, UPDATE_VERBS, type UpdateEnv, type UpdateHelperEnv } from './update-verbs.js';
-import { HelperError, run, type Answer, type HelperEnv } from './env.js';
+import { HelperError, oneAtATime, run, type Answer, type HelperEnv } from './env.js';
 import { parseAllSta, type Station } from './hostapd.js';
 
 /** A request line longer than this is refused unread (the longest real one is far shorter). */
@@ -271,7 +272,15 @@ export async function handle(line: string, env: HelperEnv & Partial<UpdateEnv>):
       case 'settings_get':
         return { verb: parsed.verb, answer: { ok: true, result: await settingsGet(env) } };
       case 'settings_apply':
-        return { verb: parsed.verb, answer: { ok: true, result: await settingsApply(parsed.args, env) } };
+        return {
+          verb: parsed.verb,
+          answer: {
+            ok: true,
+            result: await oneAtATime(path.join(env.settingsDir, 'apply.lock'), 'Another change is being recorded: try again in a few seconds.', () =>
+              settingsApply(parsed.args, env),
+            ),
+          },
+        };
       case 'settings_confirm':
         return { verb: parsed.verb, answer: { ok: true, result: await settingsConfirm(parsed.args.by, env) } };
       case 'update_status':

@@ -211,6 +211,25 @@ test('one job at a time: busy while its unit runs; a job whose unit vanished is 
   assert.equal(list.job?.id, next.id);
 });
 
+test('two requests at once (the helper runs one process per connection): one job starts, the other is told busy', async () => {
+  // The listing (a transient unit, a stand-in script here) takes a while: both requests are between the check and
+  // the record together unless the lock serialises them.
+  const results = await Promise.allSettled([
+    handleDiskVerb('disks_import', { partition: '/dev/sdb1', folder: 'Photos' }, env),
+    handleDiskVerb('disks_export', { partition: '/dev/sdc1', folder: 'Photos' }, env),
+    handleDiskVerb('disks_eject', { disk: '/dev/sdd' }, env),
+  ]);
+  const started = results.filter((r) => r.status === 'fulfilled');
+  assert.equal(started.length, 1, JSON.stringify(results.map((r) => (r.status === 'fulfilled' ? r.value : String(r.reason)))));
+  for (const r of results)
+    if (r.status === 'rejected') {
+      assert.ok(r.reason instanceof HelperError);
+      assert.equal(r.reason.code, 'busy');
+    }
+  assert.equal(recorded().filter((c) => /--unit=homedrive-disks-(import|export|eject)-/.test(c)).length, 1, 'one job unit started');
+  assert.equal(fs.readdirSync(path.join(dir, 'state')).filter((f) => f.endsWith('.lock')).length, 0, 'the lock is gone');
+});
+
 test('a job systemd refuses to start is failed in its progress file, and answered in words', async () => {
   fs.writeFileSync(failStart, '');
   await assert.rejects(handleDiskVerb('disks_eject', { disk: '/dev/sdc' }, env), (err: unknown) => {

@@ -265,3 +265,18 @@ test('confirm and revert race for the pending file: whoever takes it first decid
   assert.ok(marked > 0 && marked >= t0, 'the revert took the change only once the apply had marked it applied');
   assert.equal(await state.readPending(), null);
 });
+
+test('two changes sent at once (one helper process each): one is recorded and applied, the other is told busy', async () => {
+  fs.rmSync(stateDir, { recursive: true, force: true });
+  recorded();
+  const answers = await Promise.all(
+    ['Salle A', 'Salle B', 'Salle C'].map((ssid) => ask({ verb: 'settings_apply', args: { by: 'prof', change: { wifi: { ssid } } } })),
+  );
+  assert.equal(answers.filter((a) => a.ok).length, 1, JSON.stringify(answers));
+  for (const a of answers) if (!a.ok) assert.equal(a.error.code, 'busy');
+  assert.equal(recorded().filter((c) => c.includes('--unit=homedrive-settings-apply-')).length, 1, 'one apply started');
+  assert.deepEqual(
+    fs.readdirSync(stateDir).filter((f) => f.endsWith('.lock')),
+    [],
+  );
+});

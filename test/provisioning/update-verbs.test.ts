@@ -183,3 +183,18 @@ test('update_rollback: refused without a previous version; started as a unit whe
   assert.equal(!f.ok && f.error.code, 'failed');
   assert.equal(fs.existsSync(path.join(stateDir, 'pending.json')), false);
 });
+
+test('two installs sent at once (one helper process each): one unit starts, the other is told busy', async () => {
+  clock += 60 * 60_000;
+  const file = upload(await makeBundle(dir, key, '0.3.0+ccccccc'), 'ffffffffffffffff');
+  assert.ok((await ask('update_check', { file })).ok);
+  recorded(calls);
+  const answers = await Promise.all([
+    ask('update_install', { id: 'ffffffffffffffff' }),
+    ask('update_install', { id: 'ffffffffffffffff' }),
+    ask('update_rollback'),
+  ]);
+  assert.equal(answers.filter((a) => a.ok).length, 1, JSON.stringify(answers));
+  for (const a of answers) if (!a.ok) assert.equal(a.error.code, 'busy');
+  assert.equal(recorded(calls).length, 1, 'one transient unit started');
+});
