@@ -10,7 +10,7 @@ import { DATA_LABEL } from '../../provisioning/contract.js';
 import { writeBundle } from '../../provisioning/update/bundle-file.js';
 import { requireCommand, requireRoot } from '../provisioning/helpers/fixtures.js';
 import { partitions } from '../../image/lib/loop.js';
-import { bootExtract, bootList, bootRead, bootWrite, makeSsd, withFilesystem, withPartition } from './helpers/disk.js';
+import { bootExtract, bootList, bootRead, bootWrite, makeSsd, makeStick, withFilesystem, withPartition } from './helpers/disk.js';
 import { boot, lastReport, StopWaiting, waitFor, type Vm } from './helpers/qemu.js';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -33,6 +33,15 @@ const NEW_VERSION = '0.1.0+qemu.update';
 const BROKEN_VERSION = '0.1.0+qemu.broken';
 let goodBundle: string;
 let brokenBundle: string;
+// Issue 17 item 3: two USB disks for the boot without the SSD: a blank one to prepare as the storage, and a
+// class's exFAT stick to import from.
+let blankDisk: string;
+let stick: string;
+const STICK_FILES: Record<string, string> = {
+  'Sortie nature/héron.txt': 'un héron cendré, 14 h 05\n',
+  'Sortie nature/notes/liste.txt': 'bottes, jumelles, carnet\n',
+  'lisez-moi.txt': 'clé USB de la classe\n',
+};
 
 // Prints on the console every 5 s what the test cannot see over HTTP (unit states, mounts, sizes).
 const REPORT_SCRIPT = `#!/bin/sh
@@ -81,8 +90,8 @@ async function login(): Promise<string> {
   return ((await res.json()) as { token: string }).token;
 }
 
-async function bootAndWait(name: string, withSsd: boolean): Promise<{ status: string; storage: string }> {
-  vm = await boot({ ...bootFiles, image, ssd: withSsd ? ssd : undefined, workDir: work, name });
+async function bootAndWait(name: string, withSsd: boolean, usbDisks: string[] = []): Promise<{ status: string; storage: string }> {
+  vm = await boot({ ...bootFiles, image, ssd: withSsd ? ssd : undefined, usbDisks, workDir: work, name });
   const started = vm.startedAt;
   const h = await waitFor(
     `/api/health on the forwarded port (${name})`,
@@ -124,6 +133,11 @@ before(async () => {
   execFileSync('cp', ['--sparse=always', BUILT, image]);
   execFileSync('truncate', ['-s', `+${GROW_MIB}M`, image]);
   makeSsd(ssd, DATA_LABEL);
+  requireCommand('mkfs.exfat', 'exfatprogs');
+  blankDisk = path.join(work, 'blank-usb.img');
+  execFileSync('truncate', ['-s', '256M', blankDisk]);
+  stick = path.join(work, 'stick.img');
+  await makeStick(stick, 'CLASSE', STICK_FILES);
   const text = bootRead(image, 'homedrive.txt');
   assert.match(text, /^admin_password=$/m, 'the image ships without an admin password');
   bootWrite(
@@ -369,8 +383,8 @@ test('the first-boot password was scrubbed from the boot partition, the rest kep
 
 // Guards isMountPoint() against the bind mount that homedrive.service's ReadWritePaths=-/srv/homedrive
 // (ProtectSystem=strict) puts on the empty mount point: that is still the SD card, not the SSD.
-test('boot without the SSD: storage missing, writes refused with 503, still serving', async () => {
-  const h = await bootAndWait('boot2-no-ssd', false);
+test('boot without the SSD: storage missing, writes refused with 503, still serving; a blank USB disk prepared as the storage; a stick imported', async () => {
+  const h = await bootAndWait('boot2-no-ssd', false, [blankDisk, stick]);
   assert.equal(h.storage, 'missing');
   assert.equal(h.status, 'degraded');
   const token = await login();
@@ -381,6 +395,75 @@ test('boot without the SSD: storage missing, writes refused with 503, still serv
   log(`boot2-no-ssd report: ${JSON.stringify(report)}`);
   assert.equal(report.homedrive, 'active');
   assert.equal(report.ssd, 'none');
+  // Disks from the admin console on the image's real systemd and kernel (issue 17 item 3): the two USB disks are
+  // listed as the guest's kernel sees them (/dev/sdX over xHCI); the blank one is erased and made the storage,
+  // which mounts without a reboot and takes uploads; then the stick's files are copied into the workspace.
+  type DiskJob = {
+    id: string;
+    state: string;
+    step: string;
+    error: { code: string; message: string } | null;
+    filesDone: number;
+    reconciled: { added: number } | null;
+  };
+  type Listed = {
+    disks: {
+      path: string;
+      displayName: string;
+      sizeBytes: number;
+      transport: string | null;
+      role: string;
+      partitions: { path: string; fsType: string | null; label: string | null }[];
+    }[];
+  };
+  const post = (url: string, body: unknown) => api(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), token });
+  const job = async (id: string, what: string, timeoutMs: number) =>
+    waitFor(what, timeoutMs, async () => {
+      const j = (await (await api(`/api/admin/disks/jobs/${id}`, { token })).json()) as DiskJob;
+      return j.state === 'done' || j.state === 'failed' ? j : undefined;
+    });
+  const disksAt = Date.now();
+  const listed = await waitFor('both USB disks listed', 120_000, async () => {
+    const r = await api('/api/admin/disks', { token });
+    const l = r.ok ? ((await r.json()) as Listed) : undefined;
+    return l && l.disks.filter((d) => d.transport === 'usb').length === 2 ? l : undefined;
+  });
+  log(`disks: ${JSON.stringify(listed.disks.map((d) => [d.displayName, d.sizeBytes, d.transport, d.role, d.partitions.map((p) => p.fsType)]))}`);
+  const blank = listed.disks.find((d) => d.transport === 'usb' && d.partitions.length === 0);
+  const usbStick = listed.disks.find((d) => d.transport === 'usb' && d.partitions.some((p) => p.fsType === 'exfat' && p.label === 'CLASSE'));
+  assert.ok(blank && usbStick, JSON.stringify(listed));
+  assert.match(blank.path, /^\/dev\/sd[a-z]$/);
+  assert.equal(blank.sizeBytes, 256 * 2 ** 20);
+  assert.equal(blank.role, 'other');
+  const wrong = await post('/api/admin/disks/prepare', { disk: blank.path, confirm: 'oui' });
+  assert.equal(wrong.status, 409, await wrong.clone().text());
+  assert.match(((await wrong.json()) as { error: { code: string; message: string } }).error.message, /type its name exactly/);
+  const prep = await post('/api/admin/disks/prepare', { disk: blank.path, confirm: blank.displayName });
+  assert.equal(prep.status, 202, await prep.clone().text());
+  const prepared = await job(((await prep.json()) as { id: string }).id, 'the prepare job', 300_000);
+  assert.equal(prepared.state, 'done', JSON.stringify(prepared));
+  await waitFor('the new storage mounted', 120_000, async () => ((await health())?.storage === 'mounted' ? true : undefined));
+  log(`disks: blank USB disk prepared and mounted as the storage in ${Math.round((Date.now() - disksAt) / 1000)} s`);
+  const note = 'sur le disque préparé depuis la console\n';
+  const put2 = await api('/api/fs/workspace/qemu/prepared.txt', { method: 'PUT', token, body: note });
+  assert.equal(put2.status, 201, await put2.clone().text());
+  const after = (await (await api('/api/admin/disks', { token })).json()) as Listed;
+  assert.equal(after.disks.find((d) => d.path === blank.path)?.role, 'storage');
+  const importAt = Date.now();
+  const partition = usbStick.partitions.find((p) => p.fsType === 'exfat')!.path;
+  const imp = await post('/api/admin/disks/import', { partition, folder: 'Clé CLASSE' });
+  assert.equal(imp.status, 202, await imp.clone().text());
+  const imported = await job(((await imp.json()) as { id: string }).id, 'the import job', 300_000);
+  assert.equal(imported.state, 'done', JSON.stringify(imported));
+  assert.equal(imported.filesDone, Object.keys(STICK_FILES).length);
+  assert.ok((imported.reconciled?.added ?? 0) >= Object.keys(STICK_FILES).length, JSON.stringify(imported));
+  for (const [rel, content] of Object.entries(STICK_FILES)) {
+    const url = `/api/fs/workspace/${['Clé CLASSE', ...rel.split('/')].map(encodeURIComponent).join('/')}`;
+    const got = await api(url, { token });
+    assert.equal(got.status, 200, `${url}: ${got.status}`);
+    assert.equal(await got.text(), content);
+  }
+  log(`disks: ${Object.keys(STICK_FILES).length} files imported from the exFAT stick in ${Math.round((Date.now() - importAt) / 1000)} s`);
   // Switched off from the admin console (issue 17 item 7): the daemon asks logind through polkit, and QEMU ends.
   const t0 = Date.now();
   const off = await api('/api/admin/device/power', {
@@ -394,4 +477,19 @@ test('boot without the SSD: storage missing, writes refused with 503, still serv
   assert.notEqual(code, 'timeout', `the VM did not power off; serial:\n${vm?.serial().slice(-3000)}`);
   log(`boot2-no-ssd: powered off through the API in ${Math.round((Date.now() - t0) / 1000)} s`);
   vm = undefined;
+  // On the disk itself: one partition, ext4 labelled as the storage, holding the upload and the import.
+  assert.equal(partitions(blankDisk).length, 1);
+  assert.equal(
+    execFileSync('blkid', ['-p', '-o', 'value', '-s', 'LABEL', '-O', String(partitions(blankDisk)[0]!.start * 512), blankDisk], { encoding: 'utf8' }).trim(),
+    DATA_LABEL,
+  );
+  await withPartition(
+    blankDisk,
+    1,
+    (dir) => {
+      assert.equal(readFileSync(path.join(dir, 'workspace/qemu/prepared.txt'), 'utf8'), note);
+      assert.equal(readFileSync(path.join(dir, 'workspace/Clé CLASSE/Sortie nature/héron.txt'), 'utf8'), STICK_FILES['Sortie nature/héron.txt']);
+    },
+    { readOnly: true },
+  );
 });

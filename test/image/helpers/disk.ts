@@ -1,5 +1,5 @@
 // Loop-mounts partitions of a disk image (boot FAT, root ext4) for the image tests, always detaching afterwards.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -37,6 +37,34 @@ export function mkdirp(p: string): void {
 export function makeSsd(file: string, label: string, sizeMiB = 256): void {
   sh('truncate', ['-s', `${sizeMiB}M`, file]);
   sh('mkfs.ext4', ['-q', '-F', '-L', label, file]);
+}
+
+/**
+ * A USB stick as a class brings one: an MBR partition table, one exFAT partition labelled `label`, and the
+ * given files (relative path → content) written into it.
+ */
+export async function makeStick(file: string, label: string, files: Record<string, string | Buffer>, sizeMiB = 64): Promise<void> {
+  sh('truncate', ['-s', `${sizeMiB}M`, file]);
+  execFileSync('sfdisk', ['--quiet', file], { input: 'label: dos\n,,7\n' });
+  await withPartitionDevice(file, 1, (dev) => {
+    sh('mkfs.exfat', ['-L', label, dev]);
+    // The kernel's exFAT driver where it has one, exfat-fuse where it has not (this machine's kernel has no modules).
+    const dir = mkdtempSync(path.join(tmpdir(), 'hcd-stick-mnt-'));
+    try {
+      if (!['exfat', 'exfat-fuse'].some((t) => spawnSync('mount', ['-t', t, dev, dir]).status === 0))
+        throw new Error(`${dev} could not be mounted as exfat or exfat-fuse`);
+      try {
+        for (const [rel, content] of Object.entries(files)) {
+          mkdirp(path.dirname(path.join(dir, rel)));
+          writeFileSync(path.join(dir, rel), content);
+        }
+      } finally {
+        execFileSync('umount', [dir]);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 }
 
 /** Mounts a whole-disk file system image (the SSD has no partition table). */

@@ -12,6 +12,8 @@ export interface BootOptions {
   cmdline: string;
   /** A second virtio disk: the data SSD. */
   ssd?: string;
+  /** Raw disk images plugged in as USB mass storage (an xHCI controller, usb-storage): the guest sees /dev/sdX, as a Pi sees its USB disks. */
+  usbDisks?: string[];
   workDir: string;
   name: string;
 }
@@ -46,6 +48,21 @@ export function qemuCmdline(cmdline: string): string {
   return [...kept, 'console=ttyAMA0'].join(' ');
 }
 
+/** QEMU arguments for USB disks: one xHCI controller, one usb-storage device per image, each with a serial number (lsblk's SERIAL). */
+export function usbArgs(images: string[]): string[] {
+  if (images.length === 0) return [];
+  return [
+    '-device',
+    'qemu-xhci,id=xhci',
+    ...images.flatMap((file, i) => [
+      '-drive',
+      `if=none,id=usb${i},file=${file},format=raw,cache=unsafe`,
+      '-device',
+      `usb-storage,bus=xhci.0,drive=usb${i},serial=HCDUSB${i}`,
+    ]),
+  ];
+}
+
 export async function boot(opts: BootOptions): Promise<Vm> {
   const port = await freePort();
   const serialLog = path.join(opts.workDir, `${opts.name}.serial.log`);
@@ -74,6 +91,7 @@ export async function boot(opts: BootOptions): Promise<Vm> {
     '-device',
     'virtio-blk-pci,drive=sd',
     ...(opts.ssd ? ['-drive', `if=none,id=ssd,file=${opts.ssd},format=raw,cache=unsafe`, '-device', 'virtio-blk-pci,drive=ssd'] : []),
+    ...usbArgs(opts.usbDisks ?? []),
     // restrict=on: the guest reaches nothing outside; only the forwarded port comes in.
     '-netdev',
     `user,id=n0,restrict=on,hostfwd=tcp:127.0.0.1:${port}-:80`,
