@@ -1,15 +1,12 @@
-// The disks card in Chromium (issue 17 item 3), in French on a phone. The card is not mounted in the
-// Device tab yet (device.ts belongs to another change): the test serves a page of the daemon's own
-// origin (same cookies, same API) holding the built stylesheet and the card alone, bundled here with
-// esbuild. The root helper's disk verbs answer behind a real Unix socket with a stand-in systemd-run
-// that prints a Pi's disks; what the transient job unit would write to its progress file, the test writes.
+// The disks card of Admin → Appareil in Chromium (issue 17 item 3), in French on a phone. The root
+// helper's disk verbs answer behind a real Unix socket with a stand-in systemd-run that prints a Pi's
+// disks; what the transient job unit would write to its progress file, the test writes.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { build } from 'esbuild';
 import type { Browser } from 'playwright-core';
 import { dispose } from '../helpers/server.js';
 import { handle, helperEnv } from '../../provisioning/helper/verbs.js';
@@ -18,7 +15,6 @@ import { JobStore } from '../../provisioning/disks-job.js';
 import { PI_DISKS, standIns } from '../provisioning/helpers/disk-fixtures.js';
 import { launch, newPage, PHONE, seededDaemon, shoot, uiLogin, type Seeded } from './browser.js';
 
-const ROOT = path.resolve(import.meta.dirname, '../..');
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hcd-web-disks-'));
 const sock = path.join(dir, 'helper.sock');
 const calls = path.join(dir, 'calls');
@@ -51,21 +47,10 @@ const helper = net.createServer((c) => {
 
 let s: Seeded;
 let browser: Browser;
-let page_html = '';
 before(async () => {
   await new Promise<void>((r) => helper.listen(sock, r));
   s = await seededDaemon({ HCD_HELPER_SOCKET: sock });
   browser = await launch();
-  const css = /<link rel="stylesheet" href="([^"]+)">/.exec(fs.readFileSync(path.join(ROOT, 'web/dist/index.html'), 'utf8'))?.[1];
-  assert.ok(css, 'web/dist is built (npm run build)');
-  const entry = path.join(dir, 'entry.ts');
-  fs.writeFileSync(
-    entry,
-    `import { disksCard } from ${JSON.stringify(path.join(ROOT, 'web/src/views/device-disks.ts'))};\n` +
-      `const main = document.createElement('main');\nmain.className = 'view';\ndocument.body.append(main);\nmain.append(disksCard().el);\n`,
-  );
-  const out = await build({ entryPoints: [entry], bundle: true, write: false, format: 'esm', target: ['es2020'], logLevel: 'silent' });
-  page_html = `<!doctype html><html lang="fr"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><link rel="stylesheet" href="${css}"></head><body><div id="live" class="visually-hidden" aria-live="polite"></div><script type="module">${out.outputFiles[0]!.text.replace(/<\/script/g, '<\\/script')}</script></body></html>`;
 });
 after(async () => {
   await browser?.close();
@@ -96,8 +81,7 @@ test('disks in French on a phone: roles, a prepare refused then confirmed by typ
   const { context, page } = await newPage(browser, PHONE, { locale: 'fr-FR' });
   try {
     await uiLogin(page, s.daemon.base, 'admin', s.users.admin.password);
-    await page.route(`${s.daemon.base}/__disks-card`, (r) => r.fulfill({ status: 200, contentType: 'text/html', body: page_html }));
-    await page.goto(`${s.daemon.base}/__disks-card`);
+    await page.goto(`${s.daemon.base}/admin/device`);
     const disks = page.locator('#disks-list > li.disk');
     await disks.nth(4).waitFor();
     assert.equal(await disks.count(), 5);
@@ -120,6 +104,8 @@ test('disks in French on a phone: roles, a prepare refused then confirmed by typ
       'Préparer comme stockage',
       'Éjecter',
     ]);
+    // The Device tab's third card: brought into view for the screenshot.
+    await page.locator('#disks-list').evaluate((el) => el.closest('section, .card, article')?.scrollIntoView({ block: 'start' }));
     await shoot(page, 'device-disks-fr');
     recorded();
 
@@ -180,9 +166,10 @@ test('disks in French on a phone: roles, a prepare refused then confirmed by typ
     });
     unit('active');
     await progress(imported, { state: 'running', step: 'copy', bytesDone: 2_000_000, bytesTotal: 8_000_000, filesDone: 1, filesTotal: 4 });
-    await box.getByText(/^Import de \/dev\/sdb1\. Copie… 2\sMo sur 8\sMo, 1 fichiers sur 4\.$/).waitFor();
+    await box.getByText(/^Import de \/dev\/sdb1\. Copie… 2\sMo sur 8\sMo, fichiers : 1 sur 4\.$/).waitFor();
     assert.equal(await page.locator('#disks-progress').getAttribute('max'), '8000000');
     assert.equal(await page.locator('#disks-progress').evaluate((p) => (p as HTMLProgressElement).value), 2_000_000);
+    await page.locator('#disks-job').evaluate((el) => el.scrollIntoView({ block: 'center' }));
     await shoot(page, 'device-disks-import-fr');
     await progress(imported, {
       state: 'done',

@@ -804,7 +804,7 @@ export const fr: Dict = {
   disksEjectWarn: 'Tout est écrit et le disque est arrêté : vous pourrez ensuite le débrancher.',
   disksFolderBad: 'Donnez des noms de dossiers séparés par « / », sans « .. », « . » ni « / » au début.',
   disksProgress: 'Avancement de l’opération sur le disque',
-  disksCopied: '{done} sur {total}, {files} fichiers sur {all}.',
+  disksCopied: '{done} sur {total}, fichiers : {files} sur {all}.',
   disksStep_queued: 'Démarrage…',
   disksStep_start: 'Démarrage…',
   disksStep_wipe: 'Effacement…',
