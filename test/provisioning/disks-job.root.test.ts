@@ -6,96 +6,16 @@
 // purpose: the jobs are given the test's own rules, and list only the test's own loop device.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { devicePath, execRun, listDisks, type Disk, type Run } from '../../provisioning/helper/disks.js';
 import { initialProgress, JobStore, runJob, type JobDeps, type JobFile, type JobProgress } from '../../provisioning/disks-job.js';
-import { requireCommand, requireRoot } from './helpers/fixtures.js';
+import { LoopLab, loopDisk, loopPartition, mountRw, ours } from './helpers/loop-lab.js';
 
-const loopDisk = devicePath(/^\/dev\/loop\d+$/, 'a loop device', '/dev/loopN');
-const loopPartition = devicePath(/^\/dev\/loop\d+p[1-9]\d*$/, 'a loop device partition', '/dev/loopNpM');
-
-let tmp = '';
-const attached = new Set<string>();
-
-before(() => {
-  requireRoot();
-  for (const [cmd, pkg] of [
-    ['losetup', 'mount'],
-    ['lsblk', 'util-linux'],
-    ['blkid', 'util-linux'],
-    ['wipefs', 'util-linux'],
-    ['partx', 'util-linux'],
-    ['sfdisk', 'fdisk'],
-    ['mkfs.ext4', 'e2fsprogs'],
-    ['mkfs.exfat', 'exfatprogs'],
-  ])
-    requireCommand(cmd!, pkg!);
-  if (!fs.existsSync('/dev/loop-control')) throw new Error('this test needs loop devices (/dev/loop-control)');
-  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'hcd-disks-job-root-'));
-});
-
-after(() => {
-  if (!tmp) return;
-  for (const line of fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n').reverse()) {
-    const where = line.split(' ')[4];
-    if (where?.startsWith(`${tmp}/`)) spawnSync('umount', [where]);
-  }
-  for (const dev of attached) detach(dev);
-  fs.rmSync(tmp, { recursive: true, force: true });
-});
-
-function image(name: string, mib: number): string {
-  const file = path.join(tmp, name);
-  fs.writeFileSync(file, '');
-  fs.truncateSync(file, mib * 1024 * 1024);
-  return file;
-}
-
-function attach(file: string): string {
-  const dev = execFileSync('losetup', ['--find', '--show', '--partscan', file], { encoding: 'utf8' }).trim();
-  assert.match(dev, /^\/dev\/loop\d+$/);
-  attached.add(dev);
-  return dev;
-}
-
-function detach(dev: string): void {
-  spawnSync('losetup', ['--detach', dev]);
-  attached.delete(dev);
-}
-
-/** The real programs; a blkid probe of anything but a loop device (a disk of this machine) fails the test. */
-const probeOnlyLoops: Run = async (file, args, options) => {
-  if (file === 'blkid') assert.match(args.at(-1) ?? '', /^\/dev\/loop\d+(p\d+)?$/, `listDisks probed ${args.at(-1)}`);
-  return execRun(file, args, options);
-};
-
-const ours = (dev: string) => async (): Promise<Disk[]> => (await listDisks(probeOnlyLoops, { types: ['loop'] })).filter((d) => d.path === dev);
-
-async function waitForNode(p: string): Promise<void> {
-  for (let i = 0; i < 100 && !fs.existsSync(p); i++) await new Promise((r) => setTimeout(r, 50));
-  assert.ok(fs.existsSync(p), `${p} did not appear`);
-}
-
-/** A stick: GPT, one "Microsoft basic data" partition, formatted with `mkfs`. */
-async function stick(name: string, mkfs: string[]): Promise<{ dev: string; part: string }> {
-  const dev = attach(image(name, 48));
-  execFileSync('sfdisk', ['--quiet', dev], { input: 'label: gpt\n,,EBD0A0A2-B9E5-4433-87C0-68B6B72699C7,\n' });
-  execFileSync('partx', ['--update', dev]);
-  const part = `${dev}p1`;
-  await waitForNode(part);
-  execFileSync(mkfs[0]!, [...mkfs.slice(1), part], { stdio: 'ignore' });
-  return { dev, part };
-}
-
-function mountRw(part: string, dir: string, types: string[]): void {
-  fs.mkdirSync(dir, { recursive: true });
-  for (const t of types) if (spawnSync('mount', ['-t', t, part, dir]).status === 0) return;
-  throw new Error(`${part} could not be mounted read-write as ${types.join(' or ')}`);
-}
+const lab = new LoopLab('hcd-disks-job-root-');
+before(() => lab.setUp());
+after(() => lab.tearDown());
 
 function isMounted(dir: string): boolean {
   return fs
@@ -125,7 +45,7 @@ async function job(store: JobStore, fields: DistributiveOmit<JobFile, 'id' | 'by
 }
 
 function dataRoot(name: string): string {
-  const root = path.join(tmp, name);
+  const root = path.join(lab.tmp, name);
   fs.mkdirSync(path.join(root, 'workspace'), { recursive: true });
   return root;
 }
@@ -133,9 +53,9 @@ function dataRoot(name: string): string {
 const OWNER = { uid: 4321, gid: 4322 };
 
 test('import: an exFAT stick mounted read-only, copied into a workspace folder owned by the drive’s user, unmounted; progress to done with the bytes', async () => {
-  const { dev, part } = await stick('exfat-stick.img', ['mkfs.exfat', '-L', 'CLE USB']);
+  const { dev, part } = await lab.stick('exfat-stick.img', 48, ['mkfs.exfat', '-L', 'CLE USB']);
   try {
-    const fill = path.join(tmp, 'fill-exfat');
+    const fill = path.join(lab.tmp, 'fill-exfat');
     const big = crypto.randomBytes(3 * 1024 * 1024 + 17);
     mountRw(part, fill, ['exfat', 'exfat-fuse']);
     try {
@@ -146,8 +66,8 @@ test('import: an exFAT stick mounted read-only, copied into a workspace folder o
       execFileSync('umount', [fill]);
     }
     const root = dataRoot('data-import');
-    const store = new RecordingStore(path.join(tmp, 'state-import'));
-    const mountRoot = path.join(tmp, 'usb');
+    const store = new RecordingStore(path.join(lab.tmp, 'state-import'));
+    const mountRoot = path.join(lab.tmp, 'usb');
     const deps: JobDeps = {
       store,
       dataRoot: root,
@@ -186,7 +106,7 @@ test('import: an exFAT stick mounted read-only, copied into a workspace folder o
     assert.ok(fs.existsSync(path.join(dest, 'Sortie au musée (2)', 'vidéo.bin')));
 
     // A workspace folder that is a symbolic link leading out: refused, nothing mounted, nothing written outside.
-    const outside = path.join(tmp, 'outside');
+    const outside = path.join(lab.tmp, 'outside');
     fs.mkdirSync(outside);
     fs.symlinkSync(outside, path.join(root, 'workspace', 'Lien'));
     const id3 = await job(store, { command: 'import', partition: part, folder: 'Lien/x' });
@@ -211,14 +131,14 @@ test('import: an exFAT stick mounted read-only, copied into a workspace folder o
     assert.equal(p5.error?.code, 'no_storage');
     assert.equal(fs.existsSync(path.join(root, 'workspace', 'Autre')), false);
   } finally {
-    detach(dev);
+    lab.detach(dev);
   }
 });
 
 // This machine's kernel has no vfat driver (and no modules to load): the export is tested on an exFAT
 // stick (the kernel's exfat or exfat-fuse); FAT (mountWritable's vfat options) only on the Pi.
 test('export: a workspace folder copied onto an exFAT stick mounted read-write (nosuid, nodev, noexec), synced, unmounted; never overwriting', async () => {
-  const { dev, part } = await stick('exfat-export-stick.img', ['mkfs.exfat', '-L', 'KINGSTON']);
+  const { dev, part } = await lab.stick('exfat-export-stick.img', 48, ['mkfs.exfat', '-L', 'KINGSTON']);
   try {
     const root = dataRoot('data-export');
     const src = path.join(root, 'workspace', 'Classe', 'Devoirs');
@@ -226,8 +146,8 @@ test('export: a workspace folder copied onto an exFAT stick mounted read-write (
     const pdf = crypto.randomBytes(1024 * 1024 + 5);
     fs.writeFileSync(path.join(src, 'Maths', 'fiche.pdf'), pdf);
     fs.writeFileSync(path.join(src, 'lisez-moi.txt'), 'Bonne année');
-    const store = new RecordingStore(path.join(tmp, 'state-export'));
-    const mountRoot = path.join(tmp, 'usb');
+    const store = new RecordingStore(path.join(lab.tmp, 'state-export'));
+    const mountRoot = path.join(lab.tmp, 'usb');
     const flagsSeen: string[][] = [];
     const deps: JobDeps = {
       store,
@@ -260,7 +180,7 @@ test('export: a workspace folder copied onto an exFAT stick mounted read-write (
     const id2 = await job(store, { command: 'export', partition: part, folder: 'Classe/Devoirs' });
     assert.equal((await runJob('export', id2, deps)).renamedCount, 2);
 
-    const check = path.join(tmp, 'check-fat');
+    const check = path.join(lab.tmp, 'check-fat');
     fs.mkdirSync(check, { recursive: true });
     mountRw(part, check, ['exfat', 'exfat-fuse']);
     try {
@@ -278,34 +198,34 @@ test('export: a workspace folder copied onto an exFAT stick mounted read-write (
     assert.equal(p3.state, 'failed');
     assert.equal(p3.error?.code, 'bad_folder');
   } finally {
-    detach(dev);
+    lab.detach(dev);
   }
 });
 
 test('export refuses an ext4 stick (only FAT and exFAT are written), naming the partition', async () => {
-  const { dev, part } = await stick('ext4-stick.img', ['mkfs.ext4', '-q', '-L', 'LINUX']);
+  const { dev, part } = await lab.stick('ext4-stick.img', 48, ['mkfs.ext4', '-q', '-L', 'LINUX']);
   try {
     const root = dataRoot('data-export-ext4');
     fs.mkdirSync(path.join(root, 'workspace', 'A'));
-    const store = new JobStore(path.join(tmp, 'state-export-ext4'));
+    const store = new JobStore(path.join(lab.tmp, 'state-export-ext4'));
     const id = await job(store, { command: 'export', partition: part, folder: 'A' });
     const p = await runJob('export', id, {
       store,
       dataRoot: root,
-      usb: { partitionPath: loopPartition, listDisks: ours(dev), mountRoot: path.join(tmp, 'usb') },
+      usb: { partitionPath: loopPartition, listDisks: ours(dev), mountRoot: path.join(lab.tmp, 'usb') },
     });
     assert.equal(p.state, 'failed');
     assert.equal(p.error?.code, 'unsupported_fs');
     assert.match(p.error!.message, new RegExp(`${part}: an export is written only to vfat or exfat, not "ext4"`));
   } finally {
-    detach(dev);
+    lab.detach(dev);
   }
 });
 
 test('prepare: a blank loop device erased, partitioned and formatted HOMEDRIVE by the job, the storage mount started; the wrong name refused', async () => {
-  const dev = attach(image('blank-ssd.img', 64));
+  const dev = lab.attach(lab.image('blank-ssd.img', 64));
   try {
-    const store = new RecordingStore(path.join(tmp, 'state-prepare'));
+    const store = new RecordingStore(path.join(lab.tmp, 'state-prepare'));
     const mounts: string[] = [];
     const deps: JobDeps = {
       store,
@@ -329,26 +249,26 @@ test('prepare: a blank loop device erased, partitioned and formatted HOMEDRIVE b
     assert.match(out, /^TYPE=ext4$/m);
     assert.match(out, /^LABEL=HOMEDRIVE$/m);
   } finally {
-    detach(dev);
+    lab.detach(dev);
   }
 });
 
 test('eject: the stick’s partitions mounted by the drive unmounted, then the device stopped (its delete file written)', async () => {
-  const { dev, part } = await stick('eject-stick.img', ['mkfs.exfat', '-L', 'EJECT']);
+  const { dev, part } = await lab.stick('eject-stick.img', 48, ['mkfs.exfat', '-L', 'EJECT']);
   try {
-    const mountRoot = path.join(tmp, 'usb');
+    const mountRoot = path.join(lab.tmp, 'usb');
     const where = path.join(mountRoot, path.basename(part));
     mountRw(part, where, ['exfat', 'exfat-fuse']);
     // A loop device has no SCSI delete file: a stand-in /sys/block for it.
-    const sysBlock = path.join(tmp, 'sys-block');
+    const sysBlock = path.join(lab.tmp, 'sys-block');
     fs.mkdirSync(path.join(sysBlock, path.basename(dev), 'device'), { recursive: true });
-    const store = new JobStore(path.join(tmp, 'state-eject'));
+    const store = new JobStore(path.join(lab.tmp, 'state-eject'));
     const id = await job(store, { command: 'eject', disk: dev });
     const p = await runJob('eject', id, { store, usb: { diskPath: loopDisk, listDisks: ours(dev), mountRoot, sysBlock } });
     assert.equal(p.state, 'done', JSON.stringify(p.error));
     assert.equal(isMounted(where), false);
     assert.equal(fs.readFileSync(path.join(sysBlock, path.basename(dev), 'device', 'delete'), 'utf8'), '1');
   } finally {
-    detach(dev);
+    lab.detach(dev);
   }
 });

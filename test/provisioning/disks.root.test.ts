@@ -11,88 +11,13 @@ import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import {
-  copyTree,
-  devicePath,
-  DiskError,
-  execRun,
-  listDisks,
-  mountinfoFlags,
-  mountReadOnly,
-  prepareDisk,
-  unmount,
-  type Disk,
-  type PrepareProgress,
-  type Run,
-} from '../../provisioning/helper/disks.js';
-import { requireCommand, requireRoot } from './helpers/fixtures.js';
+import { copyTree, DiskError, mountinfoFlags, mountReadOnly, prepareDisk, unmount, type PrepareProgress } from '../../provisioning/helper/disks.js';
+import { LoopLab, loopDisk, loopPartition, mountRw, ours, waitForNode } from './helpers/loop-lab.js';
 
-const loopDisk = devicePath(/^\/dev\/loop\d+$/, 'a loop device', '/dev/loopN');
-const loopPartition = devicePath(/^\/dev\/loop\d+p[1-9]\d*$/, 'a loop device partition', '/dev/loopNpM');
-
-let tmp = '';
-const attached = new Set<string>();
-
-before(() => {
-  requireRoot();
-  for (const [cmd, pkg] of [
-    ['losetup', 'mount'],
-    ['lsblk', 'util-linux'],
-    ['findmnt', 'util-linux'],
-    ['blkid', 'util-linux'],
-    ['wipefs', 'util-linux'],
-    ['partx', 'util-linux'],
-    ['sfdisk', 'fdisk'],
-    ['mkfs.ext4', 'e2fsprogs'],
-    ['tune2fs', 'e2fsprogs'],
-    ['mkfs.exfat', 'exfatprogs'],
-  ])
-    requireCommand(cmd!, pkg!);
-  if (!fs.existsSync('/dev/loop-control')) throw new Error('this test needs loop devices (/dev/loop-control)');
-  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'hcd-disks-root-'));
-});
-
-// A safety net behind each test's own finally: nothing of ours stays mounted or attached.
-after(() => {
-  if (!tmp) return;
-  for (const line of fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n').reverse()) {
-    const where = line.split(' ')[4];
-    if (where?.startsWith(`${tmp}/`)) spawnSync('umount', [where]);
-  }
-  for (const dev of attached) detach(dev);
-  fs.rmSync(tmp, { recursive: true, force: true });
-});
-
-function image(name: string, mib: number): string {
-  const file = path.join(tmp, name);
-  fs.writeFileSync(file, '');
-  fs.truncateSync(file, mib * 1024 * 1024);
-  return file;
-}
-
-/** A loop device over the file, its partitions scanned (the kernel then makes /dev/loopNpM itself). */
-function attach(file: string): string {
-  const dev = execFileSync('losetup', ['--find', '--show', '--partscan', file], { encoding: 'utf8' }).trim();
-  assert.match(dev, /^\/dev\/loop\d+$/);
-  attached.add(dev);
-  return dev;
-}
-
-function detach(dev: string): void {
-  spawnSync('losetup', ['--detach', dev]);
-  attached.delete(dev);
-}
-
-/** Only our loop device, as listDisks sees it with the real lsblk. */
-const ours = (dev: string) => async (): Promise<Disk[]> => (await listDisks(probeOnlyLoops, { types: ['loop'] })).filter((d) => d.path === dev);
-
-/** The real programs; a blkid probe of anything but a loop device (a disk of this machine) fails the test. */
-const probeOnlyLoops: Run = async (file, args, options) => {
-  if (file === 'blkid') assert.match(args.at(-1) ?? '', /^\/dev\/loop\d+(p\d+)?$/, `listDisks probed ${args.at(-1)}`);
-  return execRun(file, args, options);
-};
+const lab = new LoopLab('hcd-disks-root-');
+before(() => lab.setUp());
+after(() => lab.tearDown());
 
 function probe(dev: string): Record<string, string> {
   // -p: a low-level probe of the device itself, no cache.
@@ -105,29 +30,6 @@ function probe(dev: string): Record<string, string> {
   );
 }
 
-async function waitForNode(p: string): Promise<void> {
-  for (let i = 0; i < 100 && !fs.existsSync(p); i++) await new Promise((r) => setTimeout(r, 50));
-  assert.ok(fs.existsSync(p), `${p} did not appear`);
-}
-
-/** A stick image: GPT, one "Microsoft basic data" partition (what a stick formatted elsewhere has). */
-async function stickImage(name: string): Promise<{ dev: string; part: string }> {
-  const dev = attach(image(name, 32));
-  execFileSync('sfdisk', ['--quiet', dev], { input: 'label: gpt\n,,EBD0A0A2-B9E5-4433-87C0-68B6B72699C7,\n' });
-  // Without udev the kernel may not have taken the new table: partx adds the partition (a no-op otherwise).
-  execFileSync('partx', ['--update', dev]);
-  const part = `${dev}p1`;
-  await waitForNode(part);
-  return { dev, part };
-}
-
-/** Mounts read-write to fill a stick: the kernel's driver, or the FUSE one where the kernel has none. */
-function mountRw(part: string, dir: string, types: string[]): void {
-  fs.mkdirSync(dir, { recursive: true });
-  for (const t of types) if (spawnSync('mount', ['-t', t, part, dir]).status === 0) return;
-  throw new Error(`${part} could not be mounted read-write as ${types.join(' or ')}`);
-}
-
 /** The partition's bytes, hashed: a read-only mount must leave every one of them as it was. */
 function digest(dev: string): string {
   return crypto.createHash('sha256').update(fs.readFileSync(dev)).digest('hex');
@@ -138,7 +40,7 @@ function random(bytes: number): Buffer {
 }
 
 test('prepareDisk on a real 64 MiB loop device: refused without the right name, then GPT, one partition, ext4 HOMEDRIVE', async () => {
-  const dev = attach(image('ssd.img', 64));
+  const dev = lab.attach(lab.image('ssd.img', 64));
   try {
     // An old file system on the whole disk, for wipefs to erase.
     execFileSync('mkfs.exfat', ['-L', 'OLD', dev], { stdio: 'ignore' });
@@ -190,12 +92,12 @@ test('prepareDisk on a real 64 MiB loop device: refused without the right name, 
     );
     await assert.rejects(prepareDisk({ disk: dev, confirm: dev }, deps), (err: DiskError) => err.code === 'storage_disk' && err.message.includes(dev));
   } finally {
-    detach(dev);
+    lab.detach(dev);
   }
 });
 
 test('prepareDisk over an old two-partition table: the kernel ends with one partition spanning the disk, not the old /dev/loopNp1', async () => {
-  const dev = attach(image('old-ssd.img', 64));
+  const dev = lab.attach(lab.image('old-ssd.img', 64));
   try {
     execFileSync('sfdisk', ['--quiet', dev], { input: 'label: dos\n,10M,c,\n,,83,\n' });
     execFileSync('partx', ['--update', dev]);
@@ -225,15 +127,15 @@ test('prepareDisk over an old two-partition table: the kernel ends with one part
       [[`${dev}p1`, 'ext4', 'HOMEDRIVE']],
     );
   } finally {
-    detach(dev);
+    lab.detach(dev);
   }
 });
 
 test('an exFAT stick: mounted read-only and inert, copied out without overwriting, unmounted', async () => {
-  const { dev, part } = await stickImage('exfat-stick.img');
-  const fill = path.join(tmp, 'fill-exfat');
-  const mountRoot = path.join(tmp, 'usb');
-  const dst = path.join(tmp, 'import-exfat');
+  const { dev, part } = await lab.stick('exfat-stick.img', 32);
+  const fill = path.join(lab.tmp, 'fill-exfat');
+  const mountRoot = path.join(lab.tmp, 'usb');
+  const dst = path.join(lab.tmp, 'import-exfat');
   let mountpoint: string | null = null;
   try {
     execFileSync('mkfs.exfat', ['-L', 'CLE USB', part], { stdio: 'ignore' });
@@ -299,15 +201,15 @@ test('an exFAT stick: mounted read-only and inert, copied out without overwritin
     assert.equal(digest(part), before, 'the read-only mount wrote to the stick');
   } finally {
     if (mountpoint) spawnSync('umount', [mountpoint]);
-    detach(dev);
+    lab.detach(dev);
   }
 });
 
 test('an ext4 stick with symbolic links: mounted read-only (noload), not one byte written, links skipped and reported, files owned as asked', async () => {
-  const { dev, part } = await stickImage('ext4-stick.img');
-  const fill = path.join(tmp, 'fill-ext4');
-  const mountRoot = path.join(tmp, 'usb');
-  const dst = path.join(tmp, 'import-ext4');
+  const { dev, part } = await lab.stick('ext4-stick.img', 32);
+  const fill = path.join(lab.tmp, 'fill-ext4');
+  const mountRoot = path.join(lab.tmp, 'usb');
+  const dst = path.join(lab.tmp, 'import-ext4');
   let mountpoint: string | null = null;
   try {
     execFileSync('mkfs.ext4', ['-q', '-F', '-L', 'PHOTOS', part]);
@@ -359,6 +261,6 @@ test('an ext4 stick with symbolic links: mounted read-only (noload), not one byt
     assert.equal(digest(part), before, 'the read-only mount wrote to the stick');
   } finally {
     if (mountpoint) spawnSync('umount', [mountpoint]);
-    detach(dev);
+    lab.detach(dev);
   }
 });
