@@ -539,22 +539,26 @@ export interface PublicHealth {
   version: string;
 }
 
-/** An update in flight (the root helper's pending.json). */
+/** An update in flight (the root helper's pending.json, provisioning/update/install.ts). */
 export interface PendingUpdate {
   id: string;
   action: 'install' | 'rollback';
+  /** The version being installed (install) or brought back (rollback). */
   version: string | null;
   requestedAt: string;
   state: 'starting' | 'checking' | 'unpacking' | 'restarting' | 'rolling_back';
 }
 
-/** How the last update or rollback ended. installed: the version it went to serves (for a rollback too). */
+/** How the last update or rollback ended (the root helper's last.json). */
 export interface UpdateOutcome {
   id: string;
   action: 'install' | 'rollback';
   at: string;
+  /** installed: the version it went to serves (for a rollback too); rolled_back: it did not, the previous one is
+   * back; failed: nothing changed (refused or not unpacked), or the rollback did not serve and was undone. */
   outcome: 'installed' | 'rolled_back' | 'failed';
   version: string | null;
+  /** The version running once it was over. */
   running: string | null;
   error?: string;
 }

@@ -24,6 +24,7 @@ import { pathToFileURL } from 'node:url';
 import { APP_DIR, DAEMON_SERVICE, ENV_FILE, HTTP_PORT, UPDATE_KEY_FILE, UPDATE_STATE_DIR } from '../contract.js';
 import { writeJsonAtomic } from '../lib/json-file.js';
 import { BundleError, checkPayloadEntries, verifyBundle } from './bundle-file.js';
+import type { PendingUpdate, UpdateOutcome } from '../../daemon/src/api-types.js';
 
 /** How long the new version has to answer /api/health with its version. */
 export const HEALTH_TIMEOUT_MS = 60_000;
@@ -65,27 +66,9 @@ export function updatePaths(overrides: Partial<UpdatePaths> = {}): UpdatePaths {
   };
 }
 
-export interface PendingUpdate {
-  id: string;
-  action: 'install' | 'rollback';
-  /** The version being installed (install) or brought back (rollback). */
-  version: string | null;
-  requestedAt: string;
-  state: 'starting' | 'checking' | 'unpacking' | 'restarting' | 'rolling_back';
-}
-
-export interface UpdateOutcome {
-  id: string;
-  action: 'install' | 'rollback';
-  at: string;
-  /** installed: the new version serves; rolled_back: it did not, the previous one is back; failed: nothing changed
-   * (refused or not unpacked), or the rollback did not serve and was undone. */
-  outcome: 'installed' | 'rolled_back' | 'failed';
-  version: string | null;
-  /** The version running once it was over. */
-  running: string | null;
-  error?: string;
-}
+// The state files' shapes are the API's (GET /api/admin/update returns them as they are): one definition, in
+// the daemon's api-types.ts, which the web UI also compiles (it has no Node types, so it cannot import this file).
+export type { PendingUpdate, UpdateOutcome };
 
 // ---------------------------------------------------------------------------------------------------- state
 
