@@ -11,30 +11,13 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Browser } from 'playwright-core';
 import { dispose } from '../helpers/server.js';
-import { answerUpdate, updateEnv, type UpdateHelperEnv } from '../../provisioning/helper/update-verbs.js';
-import { appTree, keyPair, makeBundle, recorded, recorder, tampered } from '../provisioning/helpers/update-fixtures.js';
+import { answerUpdate } from '../../provisioning/helper/update-verbs.js';
+import { appTree, makeBundle, recorded, tampered, updateHelperWorld } from '../provisioning/helpers/update-fixtures.js';
 import { launch, newPage, PHONE, seededDaemon, shoot, uiLogin, type Seeded } from './browser.js';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hcd-web-update-'));
 const sock = path.join(dir, 'helper.sock');
-const calls = path.join(dir, 'calls');
-const uploads = path.join(dir, 'updates');
-const stateDir = path.join(dir, 'helper-state');
-const appDir = path.join(dir, 'opt/homedrive');
-const key = keyPair();
-fs.writeFileSync(path.join(dir, 'update-key.pem'), key.publicKeyPem);
-appTree(appDir, '0.1.0+aaaaaaa');
-const env: UpdateHelperEnv = {
-  systemdRun: recorder(dir, 'systemd-run', calls),
-  nodeBin: '/opt/homedrive/node/bin/node',
-  timeoutMs: 5000,
-  now: () => new Date(),
-  ...updateEnv({}),
-  updateUploadDir: uploads,
-  updateStateDir: stateDir,
-  updateKeyFile: path.join(dir, 'update-key.pem'),
-  updateAppDir: appDir,
-};
+const { key, uploads, stateDir, appDir, calls, env } = updateHelperWorld(dir);
 
 const helper = net.createServer((c) => {
   let got = '';

@@ -12,30 +12,13 @@ import { errorCode, makeApp } from '../../helpers/app.js';
 import { requireAuth } from '../../../daemon/src/routes/auth.js';
 import { updateRoutes } from '../../../daemon/src/routes/update.js';
 import type { AppEnv } from '../../../daemon/src/http.js';
-import { answerUpdate, updateEnv, type UpdateHelperEnv } from '../../../provisioning/helper/update-verbs.js';
+import { answerUpdate } from '../../../provisioning/helper/update-verbs.js';
 import type { UpdateCheckResponse, UpdateStatusResponse } from '../../../daemon/src/api-types.js';
-import { appTree, keyPair, makeBundle, recorded, recorder, tampered } from '../../provisioning/helpers/update-fixtures.js';
+import { appTree, makeBundle, recorded, tampered, updateHelperWorld } from '../../provisioning/helpers/update-fixtures.js';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hcd-update-api-'));
 after(() => fs.rmSync(dir, { recursive: true, force: true }));
-const key = keyPair();
-const uploads = path.join(dir, 'updates');
-const stateDir = path.join(dir, 'helper-state');
-const appDir = path.join(dir, 'opt/homedrive');
-const calls = path.join(dir, 'calls');
-fs.writeFileSync(path.join(dir, 'update-key.pem'), key.publicKeyPem);
-appTree(appDir, '0.1.0+aaaaaaa');
-const env: UpdateHelperEnv = {
-  systemdRun: recorder(dir, 'systemd-run', calls),
-  nodeBin: '/opt/homedrive/node/bin/node',
-  timeoutMs: 5000,
-  now: () => new Date(),
-  ...updateEnv({}),
-  updateUploadDir: uploads,
-  updateStateDir: stateDir,
-  updateKeyFile: path.join(dir, 'update-key.pem'),
-  updateAppDir: appDir,
-};
+const { key, uploads, stateDir, appDir, calls, env } = updateHelperWorld(dir);
 
 /** The helper as homedrive-helper.socket runs it: one request line, one answer, the connection closed. */
 function helperSocket(): Promise<{ socket: string; requests: string[]; close: () => void }> {

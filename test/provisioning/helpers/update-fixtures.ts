@@ -7,6 +7,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { writeBundle } from '../../../provisioning/update/bundle-file.js';
+import { updateEnv, type UpdateHelperEnv } from '../../../provisioning/helper/update-verbs.js';
 
 export function keyPair(): { privateKeyPem: string; publicKeyPem: string } {
   const { privateKey, publicKey } = generateKeyPairSync('ed25519');
@@ -95,4 +96,31 @@ export function recorded(calls: string): string[] {
   const text = fs.existsSync(calls) ? fs.readFileSync(calls, 'utf8') : '';
   fs.rmSync(calls, { force: true });
   return text.split('\n').filter(Boolean);
+}
+
+/**
+ * The helper's update verbs set up in `dir` as the daemon's tests need them: a signing key pair (its public
+ * half where the helper reads it), an installed app of version 0.1.0+aaaaaaa, the uploads and state
+ * directories, and systemd-run a recorder writing to `calls`.
+ */
+export function updateHelperWorld(dir: string) {
+  const key = keyPair();
+  const uploads = path.join(dir, 'updates');
+  const stateDir = path.join(dir, 'helper-state');
+  const appDir = path.join(dir, 'opt/homedrive');
+  const calls = path.join(dir, 'calls');
+  fs.writeFileSync(path.join(dir, 'update-key.pem'), key.publicKeyPem);
+  appTree(appDir, '0.1.0+aaaaaaa');
+  const env: UpdateHelperEnv = {
+    systemdRun: recorder(dir, 'systemd-run', calls),
+    nodeBin: '/opt/homedrive/node/bin/node',
+    timeoutMs: 5000,
+    now: () => new Date(),
+    ...updateEnv({}),
+    updateUploadDir: uploads,
+    updateStateDir: stateDir,
+    updateKeyFile: path.join(dir, 'update-key.pem'),
+    updateAppDir: appDir,
+  };
+  return { key, uploads, stateDir, appDir, calls, env };
 }
