@@ -18,6 +18,9 @@ export interface WriteResult {
   mtime: number;
 }
 
+/** How much of an upload may wait in memory for the disk (the temp file's write queue). */
+const WRITE_QUEUE_BYTES = 256 * 1024;
+
 export class FileStore {
   readonly tmpDir: string;
   readonly trashDir: string;
@@ -138,7 +141,9 @@ export class FileStore {
       closed = true;
       fs.closeSync(fd);
     };
-    const out = fs.createWriteStream('', { fd, autoClose: false, highWaterMark: 1024 * 1024 });
+    // 256 KiB queued at most before the socket is paused: 30 uploads at once then hold about 8 MiB of
+    // chunks waiting for the disk, not 30 (issue 16: the daemon's RSS under 30 concurrent uploads).
+    const out = fs.createWriteStream('', { fd, autoClose: false, highWaterMark: WRITE_QUEUE_BYTES });
     try {
       await pipeline(
         source,
