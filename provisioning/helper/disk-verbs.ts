@@ -44,7 +44,7 @@ export function diskEnv(env: NodeJS.ProcessEnv = process.env): DiskEnv {
   return {
     disksEntry: env.HCD_HELPER_DISKS_ENTRY || DISKS_ENTRY,
     disksDir: env.HCD_HELPER_DISKS_DIR || DISKS_STATE_DIR,
-    listTimeoutMs: 20_000,
+    listTimeoutMs: 60_000,
   };
 }
 
