@@ -130,8 +130,8 @@ function uploadOnly(file: string, env: UpdateHelperEnv): void {
   }
 }
 
+/** Called after uploadOnly(file) (handleUpdateVerb, before the lock). */
 async function check(file: string, env: UpdateHelperEnv): Promise<UpdateCheck> {
-  uploadOnly(file, env);
   if (await livePending(env)) throw new HelperError('busy', 'An update is being installed: wait for its outcome.');
   const id = path.basename(file, '.hcdb');
   await mkdir(env.updateStateDir, { recursive: true, mode: 0o700 });

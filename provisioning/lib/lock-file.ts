@@ -44,8 +44,11 @@ export async function withLockFile<T>(file: string, fn: () => Promise<T>, opts: 
     }
   }
   try {
-    await handle.writeFile(`${process.pid}\n`);
-    await handle.close();
+    try {
+      await handle.writeFile(`${process.pid}\n`);
+    } finally {
+      await handle.close();
+    }
     return await fn();
   } finally {
     await unlink(file).catch(() => undefined);

@@ -53,9 +53,10 @@ export function diskRoutes(deps: Deps) {
   const app = new Hono<AppEnv>();
   const { audit, config, reconciler, drive } = deps;
   app.use('/*', adminOnly);
-  // Every disk verb but disks_job lists the disks: the helper starts a second Node program as a transient
-  // unit (provisioning/disks-job.ts list), given up to 60 s (listTimeoutMs in provisioning/helper/disk-verbs.ts). The default 15 s was
-  // exceeded in the emulated image test; an SD card under load on a Pi can be slow too.
+  // Every disk verb but disks_job lists the disks: the helper starts a second Node program as a
+  // transient unit (provisioning/disks-job.ts list), given up to 60 s (listTimeoutMs in
+  // provisioning/helper/disk-verbs.ts). The default 15 s was exceeded in the emulated image test; an
+  // SD card under load on a Pi can be slow too.
   const helper = new RootHelper(config.helperSocket, 90_000);
   const ask = <T>(verb: string, args: Record<string, unknown>) => helper.ask<T>(verb, args).catch((err: unknown) => Promise.reject(helperError(err)));
   /** Imports already re-indexed by this daemon (a job is polled every second until the console sees it end). */
