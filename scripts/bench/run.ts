@@ -15,6 +15,9 @@ const quick = process.argv.includes('--quick');
 // --pi: only the class workload, with the daemon capped at 0.67 of one core (a proxy for a Pi 4).
 const pi = process.argv.includes('--pi');
 const PI_CPU_FRACTION = 0.67;
+// --proposals: the designs proposed for the goals one Node process misses, measured before they are
+// built (see README.md, "Proposals"), beside the daemon, nginx and the Python server; one round.
+const proposals = process.argv.includes('--proposals');
 // --pi-period-ms=N: the cgroup's CFS period (default the kernel's 100 ms). The cap lets the daemon run
 // 67 ms of each period, then stops all its threads until the next one: a longer period means longer
 // stops, which four slow cores that never stop do not have.
@@ -45,6 +48,8 @@ interface Target {
   dav(name: string): string;
   davUser?: string;
   pids(): number[];
+  /** For a target of more than one process (the front): stops them all. */
+  stop?: () => Promise<void>;
 }
 
 // ---- processes ---------------------------------------------------------------------------------
@@ -112,6 +117,21 @@ async function startNginx(fresh: boolean): Promise<Target> {
   };
 }
 
+/** The second reference: a Python file server with sendfile downloads and durable (fsynced) uploads. */
+async function startPython(fresh: boolean, o: { name?: string; args?: string[] } = {}): Promise<Target> {
+  const name = o.name ?? 'py';
+  const prefix = path.join(WORK, name);
+  if (fresh) fs.rmSync(prefix, { recursive: true, force: true });
+  fs.mkdirSync(path.join(prefix, 'files'), { recursive: true });
+  const port = await freePort();
+  const proc = spawn('python3', [path.join(ROOT, 'scripts/bench/pyserver.py'), path.join(prefix, 'files'), String(port), ...(o.args ?? [])], {
+    stdio: 'inherit',
+  });
+  await waitPort(port, proc);
+  const url = (n: string) => '/' + n.split('/').map(encodeURIComponent).join('/');
+  return { name, port, proc, headers: {}, file: url, list: (d) => `/${encodeURIComponent(d)}/`, dav: url, pids: () => [proc.pid!] };
+}
+
 let daemonPassword = '';
 
 interface DaemonTarget extends Target {
@@ -127,7 +147,7 @@ interface LoopStats {
   memory?: { rss: number; heapUsed: number; heapTotal: number; external: number; arrayBuffers: number };
 }
 
-async function startDaemon(fresh: boolean, o: { dir?: string; cap?: CpuCap } = {}): Promise<DaemonTarget> {
+async function startDaemon(fresh: boolean, o: { dir?: string; cap?: CpuCap; name?: string; env?: Record<string, string> } = {}): Promise<DaemonTarget> {
   const dir = path.join(WORK, o.dir ?? 'daemon');
   const port = await freePort();
   const env = {
@@ -139,11 +159,12 @@ async function startDaemon(fresh: boolean, o: { dir?: string; cap?: CpuCap } = {
     HCD_BOOTSTRAP_ADMIN: '0',
     HCD_MIN_FREE_BYTES: String(64 * MiB),
     HCD_BENCH_LOOP_STATS: '1',
+    ...o.env,
   };
   if (fresh) {
     fs.rmSync(dir, { recursive: true, force: true });
     fs.mkdirSync(dir, { recursive: true });
-    daemonPassword = crypto.randomBytes(12).toString('hex');
+    daemonPassword ||= crypto.randomBytes(12).toString('hex'); // one for every daemon of the run
     execFileSync(process.execPath, [path.join(ROOT, 'dist/daemon/src/cli/main.js'), 'create-admin', 'bench', '--password-stdin'], {
       env,
       input: daemonPassword + '\n',
@@ -175,7 +196,7 @@ async function startDaemon(fresh: boolean, o: { dir?: string; cap?: CpuCap } = {
   if (res.status !== 200) throw new Error(`login failed: ${res.status}`);
   const token = JSON.parse(res.text).token as string;
   return {
-    name: 'hcd',
+    name: o.name ?? 'hcd',
     port,
     proc,
     headers: { authorization: `Bearer ${token}` },
@@ -192,12 +213,67 @@ async function startDaemon(fresh: boolean, o: { dir?: string; cap?: CpuCap } = {
   };
 }
 
+// ---- the proposals (--proposals) ----------------------------------------------------------------
+
+/** Downloads: nginx in front of a daemon, serving a file itself once the daemon allowed it (nginx-front.conf). */
+async function startFront(fresh: boolean): Promise<Target> {
+  const daemon = await startDaemon(fresh, { dir: 'front-daemon', name: 'front-daemon' });
+  const prefix = path.join(WORK, 'front');
+  if (fresh) fs.rmSync(prefix, { recursive: true, force: true });
+  for (const d of ['body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']) fs.mkdirSync(path.join(prefix, d), { recursive: true });
+  const port = await freePort();
+  const conf = fs
+    .readFileSync(path.join(ROOT, 'scripts/bench/nginx-front.conf'), 'utf8')
+    .replaceAll('@PREFIX@', prefix)
+    .replaceAll('@PORT@', String(port))
+    .replaceAll('@DAEMON_PORT@', String(daemon.port))
+    .replaceAll('@DATA@', path.join(WORK, 'front-daemon', 'data'))
+    .replaceAll('@USER@', os.userInfo().username);
+  fs.writeFileSync(path.join(prefix, 'nginx.conf'), conf);
+  const nginx = spawn('nginx', ['-p', prefix, '-c', path.join(prefix, 'nginx.conf')], { stdio: 'inherit' });
+  try {
+    await waitPort(port, nginx);
+  } catch (err) {
+    await stop(daemon);
+    throw err;
+  }
+  return {
+    ...daemon,
+    name: 'front',
+    port,
+    proc: nginx,
+    pids: () => [daemon.proc.pid!, nginx.pid!, ...children(nginx.pid!)],
+    stop: async () => {
+      await stop({ ...daemon, stop: undefined });
+      await stop({ ...daemon, proc: nginx, stop: undefined });
+    },
+  };
+}
+
+/** Memory: the daemon with a preloaded library that returns malloc's free memory every second (malloc_trim(0)). */
+function trimLibrary(): string {
+  const dir = path.join(WORK, 'trim');
+  const so = path.join(dir, 'trim.so');
+  if (fs.existsSync(so)) return so;
+  fs.mkdirSync(dir, { recursive: true });
+  const c = path.join(dir, 'trim.c');
+  fs.writeFileSync(
+    c,
+    `#include <malloc.h>\n#include <pthread.h>\n#include <unistd.h>\n` +
+      `static void *loop(void *arg) { (void)arg; for (;;) { sleep(1); malloc_trim(0); } return 0; }\n` +
+      `__attribute__((constructor)) static void start(void) { pthread_t t; if (pthread_create(&t, 0, loop, 0) == 0) pthread_detach(t); }\n`,
+  );
+  execFileSync('cc', ['-shared', '-fPIC', '-O2', '-o', so, c, '-lpthread']);
+  return so;
+}
+
 /** `--daemon-node-arg=--cpu-prof` (repeatable): extra node options for the daemon, e.g. to profile it. */
 function daemonNodeArgs(): string[] {
   return process.argv.filter((a) => a.startsWith('--daemon-node-arg=')).map((a) => a.slice('--daemon-node-arg='.length));
 }
 
 async function stop(t: Target): Promise<void> {
+  if (t.stop) return t.stop();
   if (t.proc.exitCode !== null) return;
   const done = new Promise((r) => t.proc.once('exit', r));
   t.proc.kill('SIGTERM');
@@ -468,7 +544,8 @@ function declareWorkloads(files: { big: string; client: string; small: string })
           const t0 = performance.now();
           const res = await request(t, 'GET', t.list('list'), { keepText: true });
           lat.push(performance.now() - t0);
-          const list = (t.name === 'hcd' ? JSON.parse(res.text).entries : JSON.parse(res.text)) as { name: string }[];
+          const body = JSON.parse(res.text) as { name: string }[] | { entries: { name: string }[] };
+          const list = Array.isArray(body) ? body : body.entries; // the daemon's listing, or an autoindex
           count(res, list.filter((e) => !e.name.startsWith('.')).length === S.list ? [200] : []);
         }
       },
@@ -481,57 +558,84 @@ function declareWorkloads(files: { big: string; client: string; small: string })
 const pct = (xs: number[], p: number) => xs[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))]!;
 const f1 = (x: number) => (x >= 100 ? x.toFixed(0) : x.toFixed(1));
 
-function report(h: Record<string, Measure>, n: Record<string, Measure>): { markdown: string; rows: Row[] } {
+function report(h: Record<string, Measure>, n: Record<string, Measure>, p: Record<string, Measure>): { markdown: string; rows: Row[] } {
   const mbps = (m: Measure) => m.bytes / 1e6 / m.seconds;
   const fps = (m: Measure) => m.count / m.seconds;
+  const row = (name: string, key: string, unit: string, target: number | null, f: (m: Measure) => number): Row => ({
+    name,
+    unit,
+    hcd: f(h[key]!),
+    nginx: f(n[key]!),
+    py: f(p[key]!),
+    target,
+    m: [h[key]!, n[key]!, p[key]!],
+  });
+  const p50 = (m: Measure) => pct(m.latencies, 50);
+  const p99 = (m: Measure) => pct(m.latencies, 99);
   const rows: Row[] = [
-    { name: `${S.big / MiB} MiB upload`, unit: 'MB/s', hcd: mbps(h.bigUp!), nginx: mbps(n.bigUp!), target: 0.7, m: [h.bigUp!, n.bigUp!] },
-    { name: `${S.big / MiB} MiB download`, unit: 'MB/s', hcd: mbps(h.bigDown!), nginx: mbps(n.bigDown!), target: 0.9, m: [h.bigDown!, n.bigDown!] },
-    { name: '16 KiB files up, 8 clients', unit: 'files/s', hcd: fps(h.smallUp!), nginx: fps(n.smallUp!), target: 0.8, m: [h.smallUp!, n.smallUp!] },
-    { name: '16 KiB files up over WebDAV (curl), 8 clients', unit: 'files/s', hcd: fps(h.davUp!), nginx: fps(n.davUp!), target: 0.8, m: [h.davUp!, n.davUp!] },
-    { name: '16 KiB files down, 8 clients', unit: 'files/s', hcd: fps(h.smallDown!), nginx: fps(n.smallDown!), target: 0.8, m: [h.smallDown!, n.smallDown!] },
-    {
-      name: `${S.clients} clients × ${S.clientSize / MiB} MiB up`,
-      unit: 'MB/s',
-      hcd: mbps(h.clientsUp!),
-      nginx: mbps(n.clientsUp!),
-      target: 0.7,
-      m: [h.clientsUp!, n.clientsUp!],
-    },
-    {
-      name: `${S.clients} clients × ${S.clientSize / MiB} MiB down`,
-      unit: 'MB/s',
-      hcd: mbps(h.clientsDown!),
-      nginx: mbps(n.clientsDown!),
-      target: 0.9,
-      m: [h.clientsDown!, n.clientsDown!],
-    },
-    {
-      name: `${S.ranges} random 1 MiB ranges, 4 at a time`,
-      unit: 'MB/s',
-      hcd: mbps(h.ranges!),
-      nginx: mbps(n.ranges!),
-      target: 0.9,
-      m: [h.ranges!, n.ranges!],
-    },
-    { name: `list ${S.list} files, p50`, unit: 'ms', hcd: pct(h.list!.latencies, 50), nginx: pct(n.list!.latencies, 50), target: null, m: [h.list!, n.list!] },
-    { name: `list ${S.list} files, p99`, unit: 'ms', hcd: pct(h.list!.latencies, 99), nginx: pct(n.list!.latencies, 99), target: null, m: [h.list!, n.list!] },
+    row(`${S.big / MiB} MiB upload`, 'bigUp', 'MB/s', 0.7, mbps),
+    row(`${S.big / MiB} MiB download`, 'bigDown', 'MB/s', 0.9, mbps),
+    row('16 KiB files up, 8 clients', 'smallUp', 'files/s', 0.8, fps),
+    row('16 KiB files up over WebDAV (curl), 8 clients', 'davUp', 'files/s', 0.8, fps),
+    row('16 KiB files down, 8 clients', 'smallDown', 'files/s', 0.8, fps),
+    row(`${S.clients} clients × ${S.clientSize / MiB} MiB up`, 'clientsUp', 'MB/s', 0.7, mbps),
+    row(`${S.clients} clients × ${S.clientSize / MiB} MiB down`, 'clientsDown', 'MB/s', 0.9, mbps),
+    row(`${S.ranges} random 1 MiB ranges, 4 at a time`, 'ranges', 'MB/s', 0.9, mbps),
+    row(`list ${S.list} files, p50`, 'list', 'ms', null, p50),
+    row(`list ${S.list} files, p99`, 'list', 'ms', null, p99),
   ];
   const lines = [
-    '| workload | unit | hcd | nginx | ratio | target | hcd peak RSS MiB | nginx peak RSS MiB | hcd CPU s/GiB | nginx CPU s/GiB | errors hcd/nginx |',
+    '| workload | unit | hcd | nginx | ratio | target | py | hcd ÷ py | peak RSS MiB hcd / nginx / py | CPU s/GiB hcd / nginx / py | errors hcd/nginx/py |',
     '| --- | --- | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: | --- |',
   ];
   for (const r of rows) {
-    const ratio = r.unit === 'ms' ? r.nginx / r.hcd : r.hcd / r.nginx;
+    // Higher is better in every ratio: a latency's is the reference's ÷ the daemon's.
+    const ratio = (ref: number) => (r.unit === 'ms' ? ref / r.hcd : r.hcd / ref);
     const target = r.target === null ? (r.name.endsWith('p99') ? '< 100 ms' : '') : `≥ ${r.target}×`;
-    const pass = r.target === null ? (r.name.endsWith('p99') ? r.hcd < 100 : true) : ratio >= r.target;
-    const [mh, mn] = r.m;
+    const pass = r.target === null ? (r.name.endsWith('p99') ? r.hcd < 100 : true) : ratio(r.nginx) >= r.target;
     const cpu = (m: Measure) => (r.unit === 'ms' || m.bytes < 64 * MiB ? '' : m.cpuPerGiB.toFixed(2));
+    const cpus = r.m.map(cpu);
     lines.push(
-      `| ${r.name} | ${r.unit} | ${f1(r.hcd)} | ${f1(r.nginx)} | ${ratio.toFixed(2)}${pass ? '' : ' ✗'} | ${target} | ${(mh.rss / MiB).toFixed(0)} | ${(mn.rss / MiB).toFixed(0)} | ${cpu(mh)} | ${cpu(mn)} | ${mh.errors}/${mn.errors} |`,
+      `| ${r.name} | ${r.unit} | ${f1(r.hcd)} | ${f1(r.nginx)} | ${ratio(r.nginx).toFixed(2)}${pass ? '' : ' ✗'} | ${target} | ${f1(r.py)} | ${ratio(r.py).toFixed(2)} | ${r.m.map((m) => (m.rss / MiB).toFixed(0)).join(' / ')} | ${cpus[0] ? cpus.join(' / ') : ''} | ${r.m.map((m) => m.errors).join('/')} |`,
     );
   }
   return { markdown: lines.join('\n'), rows };
+}
+
+/** --proposals: every server's figure, and each one's ratio to nginx, per workload. */
+function proposalsReport(m: Record<string, Record<string, Measure>>): string {
+  const names = Object.keys(m);
+  const mbps = (x: Measure) => x.bytes / 1e6 / x.seconds;
+  const fps = (x: Measure) => x.count / x.seconds;
+  const rows: [string, string, string, (x: Measure) => number][] = [
+    [`${S.big / MiB} MiB upload`, 'bigUp', 'MB/s', mbps],
+    [`${S.big / MiB} MiB download`, 'bigDown', 'MB/s', mbps],
+    ['16 KiB files up, 8 clients', 'smallUp', 'files/s', fps],
+    ['16 KiB files up over WebDAV (curl), 8 clients', 'davUp', 'files/s', fps],
+    ['16 KiB files down, 8 clients', 'smallDown', 'files/s', fps],
+    [`${S.clients} clients × ${S.clientSize / MiB} MiB up`, 'clientsUp', 'MB/s', mbps],
+    [`${S.clients} clients × ${S.clientSize / MiB} MiB down`, 'clientsDown', 'MB/s', mbps],
+    [`${S.ranges} random 1 MiB ranges, 4 at a time`, 'ranges', 'MB/s', mbps],
+    [`list ${S.list} files, p99`, 'list', 'ms', (x) => pct(x.latencies, 99)],
+  ];
+  const lines = [
+    `Proposals — ${new Date().toISOString().slice(0, 10)}, Node ${process.version}, ${require_cpus()}, one round. Each cell: figure (ratio to nginx; for the listing nginx's latency ÷ this one's), peak RSS MiB, CPU s/GiB where at least 64 MiB moved, errors. front = nginx in front of the daemon (nginx-front.conf); py-group = the Python server with one syncfs per group of uploads; hcd-trim = the daemon with malloc_trim(0) every second (LD_PRELOAD).`,
+    '',
+    `| workload | unit | ${names.join(' | ')} |`,
+    `| --- | --- | ${names.map(() => '---:').join(' | ')} |`,
+  ];
+  for (const [label, key, unit, f] of rows) {
+    const ref = f(m.nginx![key]!);
+    const cells = names.map((n) => {
+      const x = m[n]![key]!;
+      const v = f(x);
+      const ratio = unit === 'ms' ? ref / v : v / ref;
+      const cpu = unit === 'ms' || x.bytes < 64 * MiB ? '' : `, ${x.cpuPerGiB.toFixed(2)} s/GiB`;
+      return `${f1(v)} (${ratio.toFixed(2)}×), ${(x.rss / MiB).toFixed(0)} MiB${cpu}${x.errors ? `, ${x.errors} errors` : ''}`;
+    });
+    lines.push(`| ${label} | ${unit} | ${cells.join(' | ')} |`);
+  }
+  return lines.join('\n') + '\n';
 }
 
 interface Row {
@@ -539,8 +643,9 @@ interface Row {
   unit: string;
   hcd: number;
   nginx: number;
+  py: number;
   target: number | null;
-  m: [Measure, Measure];
+  m: [Measure, Measure, Measure];
 }
 
 // ---- the class workload -------------------------------------------------------------------------
@@ -754,7 +859,7 @@ async function main() {
   if (!fs.existsSync(path.join(ROOT, 'dist/daemon/src/main.js'))) throw new Error('run `npm run build` first');
   fs.mkdirSync(WORK, { recursive: true });
   process.stderr.write(`bench${quick ? ' (quick)' : ''}: preparing source files in ${WORK}\n`);
-  const classOut = await runClass();
+  const classOut = proposals ? '' : await runClass();
   if (pi) {
     fs.writeFileSync(path.join(WORK, 'results-pi.md'), classOut);
     process.stdout.write(classOut);
@@ -763,9 +868,23 @@ async function main() {
   const files = { big: sourceFile('src-big.bin', S.big), client: sourceFile('src-client.bin', S.clientSize), small: sourceFile('src-small.bin', S.smallSize) };
   const workloads = declareWorkloads(files);
   const rounds: Record<string, Record<string, Measure>>[] = [];
-  for (let round = 0; round < S.rounds; round++) {
-    const results: Record<string, Record<string, Measure>> = { nginx: {}, hcd: {} };
-    const starters = round % 2 === 0 ? [startNginx, startDaemon] : [startDaemon, startNginx];
+  const servers: ((fresh: boolean) => Promise<Target>)[] = [startNginx, startDaemon, startPython];
+  const names = ['nginx', 'hcd', 'py'];
+  if (proposals) {
+    const so = trimLibrary();
+    servers.push(
+      startFront,
+      (fresh) => startPython(fresh, { name: 'py-group', args: ['--group-commit'] }),
+      (fresh) => startDaemon(fresh, { dir: 'trim-daemon', name: 'hcd-trim', env: { LD_PRELOAD: so } }),
+    );
+    names.push('front', 'py-group', 'hcd-trim');
+  }
+  const nRounds = proposals ? 1 : S.rounds;
+  for (let round = 0; round < nRounds; round++) {
+    const results: Record<string, Record<string, Measure>> = Object.fromEntries(names.map((n) => [n, {}]));
+    // The order turns each round, so no server always runs right after another's writes.
+    const order = servers;
+    const starters = [...order.slice(round % order.length), ...order.slice(0, round % order.length)];
     const fresh = new Set(starters);
     for (const w of workloads) {
       for (const start of starters) {
@@ -773,7 +892,7 @@ async function main() {
         try {
           await w.setup?.(t);
           execFileSync('sync');
-          process.stderr.write(`  round ${round + 1}/${S.rounds} ${t.name}: ${w.label}\n`);
+          process.stderr.write(`  round ${round + 1}/${nRounds} ${t.name}: ${w.label}\n`);
           results[t.name]![w.key] = await measure(t, (count, lat) => w.run(t, count, lat));
         } finally {
           await stop(t);
@@ -783,10 +902,17 @@ async function main() {
     }
     rounds.push(results);
   }
-  for (const d of ['daemon', 'nginx']) fs.rmSync(path.join(WORK, d), { recursive: true, force: true });
-  const median = (name: 'hcd' | 'nginx') => Object.fromEntries(workloads.map((w) => [w.key, medianMeasure(rounds.map((r) => r[name]![w.key]!))]));
-  const { markdown } = report(median('hcd'), median('nginx'));
-  const header = `Home Container Drive vs nginx ${nginxVersion()} — ${new Date().toISOString().slice(0, 10)}, Node ${process.version}, ${require_cpus()}, median of ${S.rounds} round(s)`;
+  for (const d of ['daemon', 'nginx', 'py', 'front', 'front-daemon', 'py-group', 'trim-daemon'])
+    fs.rmSync(path.join(WORK, d), { recursive: true, force: true });
+  const median = (name: string) => Object.fromEntries(workloads.map((w) => [w.key, medianMeasure(rounds.map((r) => r[name]![w.key]!))]));
+  if (proposals) {
+    const out = proposalsReport(Object.fromEntries(names.map((n) => [n, median(n)])));
+    fs.writeFileSync(path.join(WORK, 'results-proposals.md'), out);
+    process.stdout.write(out);
+    return;
+  }
+  const { markdown } = report(median('hcd'), median('nginx'), median('py'));
+  const header = `Home Container Drive vs nginx ${nginxVersion()} (ratio) and a Python file server, ${pythonVersion()} (hcd ÷ py) — ${new Date().toISOString().slice(0, 10)}, Node ${process.version}, ${require_cpus()}, median of ${S.rounds} round(s)`;
   const out = `${header}\n\n${markdown}\n\n${classOut}`;
   fs.writeFileSync(path.join(WORK, 'results.md'), out);
   fs.writeFileSync(path.join(WORK, 'results.json'), JSON.stringify(rounds, null, 1));
@@ -824,6 +950,11 @@ function medianMeasure(ms: Measure[]): Measure {
 function nginxVersion(): string {
   const r = spawnSync('nginx', ['-v'], { encoding: 'utf8' });
   return (r.stderr || r.stdout).trim().replace(/^nginx version: /, '');
+}
+
+function pythonVersion(): string {
+  const r = spawnSync('python3', ['--version'], { encoding: 'utf8' });
+  return (r.stdout || r.stderr).trim();
 }
 
 function require_cpus(): string {
