@@ -553,6 +553,28 @@ function declareWorkloads(files: { big: string; client: string; small: string })
   ];
 }
 
+/**
+ * Untimed requests before each workload, the same for every server: small uploads, their downloads
+ * and listings. Each workload runs on a freshly started server, and a fresh Node process runs its
+ * JavaScript unoptimised for its first thousands of requests (2,000 16 KiB downloads measured on a
+ * cold daemon went half as fast as the next 2,000). The daemon on a Pi runs for days; nginx has no
+ * JIT, and the Python server's interpreter is the same warm or cold.
+ */
+async function warmUp(t: Target): Promise<void> {
+  const n = quick ? 20 : 300;
+  const dir = `warm${++warmUps}`; // new names each time: the daemon refuses to replace a file by default
+  const body = Buffer.alloc(S.smallSize, 7);
+  const names = Array.from({ length: n }, (_, i) => `${dir}/w${i}.bin`);
+  const ok = (res: Res, codes: number[]) => {
+    if (!codes.includes(res.status)) throw new Error(`${t.name} warm-up: ${res.status}`);
+  };
+  ok(await request(t, 'PUT', t.file(names[0]!), { body }), upOk); // the folder, before parallel PUTs
+  await pool(names.slice(1), 8, async (name) => ok(await request(t, 'PUT', t.file(name), { body }), upOk));
+  for (let pass = 0; pass < 4; pass++) await pool(names, 8, async (name) => ok(await request(t, 'GET', t.file(name)), downOk));
+  for (let i = 0; i < n / 10; i++) ok(await request(t, 'GET', t.list(dir)), [200]);
+}
+let warmUps = 0;
+
 // ---- report ------------------------------------------------------------------------------------
 
 const pct = (xs: number[], p: number) => xs[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))]!;
@@ -891,6 +913,7 @@ async function main() {
         const t = await start(fresh.delete(start));
         try {
           await w.setup?.(t);
+          await warmUp(t);
           execFileSync('sync');
           process.stderr.write(`  round ${round + 1}/${nRounds} ${t.name}: ${w.label}\n`);
           results[t.name]![w.key] = await measure(t, (count, lat) => w.run(t, count, lat));
