@@ -16,7 +16,7 @@ const quick = process.argv.includes('--quick');
 const pi = process.argv.includes('--pi');
 const PI_CPU_FRACTION = 0.67;
 // --proposals: the designs proposed for the goals one Node process misses, measured before they are
-// built (see README.md, "Proposals"), beside the daemon, nginx and the Python server; one round.
+// built (see README.md, "Proposals"), beside the daemon, nginx and the Python server.
 const proposals = process.argv.includes('--proposals');
 // --pi-period-ms=N: the cgroup's CFS period (default the kernel's 100 ms). The cap lets the daemon run
 // 67 ms of each period, then stops all its threads until the next one: a longer period means longer
@@ -625,7 +625,7 @@ function report(h: Record<string, Measure>, n: Record<string, Measure>, p: Recor
 }
 
 /** --proposals: every server's figure, and each one's ratio to nginx, per workload. */
-function proposalsReport(m: Record<string, Record<string, Measure>>): string {
+function proposalsReport(m: Record<string, Record<string, Measure>>, rounds: number): string {
   const names = Object.keys(m);
   const mbps = (x: Measure) => x.bytes / 1e6 / x.seconds;
   const fps = (x: Measure) => x.count / x.seconds;
@@ -641,7 +641,7 @@ function proposalsReport(m: Record<string, Record<string, Measure>>): string {
     [`list ${S.list} files, p99`, 'list', 'ms', (x) => pct(x.latencies, 99)],
   ];
   const lines = [
-    `Proposals — ${new Date().toISOString().slice(0, 10)}, Node ${process.version}, ${require_cpus()}, one round. Each cell: figure (ratio to nginx; for the listing nginx's latency ÷ this one's), peak RSS MiB, CPU s/GiB where at least 64 MiB moved, errors. front = nginx in front of the daemon (nginx-front.conf); py-group = the Python server with one syncfs per group of uploads; hcd-trim = the daemon with malloc_trim(0) every second (LD_PRELOAD).`,
+    `Proposals — ${new Date().toISOString().slice(0, 10)}, Node ${process.version}, ${require_cpus()}, median of ${rounds} round(s). Each cell: figure (ratio to nginx; for the listing nginx's latency ÷ this one's), peak RSS MiB, CPU s/GiB where at least 64 MiB moved, errors. front = nginx in front of the daemon (nginx-front.conf); py-group = the Python server with one syncfs per group of uploads; hcd-trim = the daemon with malloc_trim(0) every second (LD_PRELOAD).`,
     '',
     `| workload | unit | ${names.join(' | ')} |`,
     `| --- | --- | ${names.map(() => '---:').join(' | ')} |`,
@@ -901,7 +901,8 @@ async function main() {
     );
     names.push('front', 'py-group', 'hcd-trim');
   }
-  const nRounds = proposals ? 1 : S.rounds;
+  // --rounds=N: fewer or more rounds than the default 3 (1 in --quick).
+  const nRounds = Number(process.argv.find((a) => a.startsWith('--rounds='))?.split('=')[1] ?? S.rounds);
   for (let round = 0; round < nRounds; round++) {
     const results: Record<string, Record<string, Measure>> = Object.fromEntries(names.map((n) => [n, {}]));
     // The order turns each round, so no server always runs right after another's writes.
@@ -929,13 +930,13 @@ async function main() {
     fs.rmSync(path.join(WORK, d), { recursive: true, force: true });
   const median = (name: string) => Object.fromEntries(workloads.map((w) => [w.key, medianMeasure(rounds.map((r) => r[name]![w.key]!))]));
   if (proposals) {
-    const out = proposalsReport(Object.fromEntries(names.map((n) => [n, median(n)])));
+    const out = proposalsReport(Object.fromEntries(names.map((n) => [n, median(n)])), nRounds);
     fs.writeFileSync(path.join(WORK, 'results-proposals.md'), out);
     process.stdout.write(out);
     return;
   }
   const { markdown } = report(median('hcd'), median('nginx'), median('py'));
-  const header = `Home Container Drive vs nginx ${nginxVersion()} (ratio) and a Python file server, ${pythonVersion()} (hcd ÷ py) — ${new Date().toISOString().slice(0, 10)}, Node ${process.version}, ${require_cpus()}, median of ${S.rounds} round(s)`;
+  const header = `Home Container Drive vs nginx ${nginxVersion()} (ratio) and a Python file server, ${pythonVersion()} (hcd ÷ py) — ${new Date().toISOString().slice(0, 10)}, Node ${process.version}, ${require_cpus()}, median of ${nRounds} round(s)`;
   const out = `${header}\n\n${markdown}\n\n${classOut}`;
   fs.writeFileSync(path.join(WORK, 'results.md'), out);
   fs.writeFileSync(path.join(WORK, 'results.json'), JSON.stringify(rounds, null, 1));
