@@ -91,6 +91,13 @@ async function login(): Promise<string> {
 }
 
 async function bootAndWait(name: string, withSsd: boolean, usbDisks: string[] = []): Promise<{ status: string; storage: string }> {
+  // A test that failed before its power-off leaves its QEMU running, holding the card's write lock:
+  // stop it, so that this boot gives its own result instead of failing with the other's.
+  if (vm) {
+    vm.kill();
+    await vm.exited;
+    vm = undefined;
+  }
   vm = await boot({ ...bootFiles, image, ssd: withSsd ? ssd : undefined, usbDisks, workDir: work, name });
   const started = vm.startedAt;
   const h = await waitFor(
