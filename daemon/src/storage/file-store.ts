@@ -20,8 +20,13 @@ export interface WriteResult {
 
 /** How much of an upload may wait in memory for the disk (the temp file's write queue). */
 const WRITE_QUEUE_BYTES = 256 * 1024;
-/** Bodies up to this size are written with one synchronous call (see writeTemp). */
+/** Bodies up to this size are gathered in memory and written with one call (see writeTemp). */
 const SMALL_BODY = 64 * 1024;
+
+/** A new temporary file, never an existing one; opened on the thread pool (a create may wait for the journal). */
+function openTemp(tmp: string): Promise<number> {
+  return new Promise<number>((resolve, reject) => fs.open(tmp, 'wx', 0o640, (e, f) => (e ? reject(e) : resolve(f))));
+}
 
 function fsyncFd(fd: number): Promise<void> {
   return new Promise<void>((resolve, reject) => fs.fsync(fd, (e) => (e ? reject(e) : resolve())));
@@ -158,7 +163,7 @@ export class FileStore {
     if (ended) return this.writeSmall(tmp, head, size, hash);
     // A numeric fd rather than a FileHandle: FileHandle.close() waits for streams that still
     // reference it, and an autoClose:false stream never lets go.
-    const fd = await new Promise<number>((resolve, reject) => fs.open(tmp, 'wx', 0o640, (e, f) => (e ? reject(e) : resolve(f))));
+    const fd = await openTemp(tmp);
     // Large files are flushed as they arrive, so the disk writes while the network receives and the
     // final fsync has little left to do (instead of the whole file at the end, one disk-time later).
     let synced = 0;
@@ -222,7 +227,7 @@ export class FileStore {
   private async writeSmall(tmp: string, chunks: Buffer[], size: number, hash: crypto.Hash): Promise<WriteResult> {
     let fd: number | undefined;
     try {
-      fd = await new Promise<number>((resolve, reject) => fs.open(tmp, 'wx', 0o640, (e, f) => (e ? reject(e) : resolve(f))));
+      fd = await openTemp(tmp);
       const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
       for (let at = 0; at < size;) at += fs.writeSync(fd, body, at, size - at);
       await fsyncFd(fd);

@@ -101,7 +101,6 @@ export async function resolveInside(root: string, names: readonly string[]): Pro
       if (!stat) return { abs, stat: null };
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
-      if (code === 'ENOENT') return { abs, stat: null };
       if (code === 'ENOTDIR') throw new HttpError('not_a_directory', 'A part of this path is a file, not a folder.');
       throw err;
     }
