@@ -358,6 +358,36 @@ function resetPeak(pids: number[]): void {
   }
 }
 
+/**
+ * The anonymous part of the resident memory (RssAnon: heaps, buffers, stacks), sampled every 20 ms
+ * until the returned function is called, which gives its peak. The rest of the RSS is file pages,
+ * mostly the executable's code (about 50 MiB of node's binary for the daemon): shared with every
+ * other process running it and dropped by the kernel under memory pressure. Sampled, so a spike
+ * shorter than a sample can be missed; VmHWM (peakRss) is the kernel's exact peak of the whole.
+ */
+function anonSampler(pids: number[]): () => number {
+  let peak = 0;
+  const read = () => {
+    let sum = 0;
+    for (const pid of pids) {
+      try {
+        const m = /RssAnon:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+        if (m) sum += Number(m[1]) * 1024;
+      } catch {
+        /* gone */
+      }
+    }
+    peak = Math.max(peak, sum);
+  };
+  read();
+  const timer = setInterval(read, 20);
+  return () => {
+    clearInterval(timer);
+    read();
+    return peak;
+  };
+}
+
 function peakRss(pids: number[]): number {
   let sum = 0;
   for (const pid of pids) {
@@ -377,6 +407,8 @@ interface Measure {
   count: number;
   errors: number;
   rss: number;
+  /** Peak of the anonymous part of the RSS (anonSampler). */
+  anon: number;
   cpuPerGiB: number;
   latencies: number[];
 }
@@ -384,6 +416,7 @@ interface Measure {
 async function measure(t: Target, fn: (count: (res: Res, ok: number[]) => void, latencies: number[]) => Promise<void>): Promise<Measure> {
   const pids = t.pids();
   resetPeak(pids);
+  const anon = anonSampler(pids);
   const cpu0 = cpuSeconds(pids);
   let bytes = 0;
   let count = 0;
@@ -397,7 +430,7 @@ async function measure(t: Target, fn: (count: (res: Res, ok: number[]) => void, 
   }, latencies);
   const seconds = (performance.now() - t0) / 1000;
   const cpu = cpuSeconds(pids) - cpu0;
-  return { seconds, bytes, count, errors, rss: peakRss(pids), cpuPerGiB: bytes > 0 ? cpu / (bytes / GiB) : cpu, latencies: latencies.sort((a, b) => a - b) };
+  return { seconds, bytes, count, errors, rss: peakRss(pids), anon: anon(), cpuPerGiB: bytes > 0 ? cpu / (bytes / GiB) : cpu, latencies: latencies.sort((a, b) => a - b) };
 }
 
 // ---- workloads ---------------------------------------------------------------------------------
@@ -607,7 +640,7 @@ function report(h: Record<string, Measure>, n: Record<string, Measure>, p: Recor
     row(`list ${S.list} files, p99`, 'list', 'ms', null, p99),
   ];
   const lines = [
-    '| workload | unit | hcd | nginx | ratio | target | py | hcd ÷ py | peak RSS MiB hcd / nginx / py | CPU s/GiB hcd / nginx / py | errors hcd/nginx/py |',
+    '| workload | unit | hcd | nginx | ratio | target | py | hcd ÷ py | peak RSS MiB (anonymous) hcd / nginx / py | CPU s/GiB hcd / nginx / py | errors hcd/nginx/py |',
     '| --- | --- | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: | --- |',
   ];
   for (const r of rows) {
@@ -618,7 +651,7 @@ function report(h: Record<string, Measure>, n: Record<string, Measure>, p: Recor
     const cpu = (m: Measure) => (r.unit === 'ms' || m.bytes < 64 * MiB ? '' : m.cpuPerGiB.toFixed(2));
     const cpus = r.m.map(cpu);
     lines.push(
-      `| ${r.name} | ${r.unit} | ${f1(r.hcd)} | ${f1(r.nginx)} | ${ratio(r.nginx).toFixed(2)}${pass ? '' : ' ✗'} | ${target} | ${f1(r.py)} | ${ratio(r.py).toFixed(2)} | ${r.m.map((m) => (m.rss / MiB).toFixed(0)).join(' / ')} | ${cpus[0] ? cpus.join(' / ') : ''} | ${r.m.map((m) => m.errors).join('/')} |`,
+      `| ${r.name} | ${r.unit} | ${f1(r.hcd)} | ${f1(r.nginx)} | ${ratio(r.nginx).toFixed(2)}${pass ? '' : ' ✗'} | ${target} | ${f1(r.py)} | ${ratio(r.py).toFixed(2)} | ${r.m.map(rssCell).join(' / ')} | ${cpus[0] ? cpus.join(' / ') : ''} | ${r.m.map((m) => m.errors).join('/')} |`,
     );
   }
   return { markdown: lines.join('\n'), rows };
@@ -641,7 +674,7 @@ function proposalsReport(m: Record<string, Record<string, Measure>>, rounds: num
     [`list ${S.list} files, p99`, 'list', 'ms', (x) => pct(x.latencies, 99)],
   ];
   const lines = [
-    `Proposals — ${new Date().toISOString().slice(0, 10)}, Node ${process.version}, ${require_cpus()}, median of ${rounds} round(s). Each cell: figure (ratio to nginx; for the listing nginx's latency ÷ this one's), peak RSS MiB, CPU s/GiB where at least 64 MiB moved, errors. front = nginx in front of the daemon (nginx-front.conf); py-group = the Python server with one syncfs per group of uploads; hcd-trim = the daemon with malloc_trim(0) every second (LD_PRELOAD).`,
+    `Proposals — ${new Date().toISOString().slice(0, 10)}, Node ${process.version}, ${require_cpus()}, median of ${rounds} round(s). Each cell: figure (ratio to nginx; for the listing nginx's latency ÷ this one's), peak RSS MiB (its anonymous part), CPU s/GiB where at least 64 MiB moved, errors. front = nginx in front of the daemon (nginx-front.conf); py-group = the Python server with one syncfs per group of uploads; hcd-trim = the daemon with malloc_trim(0) every second (LD_PRELOAD).`,
     '',
     `| workload | unit | ${names.join(' | ')} |`,
     `| --- | --- | ${names.map(() => '---:').join(' | ')} |`,
@@ -653,11 +686,16 @@ function proposalsReport(m: Record<string, Record<string, Measure>>, rounds: num
       const v = f(x);
       const ratio = unit === 'ms' ? ref / v : v / ref;
       const cpu = unit === 'ms' || x.bytes < 64 * MiB ? '' : `, ${x.cpuPerGiB.toFixed(2)} s/GiB`;
-      return `${f1(v)} (${ratio.toFixed(2)}×), ${(x.rss / MiB).toFixed(0)} MiB${cpu}${x.errors ? `, ${x.errors} errors` : ''}`;
+      return `${f1(v)} (${ratio.toFixed(2)}×), ${rssCell(x)} MiB${cpu}${x.errors ? `, ${x.errors} errors` : ''}`;
     });
     lines.push(`| ${label} | ${unit} | ${cells.join(' | ')} |`);
   }
   return lines.join('\n') + '\n';
+}
+
+/** "189 (139)": the peak RSS and, in brackets, the peak of its anonymous part (anonSampler), in MiB. */
+function rssCell(m: { rss: number; anon: number }): string {
+  return `${(m.rss / MiB).toFixed(0)} (${(m.anon / MiB).toFixed(0)})`;
 }
 
 interface Row {
@@ -679,6 +717,7 @@ interface ClassPhase {
   observer: number[];
   loop: LoopStats;
   rss: number;
+  anon: number;
   errors: number;
 }
 
@@ -733,6 +772,7 @@ async function classRound(cap: CpuCap | undefined): Promise<ClassRound> {
     const runPhase = async (name: 'login' | 'uploads' | 'phones', fn: () => Promise<number>): Promise<ClassPhase> => {
       await t.loopStats(); // starts the daemon's histogram afresh
       resetPeak(t.pids());
+      const anon = anonSampler(t.pids());
       const errors0 = observerErrors;
       phase = name;
       const t0 = performance.now();
@@ -748,6 +788,7 @@ async function classRound(cap: CpuCap | undefined): Promise<ClassRound> {
         observer: observed[name]!.sort((a, b) => a - b),
         loop,
         rss: peakRss(t.pids()),
+        anon: anon(),
         errors: pupilErrors + observerErrors - errors0,
       };
     };
@@ -855,7 +896,7 @@ function classReport(rounds: ClassRound[], capText: string): string {
   const lines = [
     `Class workload: ${C.pupils} pupils log in at once, then each uploads ${C.files} × ${C.fileSize / MiB} MiB and lists the folder; then each downloads a ${PHONES.fileSize / MiB} MiB file at about ${PHONES.rate / 1e6} MB/s for ${PHONES.seconds} s (slow phones); an observer lists the workspace every ${OBSERVER_EVERY_MS} ms. ${capText}. Median of ${rounds.length} round(s) by last login.`,
     '',
-    '| class phase | duration s | last login ms | observer listings | observer worst ms | observer p95 ms | loop delay p99 ms | loop delay max ms | peak RSS MiB | errors |',
+    '| class phase | duration s | last login ms | observer listings | observer worst ms | observer p95 ms | loop delay p99 ms | loop delay max ms | peak RSS MiB (anonymous) | errors |',
     '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   ];
   for (const [name, k] of [
@@ -866,7 +907,7 @@ function classReport(rounds: ClassRound[], capText: string): string {
     const p = r[k];
     const obs = p.observer;
     lines.push(
-      `| ${name} | ${p.seconds.toFixed(2)} | ${k === 'login' ? p.lastMs.toFixed(0) : ''} | ${obs.length} | ${obs.length ? f1(obs.at(-1)!) : ''} | ${obs.length ? f1(pct(obs, 95)) : ''} | ${f1(p.loop.p99)} | ${f1(p.loop.max)} | ${(p.rss / MiB).toFixed(0)} | ${errors(k)} |`,
+      `| ${name} | ${p.seconds.toFixed(2)} | ${k === 'login' ? p.lastMs.toFixed(0) : ''} | ${obs.length} | ${obs.length ? f1(obs.at(-1)!) : ''} | ${obs.length ? f1(pct(obs, 95)) : ''} | ${f1(p.loop.p99)} | ${f1(p.loop.max)} | ${rssCell(p)} | ${errors(k)} |`,
     );
   }
   return lines.join('\n');
@@ -968,6 +1009,7 @@ function medianMeasure(ms: Measure[]): Measure {
   const mid = { ...sorted[Math.floor((sorted.length - 1) / 2)]! };
   mid.errors = ms.reduce((a, m) => a + m.errors, 0);
   mid.rss = Math.max(...ms.map((m) => m.rss));
+  mid.anon = Math.max(...ms.map((m) => m.anon));
   return mid;
 }
 
