@@ -12,12 +12,16 @@ import { createCpuCap, wrap, type CpuCap } from './cgroup.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const quick = process.argv.includes('--quick');
-// --pi: only the class workload, with the daemon capped at 0.67 of one core (a proxy for a Pi 4).
+// --pi: every workload with its server capped at 0.67 of one core (a proxy for a Pi 4): the class
+// workload (the daemon alone), then the transfers, each server capped in its turn.
 const pi = process.argv.includes('--pi');
 const PI_CPU_FRACTION = 0.67;
 // --proposals: the designs proposed for the goals one Node process misses, measured before they are
 // built (see README.md, "Proposals"), beside the daemon, nginx and the Python server.
 const proposals = process.argv.includes('--proposals');
+// --idle-trim: the daemon's memory after a burst of uploads, with and without a malloc_trim(0) once it
+// goes idle (see README.md, "Proposals, measured").
+const idleTrim = process.argv.includes('--idle-trim');
 // --pi-period-ms=N: the cgroup's CFS period (default the kernel's 100 ms). The cap lets the daemon run
 // 67 ms of each period, then stops all its threads until the next one: a longer period means longer
 // stops, which four slow cores that never stop do not have.
@@ -92,7 +96,12 @@ function children(pid: number): number[] {
   return out;
 }
 
-async function startNginx(fresh: boolean): Promise<Target> {
+/** The command that starts `argv`, inside the cap's cgroup when there is one (every thread and child it starts is then in it). */
+function capped(cap: CpuCap | undefined, argv: string[]): [string, string[]] {
+  return cap ? wrap(cap, argv) : [argv[0]!, argv.slice(1)];
+}
+
+async function startNginx(fresh: boolean, cap?: CpuCap): Promise<Target> {
   const prefix = path.join(WORK, 'nginx');
   if (fresh) fs.rmSync(prefix, { recursive: true, force: true });
   for (const d of ['files', 'body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']) fs.mkdirSync(path.join(prefix, d), { recursive: true });
@@ -103,7 +112,8 @@ async function startNginx(fresh: boolean): Promise<Target> {
     .replaceAll('@PORT@', String(port))
     .replaceAll('@USER@', os.userInfo().username);
   fs.writeFileSync(path.join(prefix, 'nginx.conf'), conf);
-  const proc = spawn('nginx', ['-p', prefix, '-c', path.join(prefix, 'nginx.conf')], { stdio: 'inherit' });
+  const [cmd, args] = capped(cap, ['nginx', '-p', prefix, '-c', path.join(prefix, 'nginx.conf')]);
+  const proc = spawn(cmd, args, { stdio: 'inherit' });
   await waitPort(port, proc);
   return {
     name: 'nginx',
@@ -118,15 +128,14 @@ async function startNginx(fresh: boolean): Promise<Target> {
 }
 
 /** The second reference: a Python file server with sendfile downloads and durable (fsynced) uploads. */
-async function startPython(fresh: boolean, o: { name?: string; args?: string[] } = {}): Promise<Target> {
+async function startPython(fresh: boolean, o: { name?: string; args?: string[]; cap?: CpuCap } = {}): Promise<Target> {
   const name = o.name ?? 'py';
   const prefix = path.join(WORK, name);
   if (fresh) fs.rmSync(prefix, { recursive: true, force: true });
   fs.mkdirSync(path.join(prefix, 'files'), { recursive: true });
   const port = await freePort();
-  const proc = spawn('python3', [path.join(ROOT, 'scripts/bench/pyserver.py'), path.join(prefix, 'files'), String(port), ...(o.args ?? [])], {
-    stdio: 'inherit',
-  });
+  const [cmd, args] = capped(o.cap, ['python3', path.join(ROOT, 'scripts/bench/pyserver.py'), path.join(prefix, 'files'), String(port), ...(o.args ?? [])]);
+  const proc = spawn(cmd, args, { stdio: 'inherit' });
   await waitPort(port, proc);
   const url = (n: string) => '/' + n.split('/').map(encodeURIComponent).join('/');
   return { name, port, proc, headers: {}, file: url, list: (d) => `/${encodeURIComponent(d)}/`, dav: url, pids: () => [proc.pid!] };
@@ -171,8 +180,7 @@ async function startDaemon(fresh: boolean, o: { dir?: string; cap?: CpuCap; name
       stdio: ['pipe', 'ignore', 'inherit'],
     });
   }
-  const argv = [process.execPath, ...daemonNodeArgs(), path.join(ROOT, 'dist/daemon/src/main.js')];
-  const [cmd, args] = o.cap ? wrap(o.cap, argv) : [argv[0]!, argv.slice(1)];
+  const [cmd, args] = capped(o.cap, [process.execPath, ...daemonNodeArgs(), path.join(ROOT, 'dist/daemon/src/main.js')]);
   const proc = spawn(cmd, args, { env, stdio: ['ignore', 'pipe', 'inherit'] });
   // stdout carries the daemon's logs (level warn) and the loop-delay lines asked for with SIGUSR2.
   const statsWaiters: ((s: LoopStats) => void)[] = [];
@@ -250,21 +258,99 @@ async function startFront(fresh: boolean): Promise<Target> {
   };
 }
 
-/** Memory: the daemon with a preloaded library that returns malloc's free memory every second (malloc_trim(0)). */
-function trimLibrary(): string {
+/** Memory: a library preloaded into the daemon, built with `cc`, whose thread calls malloc_trim(0). */
+function trimLibrary(kind: 'every-second' | 'idle'): string {
   const dir = path.join(WORK, 'trim');
-  const so = path.join(dir, 'trim.so');
+  const so = path.join(dir, `trim-${kind}.so`);
   if (fs.existsSync(so)) return so;
   fs.mkdirSync(dir, { recursive: true });
-  const c = path.join(dir, 'trim.c');
+  const c = path.join(dir, `trim-${kind}.c`);
+  // every-second: a trim each second, whatever the daemon does. idle: one trim once a second of
+  // work (over 50 ms of CPU for the process) is followed by an idle one (under 10 ms), i.e. after a burst.
+  const loop =
+    kind === 'every-second'
+      ? `static void *loop(void *arg) { (void)arg; for (;;) { sleep(1); malloc_trim(0); } return 0; }\n`
+      : `static double cpu(void) { struct timespec t; clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t); return t.tv_sec + t.tv_nsec / 1e9; }\n` +
+        `static void *loop(void *arg) { (void)arg; double last = cpu(); int busy = 0;\n` +
+        `  for (;;) { sleep(1); double now = cpu(), used = now - last; last = now;\n` +
+        `    if (used > 0.05) busy = 1; else if (busy && used < 0.01) { malloc_trim(0); busy = 0; } }\n  return 0; }\n`;
   fs.writeFileSync(
     c,
-    `#include <malloc.h>\n#include <pthread.h>\n#include <unistd.h>\n` +
-      `static void *loop(void *arg) { (void)arg; for (;;) { sleep(1); malloc_trim(0); } return 0; }\n` +
+    `#include <malloc.h>\n#include <pthread.h>\n#include <time.h>\n#include <unistd.h>\n` +
+      loop +
       `__attribute__((constructor)) static void start(void) { pthread_t t; if (pthread_create(&t, 0, loop, 0) == 0) pthread_detach(t); }\n`,
   );
   execFileSync('cc', ['-shared', '-fPIC', '-O2', '-o', so, c, '-lpthread']);
   return so;
+}
+
+/** The resident memory of a process now: [RSS, its anonymous part], in bytes. */
+function rssNow(pid: number): [number, number] {
+  const s = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (k: string) => Number(new RegExp(`${k}:\\s+(\\d+) kB`).exec(s)?.[1] ?? 0) * 1024;
+  return [kb('VmRSS'), kb('RssAnon')];
+}
+
+/**
+ * --idle-trim: a burst, then quiet, twice, on the daemon as it is and on the daemon with a
+ * malloc_trim(0) once it goes idle: the RSS at rest, the burst's peak, and the RSS 5 s after it;
+ * the downloads' throughput says whether the trim costs the next burst.
+ */
+async function runIdleTrim(files: { client: string }): Promise<string> {
+  const so = trimLibrary('idle');
+  const workloads = declareWorkloads({ big: files.client, client: files.client, small: files.client }).filter(
+    (w) => w.key === 'clientsUp' || w.key === 'clientsDown',
+  );
+  const nRounds = Number(process.argv.find((a) => a.startsWith('--rounds='))?.split('=')[1] ?? S.rounds);
+  const variants: [string, Record<string, string>][] = [
+    ['hcd', {}],
+    ['hcd-idle-trim', { LD_PRELOAD: so }],
+  ];
+  type Figures = { rest: [number, number]; peak: Record<string, [number, number]>; after: Record<string, [number, number]>; mbps: Record<string, number> };
+  const results: Record<string, Figures[]> = { hcd: [], 'hcd-idle-trim': [] };
+  const quiet = quick ? 2000 : 5000;
+  for (let round = 0; round < nRounds; round++) {
+    for (const [name, env] of round % 2 ? [...variants].reverse() : variants) {
+      const t = await startDaemon(true, { dir: 'trim-daemon', name, env });
+      try {
+        for (const d of ['big', 'small', 'clients', 'list', 'dav']) await request(t, 'PUT', t.file(`${d}/.keep`), { body: Buffer.alloc(0) });
+        await warmUp(t);
+        execFileSync('sync');
+        await new Promise((r) => setTimeout(r, quiet));
+        const f: Figures = { rest: rssNow(t.proc.pid!), peak: {}, after: {}, mbps: {} };
+        for (const w of workloads) {
+          process.stderr.write(`  round ${round + 1}/${nRounds} ${name}: ${w.label}, then ${quiet / 1000} s idle\n`);
+          const m = await measure(t, (count, lat) => w.run(t, count, lat));
+          f.peak[w.key] = [m.rss, m.anon];
+          f.mbps[w.key] = m.bytes / 1e6 / m.seconds;
+          await new Promise((r) => setTimeout(r, quiet));
+          f.after[w.key] = rssNow(t.proc.pid!);
+        }
+        results[name]!.push(f);
+      } finally {
+        await stop(t);
+        agents.get(t.port)?.destroy();
+      }
+    }
+  }
+  fs.rmSync(path.join(WORK, 'trim-daemon'), { recursive: true, force: true });
+  const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)]!;
+  const burst = `${S.clients} × ${S.clientSize / MiB} MiB`;
+  const mib = (rs: [number, number][]) => `${(med(rs.map((r) => r[0])) / MiB).toFixed(0)} (${(med(rs.map((r) => r[1])) / MiB).toFixed(0)})`;
+  const lines = [
+    `Memory after a burst — ${new Date().toISOString().slice(0, 10)}, Node ${process.version}, ${require_cpus()}, median of ${nRounds} round(s). RSS MiB (its anonymous part). hcd-idle-trim = the daemon with a preloaded malloc_trim(0) once it goes idle after a burst.`,
+    '',
+    `| daemon | at rest | ${burst} up: peak | ${quiet / 1000} s after | MB/s | ${burst} down: peak | ${quiet / 1000} s after | MB/s |`,
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+  ];
+  for (const [name] of variants) {
+    const rs = results[name]!;
+    const cells = [mib(rs.map((r) => r.rest))];
+    for (const k of ['clientsUp', 'clientsDown'])
+      cells.push(mib(rs.map((r) => r.peak[k]!)), mib(rs.map((r) => r.after[k]!)), f1(med(rs.map((r) => r.mbps[k]!))));
+    lines.push(`| ${name} | ${cells.join(' | ')} |`);
+  }
+  return lines.join('\n') + '\n';
 }
 
 /** `--daemon-node-arg=--cpu-prof` (repeatable): extra node options for the daemon, e.g. to profile it. */
@@ -430,7 +516,16 @@ async function measure(t: Target, fn: (count: (res: Res, ok: number[]) => void, 
   }, latencies);
   const seconds = (performance.now() - t0) / 1000;
   const cpu = cpuSeconds(pids) - cpu0;
-  return { seconds, bytes, count, errors, rss: peakRss(pids), anon: anon(), cpuPerGiB: bytes > 0 ? cpu / (bytes / GiB) : cpu, latencies: latencies.sort((a, b) => a - b) };
+  return {
+    seconds,
+    bytes,
+    count,
+    errors,
+    rss: peakRss(pids),
+    anon: anon(),
+    cpuPerGiB: bytes > 0 ? cpu / (bytes / GiB) : cpu,
+    latencies: latencies.sort((a, b) => a - b),
+  };
 }
 
 // ---- workloads ---------------------------------------------------------------------------------
@@ -920,21 +1015,38 @@ function classReport(rounds: ClassRound[], capText: string): string {
  */
 async function main() {
   if (!fs.existsSync(path.join(ROOT, 'dist/daemon/src/main.js'))) throw new Error('run `npm run build` first');
+  if (pi && (proposals || idleTrim)) throw new Error('--pi runs the daemon, nginx and the Python server only: not with --proposals or --idle-trim');
   fs.mkdirSync(WORK, { recursive: true });
   process.stderr.write(`bench${quick ? ' (quick)' : ''}: preparing source files in ${WORK}\n`);
-  const classOut = proposals ? '' : await runClass();
-  if (pi) {
-    fs.writeFileSync(path.join(WORK, 'results-pi.md'), classOut);
-    process.stdout.write(classOut);
+  if (idleTrim) {
+    const out = await runIdleTrim({ client: sourceFile('src-client.bin', S.clientSize) });
+    fs.writeFileSync(path.join(WORK, 'results-idle-trim.md'), out);
+    process.stdout.write(out);
     return;
   }
+  const classOut = proposals ? '' : await runClass();
+  // --pi: the transfer workloads too, each server in turn in the same capped group.
+  const cap = pi ? createCpuCap(PI_CPU_FRACTION, PI_PERIOD_US) : undefined;
+  try {
+    await runTransfers(classOut, cap);
+  } finally {
+    cap?.remove();
+  }
+}
+
+/** The transfer workloads against every server (and --proposals' designs), and the report. */
+async function runTransfers(classOut: string, cap: CpuCap | undefined): Promise<void> {
   const files = { big: sourceFile('src-big.bin', S.big), client: sourceFile('src-client.bin', S.clientSize), small: sourceFile('src-small.bin', S.smallSize) };
   const workloads = declareWorkloads(files);
   const rounds: Record<string, Record<string, Measure>>[] = [];
-  const servers: ((fresh: boolean) => Promise<Target>)[] = [startNginx, startDaemon, startPython];
+  const servers: ((fresh: boolean) => Promise<Target>)[] = [
+    (fresh) => startNginx(fresh, cap),
+    (fresh) => startDaemon(fresh, { cap }),
+    (fresh) => startPython(fresh, { cap }),
+  ];
   const names = ['nginx', 'hcd', 'py'];
   if (proposals) {
-    const so = trimLibrary();
+    const so = trimLibrary('every-second');
     servers.push(
       startFront,
       (fresh) => startPython(fresh, { name: 'py-group', args: ['--group-commit'] }),
@@ -977,10 +1089,13 @@ async function main() {
     return;
   }
   const { markdown } = report(median('hcd'), median('nginx'), median('py'));
-  const header = `Home Container Drive vs nginx ${nginxVersion()} (ratio) and a Python file server, ${pythonVersion()} (hcd ÷ py) — ${new Date().toISOString().slice(0, 10)}, Node ${process.version}, ${require_cpus()}, median of ${nRounds} round(s)`;
+  const capText = cap
+    ? `. Every server (all its processes and threads) capped at ${PI_CPU_FRACTION} of one core (${cap.describe}) in its turn: a proxy for a Pi 4, whose four cores are each about a sixth of this machine's`
+    : '';
+  const header = `Home Container Drive vs nginx ${nginxVersion()} (ratio) and a Python file server, ${pythonVersion()} (hcd ÷ py) — ${new Date().toISOString().slice(0, 10)}, Node ${process.version}, ${require_cpus()}, median of ${nRounds} round(s)${capText}`;
   const out = `${header}\n\n${markdown}\n\n${classOut}`;
-  fs.writeFileSync(path.join(WORK, 'results.md'), out);
-  fs.writeFileSync(path.join(WORK, 'results.json'), JSON.stringify(rounds, null, 1));
+  fs.writeFileSync(path.join(WORK, pi ? 'results-pi.md' : 'results.md'), out);
+  fs.writeFileSync(path.join(WORK, pi ? 'results-pi.json' : 'results.json'), JSON.stringify(rounds, null, 1));
   process.stdout.write(out);
 }
 
