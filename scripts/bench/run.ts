@@ -722,13 +722,15 @@ function report(h: Record<string, Measure>, n: Record<string, Measure>, p: Recor
   });
   const p50 = (m: Measure) => pct(m.latencies, 50);
   const p99 = (m: Measure) => pct(m.latencies, 99);
+  // Targets: issue 16's "every workload ≥ 0.8× nginx, 16 KiB durable uploads ≥ 0.6×"; downloads and
+  // ranges keep the 0.9× set before it (the stricter of the two).
   const rows: Row[] = [
-    row(`${S.big / MiB} MiB upload`, 'bigUp', 'MB/s', 0.7, mbps),
+    row(`${S.big / MiB} MiB upload`, 'bigUp', 'MB/s', 0.8, mbps),
     row(`${S.big / MiB} MiB download`, 'bigDown', 'MB/s', 0.9, mbps),
-    row('16 KiB files up, 8 clients', 'smallUp', 'files/s', 0.8, fps),
-    row('16 KiB files up over WebDAV (curl), 8 clients', 'davUp', 'files/s', 0.8, fps),
+    row('16 KiB files up, 8 clients', 'smallUp', 'files/s', 0.6, fps),
+    row('16 KiB files up over WebDAV (curl), 8 clients', 'davUp', 'files/s', 0.6, fps),
     row('16 KiB files down, 8 clients', 'smallDown', 'files/s', 0.8, fps),
-    row(`${S.clients} clients × ${S.clientSize / MiB} MiB up`, 'clientsUp', 'MB/s', 0.7, mbps),
+    row(`${S.clients} clients × ${S.clientSize / MiB} MiB up`, 'clientsUp', 'MB/s', 0.8, mbps),
     row(`${S.clients} clients × ${S.clientSize / MiB} MiB down`, 'clientsDown', 'MB/s', 0.9, mbps),
     row(`${S.ranges} random 1 MiB ranges, 4 at a time`, 'ranges', 'MB/s', 0.9, mbps),
     row(`list ${S.list} files, p50`, 'list', 'ms', null, p50),
