@@ -286,9 +286,7 @@ function trimLibrary(kind: 'every-second' | 'idle'): string {
 
 /** The resident memory of a process now: [RSS, its anonymous part], in bytes. */
 function rssNow(pid: number): [number, number] {
-  const s = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = (k: string) => Number(new RegExp(`${k}:\\s+(\\d+) kB`).exec(s)?.[1] ?? 0) * 1024;
-  return [kb('VmRSS'), kb('RssAnon')];
+  return [statusSum([pid], 'VmRSS'), statusSum([pid], 'RssAnon')];
 }
 
 /**
@@ -453,18 +451,7 @@ function resetPeak(pids: number[]): void {
  */
 function anonSampler(pids: number[]): () => number {
   let peak = 0;
-  const read = () => {
-    let sum = 0;
-    for (const pid of pids) {
-      try {
-        const m = /RssAnon:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
-        if (m) sum += Number(m[1]) * 1024;
-      } catch {
-        /* gone */
-      }
-    }
-    peak = Math.max(peak, sum);
-  };
+  const read = () => (peak = Math.max(peak, statusSum(pids, 'RssAnon')));
   read();
   const timer = setInterval(read, 20);
   return () => {
@@ -474,11 +461,17 @@ function anonSampler(pids: number[]): () => number {
   };
 }
 
+/** The kernel's peak RSS (VmHWM) of these processes, summed, in bytes. */
 function peakRss(pids: number[]): number {
+  return statusSum(pids, 'VmHWM');
+}
+
+/** A field of /proc/<pid>/status given in kB (VmRSS, VmHWM, RssAnon…), summed over the processes, in bytes. */
+function statusSum(pids: number[], field: string): number {
   let sum = 0;
   for (const pid of pids) {
     try {
-      const m = /VmHWM:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+      const m = new RegExp(`${field}:\\s+(\\d+) kB`).exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
       if (m) sum += Number(m[1]) * 1024;
     } catch {
       /* gone */
