@@ -8,6 +8,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
 import { createCpuCap, wrap, type CpuCap } from './cgroup.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -22,6 +23,8 @@ const proposals = process.argv.includes('--proposals');
 // --idle-trim: the daemon's memory after a burst of uploads, with and without a malloc_trim(0) once it
 // goes idle (see README.md, "Proposals, measured").
 const idleTrim = process.argv.includes('--idle-trim');
+// --sync-steps: the daemon's synchronous admin requests timed on a big index (issue 16, item 2).
+const syncSteps = process.argv.includes('--sync-steps');
 // --pi-period-ms=N: the cgroup's CFS period (default the kernel's 100 ms). The cap lets the daemon run
 // 67 ms of each period, then stops all its threads until the next one: a longer period means longer
 // stops, which four slow cores that never stop do not have.
@@ -33,6 +36,8 @@ const S = quick
   ? { big: 32 * MiB, small: 200, smallSize: 16 * 1024, clients: 6, clientSize: 4 * MiB, ranges: 40, list: 500, listReps: 40, rounds: 1 }
   : { big: GiB, small: 2000, smallSize: 16 * 1024, clients: 30, clientSize: 64 * MiB, ranges: 200, list: 10_000, listReps: 200, rounds: 3 };
 // The class: pupils who log in at once, then each upload three files and list the folder.
+// --rounds=N: fewer or more rounds than the default 3 (1 in --quick), for the transfers and --idle-trim.
+const ROUNDS = Number(process.argv.find((a) => a.startsWith('--rounds='))?.split('=')[1] ?? S.rounds);
 const C = quick ? { pupils: 3, files: 3, fileSize: MiB, rounds: 1 } : { pupils: 30, files: 3, fileSize: MiB, rounds: 3 };
 // Slow phones: every pupil downloads a large file at about 1 MB/s (a phone far from the access point)
 // for `seconds`: long enough for the daemon's memory and latency to settle with all of them open.
@@ -299,7 +304,7 @@ async function runIdleTrim(files: { client: string }): Promise<string> {
   const workloads = declareWorkloads({ big: files.client, client: files.client, small: files.client }).filter(
     (w) => w.key === 'clientsUp' || w.key === 'clientsDown',
   );
-  const nRounds = Number(process.argv.find((a) => a.startsWith('--rounds='))?.split('=')[1] ?? S.rounds);
+  const nRounds = ROUNDS;
   const variants: [string, Record<string, string>][] = [
     ['hcd', {}],
     ['hcd-idle-trim', { LD_PRELOAD: so }],
@@ -311,7 +316,7 @@ async function runIdleTrim(files: { client: string }): Promise<string> {
     for (const [name, env] of round % 2 ? [...variants].reverse() : variants) {
       const t = await startDaemon(true, { dir: 'trim-daemon', name, env });
       try {
-        for (const d of ['big', 'small', 'clients', 'list', 'dav']) await request(t, 'PUT', t.file(`${d}/.keep`), { body: Buffer.alloc(0) });
+        await makeFolders(t);
         await warmUp(t);
         execFileSync('sync');
         await new Promise((r) => setTimeout(r, quiet));
@@ -349,6 +354,77 @@ async function runIdleTrim(files: { client: string }): Promise<string> {
     lines.push(`| ${name} | ${cells.join(' | ')} |`);
   }
   return lines.join('\n') + '\n';
+}
+
+/**
+ * --sync-steps: 100,000 files (100 folders of 1,000) and a folder of 10,000 indexed, 100,000 audit
+ * rows; each admin request timed 7 times. Each runs on the event loop from start to end, so its time
+ * is how long it holds up every other request.
+ */
+async function runSyncSteps(): Promise<string> {
+  const folders = quick ? 5 : 100;
+  const bigFolder = quick ? 500 : 10_000;
+  const auditRows = quick ? 5_000 : 100_000;
+  const t = await startDaemon(true, { dir: 'sync-steps' });
+  try {
+    const ws = path.join(WORK, 'sync-steps', 'data', 'workspace');
+    for (let d = 0; d < folders; d++) {
+      fs.mkdirSync(path.join(ws, `d${d}`), { recursive: true });
+      for (let i = 0; i < 1000; i++) fs.writeFileSync(path.join(ws, `d${d}`, `f${i}.txt`), 'x');
+    }
+    fs.mkdirSync(path.join(ws, 'big'));
+    for (let i = 0; i < bigFolder; i++) fs.writeFileSync(path.join(ws, 'big', `n${i}.txt`), 'y');
+    // A new connection: the kept-alive one went idle past the daemon's keep-alive timeout meanwhile.
+    const rec = await request(t, 'POST', '/api/admin/reconcile', { agent: new http.Agent() });
+    if (rec.status !== 200) throw new Error(`reconcile: ${rec.status} ${rec.text}`);
+    // Audit rows straight into the database (a second connection: the daemon's is in WAL mode).
+    const db = new Database(path.join(WORK, 'sync-steps', 'hcd.db'));
+    try {
+      const ins = db.prepare('INSERT INTO audit (at, actor, ip, action, target, detail) VALUES (?, ?, ?, ?, ?, ?)');
+      const now = Date.now();
+      db.transaction(() => {
+        for (let i = 0; i < auditRows; i++)
+          ins.run(now - (auditRows - i) * 1000, `pupil${i % 30}`, '10.0.0.2', i % 3 ? 'upload' : 'login', `workspace:/d${i % folders}/f${i}.txt`, '{"size":1}');
+      })();
+    } finally {
+      db.close();
+    }
+    // Connections opened after the synchronous work above, which outlasts the daemon's keep-alive timeout.
+    const timed = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    const iso = (msAgo: number) => new Date(Date.now() - msAgo).toISOString();
+    const lines = [
+      `Synchronous requests — ${new Date().toISOString().slice(0, 10)}, Node ${process.version}, ${require_cpus()}: ${folders * 1000 + bigFolder} files indexed, ${auditRows} audit rows; 7 of each request.`,
+      '',
+      '| request | status | bytes | median ms | max ms |',
+      '| --- | ---: | ---: | ---: | ---: |',
+    ];
+    for (const [name, url] of [
+      ['storage report', '/api/admin/storage'],
+      ['users list', '/api/admin/users'],
+      ['audit page of 500', '/api/admin/audit?limit=500'],
+      ['audit by actor', '/api/admin/audit?actor=pupil7&limit=50'],
+      ['audit since an hour ago', `/api/admin/audit?since=${iso(3600e3)}&limit=50`],
+      ['audit by action, until long ago', `/api/admin/audit?action=login&until=${iso(auditRows * 800)}&limit=50`],
+      [`listing ${bigFolder} files`, '/api/fs/workspace/big/'],
+      ['listing 1000 files', '/api/fs/workspace/d0/'],
+    ]) {
+      const ms: number[] = [];
+      let res: Res | undefined;
+      for (let i = 0; i < 7; i++) {
+        const t0 = performance.now();
+        res = await request(t, 'GET', url!, { agent: timed });
+        ms.push(performance.now() - t0);
+      }
+      ms.sort((a, b) => a - b);
+      lines.push(`| ${name} | ${res!.status} | ${res!.bytes} | ${f1(ms[3]!)} | ${f1(ms[6]!)} |`);
+    }
+    timed.destroy();
+    return lines.join('\n') + '\n';
+  } finally {
+    await stop(t);
+    agents.get(t.port)?.destroy();
+    fs.rmSync(path.join(WORK, 'sync-steps'), { recursive: true, force: true });
+  }
 }
 
 /** `--daemon-node-arg=--cpu-prof` (repeatable): extra node options for the daemon, e.g. to profile it. */
@@ -585,6 +661,11 @@ async function davUpload(t: Target, src: string, count: (res: Res, ok: number[])
   }
 }
 
+/** The workloads' folders, made one by one first: nginx's create_full_put_path races when parallel PUTs create the same folder. */
+async function makeFolders(t: Target): Promise<void> {
+  for (const d of ['big', 'small', 'clients', 'list', 'dav']) await request(t, 'PUT', t.file(`${d}/.keep`), { body: Buffer.alloc(0) });
+}
+
 function declareWorkloads(files: { big: string; client: string; small: string }): Workload[] {
   const small = crypto.randomBytes(S.smallSize);
   const names = Array.from({ length: S.small }, (_, i) => `small/f${String(i).padStart(5, '0')}.bin`);
@@ -598,10 +679,7 @@ function declareWorkloads(files: { big: string; client: string; small: string })
     {
       key: 'bigUp',
       label: `${S.big / MiB} MiB upload`,
-      // nginx's create_full_put_path races when parallel PUTs create the same folder: make each first.
-      setup: async (t) => {
-        for (const d of ['big', 'small', 'clients', 'list', 'dav']) await request(t, 'PUT', t.file(`${d}/.keep`), { body: Buffer.alloc(0) });
-      },
+      setup: makeFolders,
       run: async (t, count) => {
         const res = await request(t, 'PUT', t.file('big/one.bin'), { body: () => fs.createReadStream(files.big, { highWaterMark: MiB }), length: S.big });
         count({ ...res, bytes: S.big }, upOk);
@@ -1020,9 +1098,16 @@ function classReport(rounds: ClassRound[], capText: string): string {
  */
 async function main() {
   if (!fs.existsSync(path.join(ROOT, 'dist/daemon/src/main.js'))) throw new Error('run `npm run build` first');
-  if (pi && (proposals || idleTrim)) throw new Error('--pi runs the daemon, nginx and the Python server only: not with --proposals or --idle-trim');
+  if (pi && (proposals || idleTrim || syncSteps))
+    throw new Error('--pi runs the daemon, nginx and the Python server only: not with --proposals, --idle-trim or --sync-steps');
   fs.mkdirSync(WORK, { recursive: true });
   process.stderr.write(`bench${quick ? ' (quick)' : ''}: preparing source files in ${WORK}\n`);
+  if (syncSteps) {
+    const out = await runSyncSteps();
+    fs.writeFileSync(path.join(WORK, 'results-sync-steps.md'), out);
+    process.stdout.write(out);
+    return;
+  }
   if (idleTrim) {
     const out = await runIdleTrim({ client: sourceFile('src-client.bin', S.clientSize) });
     fs.writeFileSync(path.join(WORK, 'results-idle-trim.md'), out);
@@ -1059,8 +1144,7 @@ async function runTransfers(classOut: string, cap: CpuCap | undefined): Promise<
     );
     names.push('front', 'py-group', 'hcd-trim');
   }
-  // --rounds=N: fewer or more rounds than the default 3 (1 in --quick).
-  const nRounds = Number(process.argv.find((a) => a.startsWith('--rounds='))?.split('=')[1] ?? S.rounds);
+  const nRounds = ROUNDS;
   for (let round = 0; round < nRounds; round++) {
     const results: Record<string, Record<string, Measure>> = Object.fromEntries(names.map((n) => [n, {}]));
     // The order turns each round, so no server always runs right after another's writes.
