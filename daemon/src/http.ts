@@ -119,3 +119,58 @@ export const discardUnreadBody: MiddlewareHandler<AppEnv> = async (c, next) => {
 };
 
 export const truthy = (v: string | undefined) => v !== undefined && ['1', 'true', 'yes', ''].includes(v.toLowerCase());
+
+/**
+ * A response body made of pieces, each made only when the client is ready for it, with the event loop
+ * handed back between pieces: a long answer holds up other requests for one piece's time, not for
+ * the whole answer (issue 16). Cancelled (the client went away), it stops the pieces' generator.
+ */
+export function piecewise(pieces: Iterator<string, unknown>): ReadableStream<Uint8Array> {
+  const encoder = new TextEncoder();
+  let started = false;
+  return new ReadableStream<Uint8Array>({
+    async pull(ctl) {
+      if (started) await new Promise((resolve) => setImmediate(resolve));
+      started = true;
+      const r = pieces.next();
+      if (r.done) ctl.close();
+      else if (r.value !== '') ctl.enqueue(encoder.encode(r.value));
+    },
+    cancel() {
+      pieces.return?.();
+    },
+  });
+}
+
+/**
+ * A JSON object whose last field is a list produced in pages: `{...head, [field]: [...every page]}`.
+ * `pages` yields each page but the last, which it returns. One page is sent as c.json always sent it;
+ * a longer list is streamed a page at a time (piecewise).
+ */
+export function jsonPages<T>(
+  c: Context,
+  head: Record<string, unknown>,
+  field: string,
+  pages: Generator<T[], T[]>,
+  headers: Record<string, string> = {},
+): Response {
+  const first = pages.next();
+  if (first.done) return c.json({ ...head, [field]: first.value }, 200, headers);
+  const whole = JSON.stringify({ ...head, [field]: [] });
+  function* text(): Generator<string> {
+    try {
+      let before = whole.slice(0, -2); // the object up to its list's opening bracket
+      let listed = false;
+      for (let r: IteratorResult<T[], T[]> = first; ; r = pages.next()) {
+        const page = r.value.map((x) => JSON.stringify(x)).join(',');
+        yield before + (listed && page !== '' ? ',' : '') + page + (r.done ? whole.slice(-2) : '');
+        before = '';
+        listed ||= page !== '';
+        if (r.done) return;
+      }
+    } finally {
+      pages.return([]);
+    }
+  }
+  return c.body(piecewise(text()), 200, { 'Content-Type': 'application/json', ...headers });
+}

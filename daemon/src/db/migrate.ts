@@ -9,6 +9,7 @@ import * as m0006 from './migrations/0006-groups-and-cards.js';
 import * as m0007 from './migrations/0007-guest-links.js';
 import * as m0008 from './migrations/0008-webdav.js';
 import * as m0009 from './migrations/0009-handins.js';
+import * as m0010 from './migrations/0010-usage-counters.js';
 
 export const migrations: ReadonlyArray<{ name: string; sql: string }> = [
   { name: '0001-initial', sql: m0001.sql },
@@ -20,6 +21,7 @@ export const migrations: ReadonlyArray<{ name: string; sql: string }> = [
   { name: '0007-guest-links', sql: m0007.sql },
   { name: '0008-webdav', sql: m0008.sql },
   { name: '0009-handins', sql: m0009.sql },
+  { name: '0010-usage-counters', sql: m0010.sql },
 ];
 
 /** The schema version the database is at: the number of migrations applied. */

@@ -4,16 +4,18 @@ import { Readable } from 'node:stream';
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
 import { Hono, type Context } from 'hono';
 import { getMimeType } from 'hono/utils/mime';
+import type { Listing } from '../api-types.js';
 import { HttpError, badRequest } from '../errors.js';
-import { rawPath, readBytes, readJson, truthy, type AppEnv } from '../http.js';
+import { jsonPages, rawPath, readBytes, readJson, truthy, type AppEnv } from '../http.js';
 import { THUMB_MAX_BYTES } from '../services/thumbs.js';
 import { decodeUrlPath, parsePathString } from '../storage/paths.js';
 import { parseRange } from '../storage/ranges.js';
 import { sendFile } from '../storage/send-file.js';
 import { zipStream, type ZipEntry } from '../storage/zip.js';
 import type { Deps } from '../deps.js';
-import type { Space } from '../policy/policy.js';
+import { spaceKey, type Space } from '../policy/policy.js';
 import type { Drive } from '../services/drive.js';
+import { displayPath } from '../services/tree.js';
 import type { Logger } from '../log.js';
 
 const PREFIX = '/api/fs/';
@@ -127,7 +129,8 @@ export function fileRoutes(deps: Deps) {
     const found = await drive.stat(caller, space, names);
     if (found.kind === 'dir') {
       if (c.req.query('format') === 'zip') return folderZip(c, space, names);
-      return c.json(drive.list(caller, space, names));
+      const head = { path: displayPath(names), space: spaceKey(space) } satisfies Omit<Listing, 'entries'>;
+      return jsonPages(c, head, 'entries' satisfies keyof Listing, drive.listPages(caller, space, names));
     }
     return serveFile(c, found.abs, found.stat, names[names.length - 1]!);
   };

@@ -5,9 +5,10 @@ import { Hono, type Context } from 'hono';
 import { getCookie, setCookie } from 'hono/cookie';
 import type { GuestLinkInfo, LinkCreated, LinkItem, LinkList, Listing } from '../api-types.js';
 import { HttpError, badRequest, forbidden } from '../errors.js';
-import { clientIp, rawPath, readJson, AUTH_JSON_LIMIT, type AppEnv } from '../http.js';
+import { clientIp, jsonPages, rawPath, readJson, AUTH_JSON_LIMIT, type AppEnv } from '../http.js';
 import { guestName, linkCookieName, type OpenLink } from '../services/links.js';
 import type { GuestUpload } from '../services/transfers.js';
+import type { Entry } from '../services/tree.js';
 import { decodeUrlPath } from '../storage/paths.js';
 import type { Deps } from '../deps.js';
 import { requireAuth } from './auth.js';
@@ -109,10 +110,9 @@ export function guestRoutes(deps: Deps) {
         const list = await drive.zipList(link.ctx, link.space, names);
         return zipResponse(c, list, names[names.length - 1]!, deps.log.child({ link: link.row.id }));
       }
-      const listing = drive.list(link.ctx, link.space, names);
       // Guests see names, sizes and dates; who uploaded what stays on the drive.
-      const entries = listing.entries.map(({ guest: _g, ...e }) => ({ ...e, owner: null, canDelete: false }));
-      return c.json({ path: shown, space: 'link', entries } satisfies Listing, 200, NO_STORE);
+      const head = { path: shown, space: 'link' } satisfies Omit<Listing, 'entries'>;
+      return jsonPages(c, head, 'entries' satisfies keyof Listing, guestPages(drive.listPages(link.ctx, link.space, names)), NO_STORE);
     }
     // A download counts once: the continuation of a resumed one (a Range past 0) and HEAD do not.
     const range = c.req.header('range');
@@ -172,4 +172,13 @@ export function guestRoutes(deps: Deps) {
     return c.json({ ...json, owner: null, canDelete: false }, 201, NO_STORE);
   });
   return app;
+}
+
+/** A listing's pages as a guest sees them: names, sizes and dates, not who uploaded what. */
+function* guestPages(pages: Generator<Entry[], Entry[]>): Generator<Entry[], Entry[]> {
+  const guest = (page: Entry[]) => page.map(({ guest: _g, ...e }) => ({ ...e, owner: null, canDelete: false }));
+  for (let r = pages.next(); ; r = pages.next()) {
+    if (r.done) return guest(r.value);
+    yield guest(r.value);
+  }
 }

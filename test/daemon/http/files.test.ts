@@ -300,3 +300,63 @@ test("same-name uploads with ?rename=1: kept beside each other under the uploade
   assert.equal(p.status, 204);
   assert.equal(decodeURIComponent(p.headers.get('x-hcd-path')!), '/Devoirs/compte_rendu (ana).pdf');
 });
+
+test('a folder of 2,500 entries is listed in pages, streamed, complete and in order; a short one in one piece', async (t) => {
+  const h = await makeApp();
+  t.after(h.close);
+  const admin = await h.user('root', 'admin');
+  const a = await h.user('ada', 'advanced');
+  const big = path.join(h.dataDir, 'workspace', 'big');
+  fs.mkdirSync(big, { recursive: true });
+  for (let i = 0; i < 7; i++) fs.mkdirSync(path.join(big, `dir ${i}`));
+  for (let i = 0; i < 2500; i++) fs.writeFileSync(path.join(big, `f${String(i).padStart(4, '0')}.txt`), 'x'.repeat(i % 10));
+  // macOS's own files are left out, also where they fall on a page's edge.
+  for (const n of ['._f0999.txt', '._f1000.txt', '.DS_Store']) fs.writeFileSync(path.join(big, n), 'mac');
+  assert.equal((await h.req('POST', '/api/admin/reconcile', { token: admin.token })).status, 200);
+
+  const res = await h.req('GET', '/api/fs/workspace/big/', { token: a.token });
+  assert.equal(res.status, 200);
+  assert.equal(res.headers.get('content-type'), 'application/json');
+  // Read a piece, change the folder, read the rest: the pages are made as they are read.
+  const reader = res.body!.getReader();
+  const decoder = new TextDecoder();
+  let text = '';
+  const first = await reader.read();
+  text += decoder.decode(first.value, { stream: true });
+  assert.ok(!text.endsWith(']}'), 'the first piece is not the whole listing');
+  await h.put(a, 'workspace/big/zz last.txt', 'late');
+  let pieces = 1;
+  for (let r = await reader.read(); !r.done; r = await reader.read()) ((text += decoder.decode(r.value, { stream: true })), pieces++);
+  assert.ok(pieces >= 3, `streamed in ${pieces} pieces`);
+  const listing = JSON.parse(text) as { path: string; space: string; entries: { name: string; type: string; size: number; canDelete: boolean }[] };
+  assert.equal(listing.path, '/big');
+  assert.equal(listing.space, 'workspace');
+  const names = listing.entries.map((e) => e.name);
+  const expected = [
+    ...Array.from({ length: 7 }, (_, i) => `dir ${i}`),
+    ...Array.from({ length: 2500 }, (_, i) => `f${String(i).padStart(4, '0')}.txt`),
+    'zz last.txt',
+  ];
+  assert.deepEqual(names, expected, 'every entry once, folders first, then by name; the upload made after the first page is there');
+  assert.equal(listing.entries[7 + 1234]!.size, 4);
+  assert.equal(listing.entries[0]!.type, 'dir');
+
+  // A read link to the folder pages its listing too, with the guest's view of every entry.
+  const made = await h.req('POST', '/api/links', { token: a.token, body: { space: 'workspace', path: '/big', mode: 'read', expires: '1d' } });
+  assert.equal(made.status, 201, await made.clone().text());
+  const guest = await h.json(h.req('GET', `/api/s/${(await made.json()).secret}/fs/`));
+  assert.deepEqual(
+    guest.entries.map((e: { name: string }) => e.name),
+    expected,
+  );
+  assert.ok(guest.entries.every((e: { owner: unknown; canDelete: boolean }) => e.owner === null && e.canDelete === false));
+
+  // A short folder: one piece, as c.json always sent it.
+  await h.put(a, 'workspace/small/one.txt', '1');
+  const small = await h.req('GET', '/api/fs/workspace/small/', { token: a.token });
+  const body = await small.text();
+  assert.deepEqual(
+    JSON.parse(body).entries.map((e: { name: string }) => e.name),
+    ['one.txt'],
+  );
+});

@@ -478,3 +478,37 @@ test('Overwrite: T — a COPY or MOVE that fails partway (over quota, source gon
   assert.match(await put.text(), /<D:quota-not-exceeded\/>/);
   assert.equal(await text('home/target.txt'), 'new');
 });
+
+test('PROPFIND of a folder of 700 entries is streamed in pieces: every member once, sizes and dead properties included', async (t) => {
+  const h = await makeApp();
+  t.after(h.close);
+  const ada = await h.user('ada', 'advanced');
+  const fs = await import('node:fs');
+  const path = await import('node:path');
+  const dir = path.join(h.dataDir, 'workspace', 'many');
+  fs.mkdirSync(dir, { recursive: true });
+  for (let i = 0; i < 700; i++) if (i !== 650) fs.writeFileSync(path.join(dir, `f${i}.txt`), 'y'.repeat(i % 7));
+  // One uploaded, so that ada owns it and may set a property on it.
+  assert.equal((await dav(h, ada, 'PUT', 'workspace/many/f650.txt', {}, 'yyyyyy')).status, 201);
+  fs.mkdirSync(path.join(dir, 'sub'));
+  fs.symlinkSync('/etc/passwd', path.join(dir, 'link'));
+  const set = `<?xml version="1.0"?><D:propertyupdate xmlns:D="DAV:" xmlns:Z="urn:z"><D:set><D:prop><Z:tag>red</Z:tag></D:prop></D:set></D:propertyupdate>`;
+  assert.equal((await dav(h, ada, 'PROPPATCH', 'workspace/many/f650.txt', { 'content-type': 'application/xml' }, set)).status, 207);
+  const res = await dav(h, ada, 'PROPFIND', 'workspace/many/', { depth: '1' });
+  assert.equal(res.status, 207);
+  assert.equal(res.headers.get('content-type'), 'application/xml; charset=utf-8');
+  let pieces = 0;
+  let text = '';
+  const decoder = new TextDecoder();
+  for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) ((text += decoder.decode(chunk, { stream: true })), pieces++);
+  assert.ok(pieces >= 3, `${pieces} pieces`);
+  assert.ok(text.startsWith('<?xml version="1.0" encoding="utf-8"?>\n<D:multistatus xmlns:D="DAV:"><D:response>'), text.slice(0, 100));
+  assert.ok(text.endsWith('</D:response></D:multistatus>'));
+  const hrefs = [...text.matchAll(/<D:href>([^<]+)<\/D:href>/g)].map((m) => m[1]!);
+  assert.equal(hrefs.length, 702, 'the folder itself, 700 files and the subfolder; the symlink is not shown');
+  assert.equal(new Set(hrefs).size, 702);
+  assert.ok(hrefs.includes('/dav/workspace/many/sub/') && hrefs.includes('/dav/workspace/many/f699.txt'));
+  const f650 = text.slice(text.indexOf('<D:href>/dav/workspace/many/f650.txt</D:href>'));
+  assert.match(f650.slice(0, f650.indexOf('</D:response>')), /<D:getcontentlength>6<\/D:getcontentlength>.*<P:tag xmlns:P="urn:z">red<\/P:tag>/s);
+  assert.equal(text.split('</D:response>\n<D:response>').length, 702, 'responses one per line, as a short answer has them');
+});

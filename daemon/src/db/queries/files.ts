@@ -46,6 +46,11 @@ export function fileQueries(db: Db) {
     // 'dir' sorts before 'file': folders first, in the files_listing index's own order.
     'SELECT * FROM files WHERE space = ? AND parent = ? AND missing_since IS NULL ORDER BY type, name',
   );
+  // One page of a listing after a (type, name) key: a range of the same index, however deep the folder.
+  const listPage = db.prepare<[string, string, string, string, number], FileRow>(
+    `SELECT * FROM files WHERE space = ? AND parent = ? AND missing_since IS NULL AND (type, name) > (?, ?)
+     ORDER BY type, name LIMIT ?`,
+  );
   const upsert = db.prepare(
     `INSERT INTO files (space, path, parent, name, type, size, owner, sha256, created_at, mtime, guest_name)
      VALUES (@space, @path, @parent, @name, @type, @size, @owner, @sha256, @created_at, @mtime, @guest_name)
@@ -69,22 +74,14 @@ export function fileQueries(db: Db) {
        name = CASE WHEN path = @path THEN @toName ELSE name END
      WHERE ${SUBTREE}`,
   );
-  // Handed-in files (migration 0009) are their submitter's too: the storage report agrees with the quota.
+  // Counters kept by triggers (migration 0010): a few rows, not a sum over every file. Handed-in files
+  // (migration 0009) are their submitter's too: the storage report agrees with the quota.
   const usageByOwner = db.prepare<[], { owner: string | null; bytes: number; files: number }>(
-    `SELECT owner, coalesce(sum(size), 0) AS bytes, count(*) AS files FROM (
-       SELECT owner, size FROM files WHERE type = 'file' AND missing_since IS NULL
-       UNION ALL SELECT username AS owner, size FROM handin_submissions
-     ) GROUP BY owner`,
+    "SELECT nullif(owner, '') AS owner, bytes, files FROM usage_by_owner WHERE files > 0",
   );
-  // A user's files count against their quota wherever they are: in a space, or handed in (migration 0009).
-  const usageOf = db.prepare<{ owner: string }, { bytes: number }>(
-    `SELECT (SELECT coalesce(sum(size), 0) FROM files WHERE owner = @owner AND type = 'file' AND missing_since IS NULL)
-          + (SELECT coalesce(sum(size), 0) FROM handin_submissions WHERE username = @owner) AS bytes`,
-  );
+  const usageOf = db.prepare<[string], { bytes: number }>('SELECT bytes FROM usage_by_owner WHERE owner = ?');
   const usageBySpace = db.prepare<[], { space: string; bytes: number; files: number; dirs: number }>(
-    `SELECT space, coalesce(sum(CASE WHEN type = 'file' THEN size END), 0) AS bytes,
-       count(CASE WHEN type = 'file' THEN 1 END) AS files, count(CASE WHEN type = 'dir' THEN 1 END) AS dirs
-     FROM files WHERE missing_since IS NULL GROUP BY space ORDER BY space`,
+    'SELECT space, bytes, files, dirs FROM usage_by_space WHERE files > 0 OR dirs > 0 ORDER BY space',
   );
   const inSpace = db.prepare<[string], FileRow>('SELECT * FROM files WHERE space = ?');
   // Keyset pages in the order of the UNIQUE (space, path) index: each page is one index range scan.
@@ -103,6 +100,9 @@ export function fileQueries(db: Db) {
     /** Every indexed file, one row at a time (the thumbnails' clean-up). */
     allFiles: () => allFiles.iterate(),
     list: (space: string, parent: string) => list.all(space, parent),
+    /** Up to `limit` entries of a folder after the entry (type, name), in the listing's order; ('', '') starts. */
+    listPage: (space: string, parent: string, after: { type: string; name: string }, limit: number) =>
+      listPage.all(space, parent, after.type, after.name, limit),
     upsert: (r: NewFileRow) => upsert.run({ ...r, guest_name: r.guest_name ?? null, ...splitPath(r.path) }),
     insertIgnore: ({ guest_name: _guest, ...r }: NewFileRow) => insertIgnore.run({ ...r, ...splitPath(r.path) }),
     subtree: (space: string, path: string) => subtree.all({ space, path }),
@@ -116,7 +116,8 @@ export function fileQueries(db: Db) {
       move.run({ space, path, to, toParent, toName });
     },
     usageByOwner: () => usageByOwner.all(),
-    usageOf: (owner: string) => usageOf.get({ owner })!.bytes,
+    /** A user's bytes wherever they are: in a space, or handed in (their quota's use). */
+    usageOf: (owner: string) => usageOf.get(owner)?.bytes ?? 0,
     usageBySpace: () => usageBySpace.all(),
     inSpace: (space: string) => inSpace.all(space),
     /** Up to `limit` rows of a space whose path sorts after `after` (paging without OFFSET). */
