@@ -375,8 +375,11 @@ async function runSyncSteps(): Promise<string> {
     fs.mkdirSync(path.join(ws, 'big'));
     for (let i = 0; i < bigFolder; i++) fs.writeFileSync(path.join(ws, 'big', `n${i}.txt`), 'y');
     // A new connection: the kept-alive one went idle past the daemon's keep-alive timeout meanwhile.
+    await t.loopStats();
+    const t0 = performance.now();
     const rec = await request(t, 'POST', '/api/admin/reconcile', { agent: new http.Agent() });
     if (rec.status !== 200) throw new Error(`reconcile: ${rec.status} ${rec.text}`);
+    const reconcile = { ms: performance.now() - t0, loop: await t.loopStats() };
     // Audit rows straight into the database (a second connection: the daemon's is in WAL mode).
     const db = new Database(path.join(WORK, 'sync-steps', 'hcd.db'));
     try {
@@ -397,6 +400,7 @@ async function runSyncSteps(): Promise<string> {
       '',
       '| request | status | bytes | median ms | max ms | loop delay max ms |',
       '| --- | ---: | ---: | ---: | ---: | ---: |',
+      `| reconciliation indexing ${folders * 1000 + bigFolder} new files (once) | ${rec.status} | ${rec.bytes} | ${f1(reconcile.ms)} | ${f1(reconcile.ms)} | ${f1(reconcile.loop.max)} |`,
     ];
     const basic = { authorization: 'Basic ' + Buffer.from(t.davUser!).toString('base64'), depth: '1' };
     for (const [name, url, method, headers] of [
