@@ -5,6 +5,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { createApp } from './app.js';
 import { generatePassword, openState } from './bootstrap.js';
 import { ConfigError } from './config.js';
+import { Checkpointer } from './db/checkpointer.js';
 import { INTERNAL_MESSAGE, errorResponse } from './errors.js';
 import { createLogger } from './log.js';
 
@@ -22,6 +23,8 @@ async function main() {
     process.exit(2);
   }
   const { config, log, accounts, store, uploads, reconciler, db, health } = deps;
+  // The log's checkpoints in a worker thread, never inside a commit on this one (db/checkpointer.ts).
+  const checkpointer = config.dbPath === ':memory:' ? null : new Checkpointer(db, 1000, (message) => log.warn('checkpoint failed', { message }));
   if (process.env.HCD_BENCH_LOOP_STATS === '1') benchLoopStats();
 
   if (config.bootstrapAdmin && accounts.users.countAll() === 0) {
@@ -148,6 +151,7 @@ async function main() {
     server.closeAllConnections();
     await jobsStopped;
     await deps.hasher.close();
+    await checkpointer?.stop();
     db.close();
     log.info('stopped', { uploadsFinished: r.finished, uploadsAborted: r.aborted, restart: exitCode === 75 });
     if (exitCode === 75)

@@ -1,4 +1,4 @@
-// Readers over systeminformation: CPU temperature, load, memory, the data and root filesystems, the SSD's identity, disk I/O.
+// Readers over systeminformation and /proc: CPU temperature, load, memory, the data and root filesystems, the SSD's identity, disk I/O.
 import os from 'node:os';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
@@ -23,11 +23,74 @@ export interface SiSource {
   uptime(): number;
 }
 
+/**
+ * CPU temperature, CPU % and the mounted filesystems read from /proc and /sys without blocking.
+ * systeminformation's own cpuTemperature, currentLoad and fsSize each start a shell with execSync
+ * (`cat /proc/stat | grep cpu`, `cat /proc/mounts`, a loop over the thermal zones): the daemon's one
+ * thread stood still for it at every health sample, 15-300 ms here and longer on a Pi (issue 16,
+ * found with --cpu-prof). `root`: where /proc and /sys are (tests give a fake tree).
+ */
+export function procReaders(root = '/'): Pick<SiSource, 'cpuTemperature' | 'currentLoad' | 'fsSize'> {
+  const proc = path.join(root, 'proc');
+  const thermal = path.join(root, 'sys/class/thermal');
+  let last: { busy: number; total: number } | null = null;
+  const text = (f: string) =>
+    fsp.readFile(f, 'utf8').then(
+      (t) => t.trim(),
+      () => null,
+    );
+  return {
+    // The thermal zone of the CPU (a Pi's is "cpu-thermal"), or the first one; null without any.
+    async cpuTemperature() {
+      const zones = (await fsp.readdir(thermal).catch(() => [] as string[])).filter((z) => z.startsWith('thermal_zone')).sort();
+      const read = await Promise.all(
+        zones.map(async (z) => ({ type: await text(path.join(thermal, z, 'type')), temp: Number(await text(path.join(thermal, z, 'temp'))) })),
+      );
+      const ok = read.filter((z) => z.type !== null && Number.isFinite(z.temp) && z.temp !== 0);
+      const zone = ok.find((z) => /cpu|soc|x86_pkg|coretemp|k10temp/i.test(z.type!)) ?? ok[0];
+      return { main: zone ? zone.temp / 1000 : null };
+    },
+    // The share of CPU time not idle since the previous reading (since boot for the first one).
+    async currentLoad() {
+      const line = (await text(path.join(proc, 'stat')))?.split('\n').find((l) => l.startsWith('cpu '));
+      if (!line) throw new Error(`no "cpu" line in ${proc}/stat`);
+      const [user, nice, system, idle, iowait, irq, softirq, steal] = line
+        .trim()
+        .split(/\s+/)
+        .slice(1, 9)
+        .map((v) => Number(v) || 0);
+      const total = user! + nice! + system! + idle! + iowait! + irq! + softirq! + steal!;
+      const now = { busy: total - idle! - iowait!, total };
+      const d = last && now.total > last.total ? { busy: now.busy - last.busy, total: now.total - last.total } : now;
+      last = now;
+      return { currentLoad: d.total > 0 ? (100 * d.busy) / d.total : 0 };
+    },
+    // Every mounted block device's filesystem with its size (squashfs left out, as `df -x squashfs`).
+    async fsSize() {
+      const lines = (await text(path.join(proc, 'mounts')))?.split('\n') ?? [];
+      const unescape = (s: string) => s.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
+      // Block devices only (tmpfs and the kernel's own are not disks), as systeminformation listed them.
+      const mounts = lines.map((l) => l.split(' ')).filter((f) => f.length >= 3 && f[0]!.startsWith('/') && f[2] !== 'squashfs');
+      const sized = await Promise.all(
+        mounts.map(async ([dev, mount, type]) => {
+          const st = await fsp.statfs(unescape(mount!)).catch(() => null);
+          if (!st || st.blocks === 0) return null;
+          const space = diskSpaceOf(st);
+          return { fs: unescape(dev!), type: type!, size: space.sizeBytes, used: space.usedBytes, available: space.availableBytes, mount: unescape(mount!) };
+        }),
+      );
+      return sized.filter((m) => m !== null);
+    },
+  };
+}
+
+const proc = procReaders();
+
 export const realSi: SiSource = {
-  cpuTemperature: () => si.cpuTemperature(),
-  currentLoad: () => si.currentLoad(),
+  cpuTemperature: proc.cpuTemperature,
+  currentLoad: proc.currentLoad,
   mem: () => si.mem(),
-  fsSize: () => si.fsSize(),
+  fsSize: proc.fsSize,
   statfs: (dir) => fsp.statfs(dir),
   blockDevices: () => si.blockDevices(),
   diskLayout: () => si.diskLayout(),

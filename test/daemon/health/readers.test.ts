@@ -2,10 +2,20 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { decodeThrottled, parseThrottled, readThrottled, readVoltAlarm } from '../../../daemon/src/health/rpi-power.js';
 import { readBattery, readIna219, readPiSugar, readPowerSupply } from '../../../daemon/src/health/battery.js';
-import { parentDisk, readCpuTemperature, readDiskIdentity, readDiskIo, readFilesystemOf, readLoad, readMemory } from '../../../daemon/src/health/system.js';
+import {
+  parentDisk,
+  procReaders,
+  readCpuTemperature,
+  readDiskIdentity,
+  readDiskIo,
+  readFilesystemOf,
+  readLoad,
+  readMemory,
+} from '../../../daemon/src/health/system.js';
 import { PI_SYS, fakePiSugar, fakeSi, fakeSys } from './fixtures.js';
 
 test('get_throttled: bits 0-3 now, 16-19 since boot (firmware word in hex)', () => {
@@ -172,4 +182,53 @@ test('systeminformation readers: values rounded, unknowns with reasons', async (
   assert.equal(parentDisk('sda1'), 'sda');
   assert.equal(parentDisk('nvme0n1p2'), 'nvme0n1');
   assert.equal(parentDisk('mmcblk0p2'), 'mmcblk0');
+});
+
+test('/proc and /sys readers (no shell started): CPU temperature of the CPU zone, CPU % between readings, block-device mounts', async (t) => {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'hcd-proc-'));
+  t.after(() => fs.rmSync(root, { recursive: true, force: true }));
+  const put = (rel: string, text: string) => {
+    fs.mkdirSync(path.dirname(path.join(root, rel)), { recursive: true });
+    fs.writeFileSync(path.join(root, rel), text);
+  };
+  const r = procReaders(root);
+  assert.deepEqual(await r.cpuTemperature(), { main: null }, 'no thermal zone: unknown');
+  put('sys/class/thermal/thermal_zone0/type', 'acpitz\n');
+  put('sys/class/thermal/thermal_zone0/temp', '27800\n');
+  put('sys/class/thermal/thermal_zone1/type', 'cpu-thermal\n');
+  put('sys/class/thermal/thermal_zone1/temp', '48312\n');
+  assert.deepEqual(await r.cpuTemperature(), { main: 48.312 }, "the CPU's zone, not the first");
+  assert.deepEqual(await readCpuTemperature({ ...fakeSi('/'), ...r }), { value: 48.3 });
+
+  // user nice system idle iowait irq softirq steal
+  put('proc/stat', 'cpu  100 0 100 700 100 0 0 0 0 0\ncpu0 50 0 50 350 50 0 0 0 0 0\n');
+  assert.deepEqual(await r.currentLoad(), { currentLoad: 20 }, 'since boot: 200 busy of 1000');
+  put('proc/stat', 'cpu  160 0 120 720 100 0 0 0 0 0\n');
+  assert.deepEqual(await r.currentLoad(), { currentLoad: 80 }, 'since the last reading: 80 busy of 100');
+  put('proc/stat', 'intr 1 2 3\n');
+  await assert.rejects(r.currentLoad(), /no "cpu" line/);
+
+  const data = path.join(root, 'my data'); // statfs answers for any real folder: these stand for mount points
+  fs.mkdirSync(data);
+  put(
+    'proc/mounts',
+    [
+      `/dev/sda1 ${data.replace(/ /g, '\\040')} ext4 rw,noatime 0 0`,
+      `/dev/mmcblk0p2 ${root} ext4 rw 0 0`,
+      'proc /proc proc rw 0 0',
+      `tmpfs ${root}/run tmpfs rw 0 0`,
+      `/dev/loop0 ${root}/snap squashfs ro 0 0`,
+      `/dev/sdb1 ${root}/gone vfat rw 0 0`,
+    ].join('\n'),
+  );
+  const mounts = await r.fsSize();
+  assert.deepEqual(
+    mounts.map((m) => [m.fs, m.mount, m.type]),
+    [
+      ['/dev/sda1', data, 'ext4'],
+      ['/dev/mmcblk0p2', root, 'ext4'],
+    ],
+    'block devices only, names unescaped; a mount point that cannot be stat’ed is left out',
+  );
+  assert.ok(mounts[0]!.size > 0 && mounts[0]!.available > 0 && mounts[0]!.used >= 0);
 });
