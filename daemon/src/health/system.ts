@@ -72,11 +72,12 @@ export function procReaders(root = '/'): Pick<SiSource, 'cpuTemperature' | 'curr
       // Block devices only (tmpfs and the kernel's own are not disks), as systeminformation listed them.
       const mounts = lines.map((l) => l.split(' ')).filter((f) => f.length >= 3 && f[0]!.startsWith('/') && f[2] !== 'squashfs');
       const sized = await Promise.all(
-        mounts.map(async ([dev, mount, type]) => {
-          const st = await fsp.statfs(unescape(mount!)).catch(() => null);
+        mounts.map(async ([dev, escaped, type]) => {
+          const mount = unescape(escaped!);
+          const st = await fsp.statfs(mount).catch(() => null);
           if (!st || st.blocks === 0) return null;
           const space = diskSpaceOf(st);
-          return { fs: unescape(dev!), type: type!, size: space.sizeBytes, used: space.usedBytes, available: space.availableBytes, mount: unescape(mount!) };
+          return { fs: unescape(dev!), type: type!, size: space.sizeBytes, used: space.usedBytes, available: space.availableBytes, mount };
         }),
       );
       return sized.filter((m) => m !== null);

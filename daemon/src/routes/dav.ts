@@ -18,6 +18,7 @@ import type { Deps } from '../deps.js';
 export const DAV_PREFIX = '/dav';
 const CHALLENGE = 'Basic realm="Home Drive", charset="UTF-8"';
 const XML_TYPE = 'application/xml; charset=utf-8';
+const XML_PROLOGUE = '<?xml version="1.0" encoding="utf-8"?>\n';
 /** Responses per piece of a long PROPFIND answer (about 10 ms of work each on this machine). */
 const PROPFIND_PAGE = 250;
 const BODY_LIMIT = 64 * 1024;
@@ -53,7 +54,7 @@ const encodeNames = (names: readonly string[]) => names.map((n) => encodeURIComp
 const parentRel = (rel: string) => (rel.includes('/') ? rel.slice(0, rel.lastIndexOf('/')) : '');
 
 function xmlResponse(status: number, body: string, headers: Record<string, string> = {}): Response {
-  return new Response(`<?xml version="1.0" encoding="utf-8"?>\n${body}`, { status, headers: { 'Content-Type': XML_TYPE, ...headers } });
+  return new Response(XML_PROLOGUE + body, { status, headers: { 'Content-Type': XML_TYPE, ...headers } });
 }
 
 /** A property's start and end tags, its namespace declared on it. */
@@ -405,7 +406,7 @@ export function davRoutes(deps: Deps) {
       return xmlResponse(207, `<D:multistatus xmlns:D="DAV:">${all.map((r) => responseXml(r, want, quota)).join('\n')}</D:multistatus>`);
     // A big folder: its responses made PROPFIND_PAGE at a time, the event loop free between them.
     function* xml(): Generator<string> {
-      yield `<?xml version="1.0" encoding="utf-8"?>\n<D:multistatus xmlns:D="DAV:">`;
+      yield `${XML_PROLOGUE}<D:multistatus xmlns:D="DAV:">`;
       for (let i = 0; i < all.length; i += PROPFIND_PAGE)
         yield (
           (i ? '\n' : '') +

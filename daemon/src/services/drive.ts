@@ -2,7 +2,7 @@
 // uploads.ts, the trash in trash.ts, what they share in tree.ts. Domain rules only (no HTTP).
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Listing, StorageReport } from '../api-types.js';
+import type { StorageReport } from '../api-types.js';
 import type { Db } from '../db/connection.js';
 import type { FileRow } from '../db/queries/files.js';
 import { userQueries } from '../db/queries/users.js';
@@ -80,16 +80,6 @@ export class Drive {
     if (r.stat.isDirectory()) return { kind: 'dir' as const, abs: r.abs };
     if (!r.stat.isFile()) throw forbidden('Only regular files and folders can be read.');
     return { kind: 'file' as const, abs: r.abs, stat: r.stat };
-  }
-
-  list(ctx: Ctx, space: Space, names: string[]) {
-    const entries: Entry[] = [];
-    const pages = this.listPages(ctx, space, names);
-    for (let r = pages.next(); ; r = pages.next()) {
-      entries.push(...r.value);
-      if (r.done) break;
-    }
-    return { path: displayPath(names), space: spaceKey(space), entries } satisfies Listing;
   }
 
   /**

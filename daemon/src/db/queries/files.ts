@@ -42,11 +42,8 @@ const SUBTREE = `space = @space AND (path = @path OR (path >= @path || '/' AND p
 
 export function fileQueries(db: Db) {
   const get = db.prepare<[string, string], FileRow>('SELECT * FROM files WHERE space = ? AND path = ?');
-  const list = db.prepare<[string, string], FileRow>(
-    // 'dir' sorts before 'file': folders first, in the files_listing index's own order.
-    'SELECT * FROM files WHERE space = ? AND parent = ? AND missing_since IS NULL ORDER BY type, name',
-  );
-  // One page of a listing after a (type, name) key: a range of the same index, however deep the folder.
+  // One page of a listing after a (type, name) key: one range of the files_listing index, in its own
+  // order ('dir' sorts before 'file': folders first), however deep into the folder.
   const listPage = db.prepare<[string, string, string, string, number], FileRow>(
     `SELECT * FROM files WHERE space = ? AND parent = ? AND missing_since IS NULL AND (type, name) > (?, ?)
      ORDER BY type, name LIMIT ?`,
@@ -99,7 +96,6 @@ export function fileQueries(db: Db) {
     get: (space: string, path: string) => get.get(space, path),
     /** Every indexed file, one row at a time (the thumbnails' clean-up). */
     allFiles: () => allFiles.iterate(),
-    list: (space: string, parent: string) => list.all(space, parent),
     /** Up to `limit` entries of a folder after the entry (type, name), in the listing's order; ('', '') starts. */
     listPage: (space: string, parent: string, after: { type: string; name: string }, limit: number) =>
       listPage.all(space, parent, after.type, after.name, limit),
